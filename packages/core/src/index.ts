@@ -1,0 +1,7 @@
+export * from "./Agency"
+export * from "./Errors"
+export * from "./IsoDate"
+export * from "./Money"
+export * from "./Slug"
+export * from "./UsState"
+export * from "./Violation"
