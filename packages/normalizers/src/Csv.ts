@@ -1,0 +1,207 @@
+import { createReadStream } from "node:fs"
+import { open } from "node:fs/promises"
+
+/** One data row of a CSV file. `line` is the physical line where the row starts (header is line 1). */
+export interface CsvRow {
+  /** 1-based number of the data row (header excluded): the row's lineage id. */
+  readonly row: number
+  /** Physical line in the file where the row starts (multi-line cells make these differ). */
+  readonly line: number
+  readonly cells: ReadonlyArray<string>
+}
+
+/** Why a file cannot be read as CSV at all. */
+export class CsvFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+    readonly expected: string
+  ) {
+    super(`${file}: ${reason} (expected ${expected})`)
+    this.name = "CsvFileError"
+  }
+}
+
+const SNIFF_BYTES = 64 * 1024
+
+/** Read the header of a CSV file and check it is text. Throws {@link CsvFileError} for unusable files. */
+export const readHeader = async (path: string): Promise<ReadonlyArray<string>> => {
+  let fh: Awaited<ReturnType<typeof open>>
+  try {
+    fh = await open(path, "r")
+  } catch (e) {
+    throw new CsvFileError(
+      path,
+      `cannot open file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      "a readable CSV file"
+    )
+  }
+  try {
+    const buf = Buffer.alloc(SNIFF_BYTES)
+    const { bytesRead } = await fh.read(buf, 0, SNIFF_BYTES, 0)
+    const head = buf.subarray(0, bytesRead)
+    if (bytesRead === 0) throw new CsvFileError(path, "file is empty", "a CSV file with a header row")
+    if (head.includes(0))
+      throw new CsvFileError(path, "file is binary (contains NUL bytes), not text", "a UTF-8 CSV file")
+    let text = new TextDecoder("utf-8").decode(head)
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+    const parser = new CsvParser()
+    const rows = parser.push(text)
+    const first = rows[0] ?? parser.end()[0]
+    if (first === undefined || first.cells.every((c) => c.trim() === "")) {
+      throw new CsvFileError(path, "no header row", "a CSV file with a header row")
+    }
+    return first.cells.map((c) => c.trim())
+  } finally {
+    await fh.close()
+  }
+}
+
+/**
+ * Incremental RFC 4180 parser: quoted cells with embedded commas, quotes ("") and newlines; LF and CRLF
+ * endings mixed in one file (agency exports do this). Feed it text chunks; it returns complete rows.
+ */
+export class CsvParser {
+  private buf = ""
+  private line = 1
+  private rowIndex = 0 // counts every record including the header
+
+  push(chunk: string): Array<CsvRow & { readonly index: number }> {
+    this.buf += chunk
+    return this.drain(false)
+  }
+
+  end(): Array<CsvRow & { readonly index: number }> {
+    return this.drain(true)
+  }
+
+  private drain(final: boolean): Array<CsvRow & { readonly index: number }> {
+    const out: Array<CsvRow & { readonly index: number }> = []
+    const s = this.buf
+    const n = s.length
+    let pos = 0
+    for (;;) {
+      if (pos >= n) break
+      const startLine = this.line
+      const cells: Array<string> = []
+      let p = pos
+      let newlines = 0
+      let complete = false
+      for (;;) {
+        if (p < n && s.charCodeAt(p) === 34 /* " */) {
+          // quoted cell
+          let q = p + 1
+          let value = ""
+          let closed = false
+          for (;;) {
+            const next = s.indexOf('"', q)
+            if (next === -1) break
+            if (next + 1 < n && s.charCodeAt(next + 1) === 34) {
+              value += s.slice(q, next + 1)
+              q = next + 2
+              continue
+            }
+            if (next + 1 >= n && !final) break // cannot tell "" from end yet
+            value += s.slice(q, next)
+            q = next + 1
+            closed = true
+            break
+          }
+          if (!closed) {
+            if (!final) break
+            // unterminated quote at end of file: take the rest as the cell
+            value += s.slice(q)
+            q = n
+          }
+          newlines += countNewlines(value)
+          // tolerate junk between closing quote and delimiter (e.g. `"abc" x,`): keep it
+          let e = q
+          while (e < n) {
+            const c = s.charCodeAt(e)
+            if (c === 44 || c === 10 || c === 13) break
+            e++
+          }
+          if (e >= n && !final) break
+          if (e > q) value += s.slice(q, e)
+          cells.push(value)
+          p = e
+        } else {
+          let e = p
+          while (e < n) {
+            const c = s.charCodeAt(e)
+            if (c === 44 || c === 10 || c === 13) break
+            e++
+          }
+          if (e >= n && !final) break
+          cells.push(s.slice(p, e))
+          p = e
+        }
+        if (p >= n) {
+          complete = final
+          break
+        }
+        const c = s.charCodeAt(p)
+        if (c === 44) {
+          p++
+          if (p >= n && final) {
+            cells.push("")
+            complete = true
+            break
+          }
+          continue
+        }
+        // end of record: \n, \r\n or lone \r
+        if (c === 13) {
+          if (p + 1 >= n && !final) break
+          p += p + 1 < n && s.charCodeAt(p + 1) === 10 ? 2 : 1
+        } else p++
+        newlines++
+        complete = true
+        break
+      }
+      if (!complete) break
+      pos = p
+      this.line += newlines
+      // skip blank lines entirely (trailing newline at EOF, blank separators)
+      if (cells.length === 1 && cells[0] === "") continue
+      const index = this.rowIndex++
+      out.push({ index, row: index, line: startLine, cells })
+    }
+    this.buf = s.slice(pos)
+    return out
+  }
+}
+
+const countNewlines = (v: string): number => {
+  let k = 0
+  for (let i = v.indexOf("\n"); i !== -1; i = v.indexOf("\n", i + 1)) k++
+  // lone CRs count as line breaks too
+  for (let i = v.indexOf("\r"); i !== -1; i = v.indexOf("\r", i + 1)) if (v.charCodeAt(i + 1) !== 10) k++
+  return k
+}
+
+/**
+ * Stream the data rows of a CSV file in batches, in bounded memory. Invalid UTF-8 bytes decode to U+FFFD,
+ * affecting only the cell they are in.
+ */
+export async function* readCsvRows(path: string, batchSize = 4096): AsyncGenerator<ReadonlyArray<CsvRow>> {
+  const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: false })
+  const parser = new CsvParser()
+  let batch: Array<CsvRow> = []
+  const take = (rows: ReadonlyArray<CsvRow & { readonly index: number }>) => {
+    for (const r of rows) {
+      if (r.index === 0) continue // header
+      batch.push({ row: r.index, line: r.line, cells: r.cells })
+    }
+  }
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    take(parser.push(decoder.decode(chunk as Buffer, { stream: true })))
+    if (batch.length >= batchSize) {
+      yield batch
+      batch = []
+    }
+  }
+  take(parser.push(decoder.decode()))
+  take(parser.end())
+  if (batch.length > 0) yield batch
+}

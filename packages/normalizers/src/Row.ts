@@ -1,0 +1,208 @@
+import {
+  citySlug,
+  companySlug,
+  type Details,
+  type IsoDate,
+  type Money,
+  makeViolationId,
+  parseDate,
+  parseMoney,
+  parseUsState,
+  type UsState,
+  Violation,
+  type ViolationStatus,
+  type ViolationType
+} from "@ventureos/core"
+import { Schema } from "effect"
+import type { CsvRow } from "./Csv"
+import { contentHash } from "./hash"
+import type { NormalizeContext, NormalizerPlugin, Outcome, Rejection, SourceFile } from "./Plugin"
+
+/**
+ * Typed access to one CSV row for plugin authors. Every reader method returns a typed value or `null`
+ * (blank); a malformed value records the first rejection (file, line, field, raw value, reason) so the
+ * plugin can finish with {@link RowReader.done}.
+ */
+export class RowReader {
+  private issue: Rejection | undefined = undefined
+  constructor(
+    readonly file: SourceFile,
+    readonly csv: CsvRow
+  ) {}
+
+  /** Raw cell (untrimmed), "" when the column is absent. */
+  cell(col: string): string {
+    const i = this.file.columns.get(col)
+    return i === undefined ? "" : (this.csv.cells[i] ?? "")
+  }
+
+  /** Trimmed text with inner whitespace runs collapsed; null when blank. */
+  text(col: string): string | null {
+    const v = this.cell(col).trim()
+    return v === "" ? null : v.replace(/\s+/g, " ")
+  }
+
+  money(col: string): Money | null {
+    const raw = this.cell(col)
+    const r = parseMoney(raw)
+    if (r._tag === "ok") return r.value
+    this.fail(col, raw, r.reason)
+    return null
+  }
+
+  date(col: string): IsoDate | null {
+    const raw = this.cell(col)
+    const r = parseDate(raw)
+    if (r._tag === "ok") return r.value
+    this.fail(col, raw, r.reason)
+    return null
+  }
+
+  state(col: string): UsState | null {
+    const raw = this.cell(col)
+    const s = parseUsState(raw)
+    if (s !== undefined) return s
+    this.fail(col, raw, "expected a USPS state code such as TX")
+    return null
+  }
+
+  /**
+   * 5-digit zip. Agencies publish zips as numbers (leading zeros lost: `2134` is `02134`), `0` as a
+   * placeholder for unknown, and ZIP+4. Anything else is rejected.
+   */
+  zip(col: string): string | null {
+    const raw = this.cell(col).trim()
+    if (raw === "" || /^0+$/.test(raw)) return null
+    let m = /^(\d{5})(?:-?\d{4})?$/.exec(raw)
+    if (m) return m[1]!
+    m = /^(\d{3,4})(?:\.0+)?$/.exec(raw)
+    if (m) return m[1]!.padStart(5, "0")
+    m = /^(\d{5})\.0+$/.exec(raw)
+    if (m) return m[1]!
+    this.fail(col, raw, "expected a 5-digit zip code")
+    return null
+  }
+
+  /** Industry code as digits (`445110.0` -> `445110`); `0`/blank -> null. Lists take the first code. */
+  code(col: string, min: number, max: number): string | null {
+    const raw = this.cell(col).trim()
+    const first = raw.split(/[\s,;]+/)[0] ?? ""
+    const digits = first.replace(/\.0+$/, "")
+    if (digits === "" || /^0+$/.test(digits)) return null
+    if (new RegExp(`^\\d{${min},${max}}$`).test(digits)) return digits
+    this.fail(col, raw, `expected a ${min}-${max} digit code`)
+    return null
+  }
+
+  /** Record a problem with this row (only the first one is reported). */
+  fail(field: string, value: string | null, reason: string): void {
+    if (this.issue === undefined) {
+      this.issue = { file: this.file.name, line: this.csv.line, row: this.csv.row, field, value, reason }
+    }
+  }
+
+  get failed(): boolean {
+    return this.issue !== undefined
+  }
+
+  /** Every column of the row as published (blank -> null), for `violation_details`. */
+  details(exclude: ReadonlyArray<string> = []): Record<string, string | null> {
+    const out: Record<string, string | null> = {}
+    this.file.header.forEach((h, i) => {
+      const k = h.toLowerCase()
+      if (exclude.includes(k)) return
+      const v = this.csv.cells[i] ?? ""
+      out[k] = v.trim() === "" ? null : v
+    })
+    return out
+  }
+
+  reject(): Outcome {
+    return { _tag: "rejected", rejection: this.issue! }
+  }
+}
+
+/** The business fields a plugin provides; lineage, slugs and hashes are filled in by {@link finish}. */
+export interface RecordFields {
+  readonly sourceRecordId: string
+  readonly companyName: string | null
+  readonly address: string | null
+  readonly city: string | null
+  readonly state: UsState | null
+  readonly zip: string | null
+  readonly naics: string | null
+  readonly sic: string | null
+  readonly eventDate: IsoDate | null
+  readonly openedDate: IsoDate | null
+  readonly closedDate: IsoDate | null
+  readonly penaltyInitial: Money | null
+  readonly penaltyCurrent: Money | null
+  readonly violationType: ViolationType
+  readonly violationTypeCode: string | null
+  readonly status: ViolationStatus
+  readonly description: string | null
+  readonly details: Details
+}
+
+const isViolation = Schema.is(Violation)
+
+/** Turn a row's fields into a validated record, or the row's rejection. */
+export const finish = (
+  plugin: Pick<NormalizerPlugin, "id" | "version" | "agency">,
+  r: RowReader,
+  ctx: NormalizeContext,
+  f: RecordFields
+): Outcome => {
+  if (r.failed) return r.reject()
+  const name = f.companyName
+  if (name === null) {
+    r.fail("company_name", null, "company / respondent name is blank")
+    return r.reject()
+  }
+  const slug = companySlug(name)
+  if (slug === undefined) {
+    r.fail("company_name", name, "company name has no letters or digits")
+    return r.reject()
+  }
+  const base = {
+    violation_id: makeViolationId(plugin.agency, r.file.dataset.id, f.sourceRecordId),
+    agency: plugin.agency,
+    source_dataset: r.file.dataset.id,
+    source_record_id: f.sourceRecordId,
+    company_name: name,
+    company_slug: slug,
+    address: f.address,
+    city: f.city,
+    state: f.state,
+    zip: f.zip,
+    naics: f.naics,
+    sic: f.sic,
+    event_date: f.eventDate,
+    opened_date: f.openedDate,
+    closed_date: f.closedDate,
+    penalty_initial: f.penaltyInitial,
+    penalty_current: f.penaltyCurrent,
+    violation_type: f.violationType,
+    violation_type_code: f.violationTypeCode,
+    status: f.status,
+    description: f.description,
+    violation_details: f.details,
+    city_slug: citySlug(f.city, f.state) ?? null
+  }
+  const record = {
+    ...base,
+    content_hash: contentHash(base as unknown as Violation),
+    source_file: r.file.name,
+    source_row: r.csv.row,
+    normalizer_id: plugin.id,
+    normalizer_version: plugin.version,
+    ingested_at: ctx.ingestedAt
+  }
+  if (!isViolation(record)) {
+    // A plugin bug, or a value no reader checked: report it precisely instead of crashing the run.
+    const issue = Schema.decodeUnknownExit(Violation)(record)
+    r.fail("(record)", null, `record failed schema validation: ${String(issue)}`.slice(0, 500))
+    return r.reject()
+  }
+  return { _tag: "accepted", record }
+}

@@ -1,0 +1,229 @@
+import { basename } from "node:path"
+import type { Violation } from "@ventureos/core"
+import { CsvFileError, type CsvRow, readCsvRows, readHeader } from "./Csv"
+import type { NormalizerPlugin, Outcome, Rejection, SourceFile } from "./Plugin"
+import { describeDatasets, detect, type Registry } from "./Registry"
+
+/** Counts for one input file. For `records` files, rows = accepted + rejected + skipped. */
+export interface FileSummary {
+  file: string
+  path: string
+  agency: string
+  dataset: string
+  role: "records" | "lookup"
+  rows: number
+  accepted: number
+  rejected: number
+  skipped: number
+  skipReasons: Record<string, number>
+}
+
+export interface NormalizeSummary {
+  files: Array<FileSummary>
+  /** Agencies found (one, or several for a mixed run). */
+  agencies: Array<string>
+  rows: number
+  accepted: number
+  rejected: number
+  skipped: number
+  /** Malformed rows of lookup files (e.g. OSHA inspections); written to the rejects file too. */
+  lookupRejected: number
+}
+
+export interface NormalizeOptions {
+  readonly registry: Registry
+  readonly agency?: string
+  readonly ingestedAt?: string
+  /**
+   * Remember at most this many violation ids for in-run duplicate detection (default: unlimited). Past the
+   * limit, duplicates are no longer caught here; silver's upsert by id and content hash still makes them
+   * harmless.
+   */
+  readonly dedupeLimit?: number
+}
+
+/** A planned run: files matched to plugins, ready to stream. */
+export interface NormalizeRun {
+  readonly summary: NormalizeSummary
+  /** Outcomes in batches, every input row exactly once. Consume once. */
+  readonly outcomes: () => AsyncIterable<ReadonlyArray<Outcome>>
+}
+
+const columnsOf = (header: ReadonlyArray<string>): Map<string, number> => {
+  const m = new Map<string, number>()
+  header.forEach((h, i) => {
+    const k = h.trim().toLowerCase()
+    if (!m.has(k)) m.set(k, i)
+  })
+  return m
+}
+
+/**
+ * Plan a normalization run: read each file's header, detect its agency and dataset, and fail with a
+ * {@link CsvFileError} naming the file when it cannot be used at all.
+ */
+export const planNormalize = async (
+  paths: ReadonlyArray<string>,
+  options: NormalizeOptions
+): Promise<NormalizeRun> => {
+  const agency = options.agency ?? "auto"
+  if (agency !== "auto" && !options.registry.plugins.some((p) => p.id === agency || p.agency === agency)) {
+    throw new CsvFileError(
+      paths[0] ?? "(no file)",
+      `unknown agency "${agency}"`,
+      `auto or one of ${options.registry.plugins.map((p) => p.id).join(", ")}`
+    )
+  }
+  const ingestedAt = options.ingestedAt ?? new Date().toISOString()
+  const summary: NormalizeSummary = {
+    files: [],
+    agencies: [],
+    rows: 0,
+    accepted: 0,
+    rejected: 0,
+    skipped: 0,
+    lookupRejected: 0
+  }
+  const byPlugin = new Map<NormalizerPlugin, Array<SourceFile>>()
+  const shapeRejects: Array<Rejection> = []
+  const fileSummary = new Map<string, FileSummary>()
+
+  for (const path of paths) {
+    const header = await readHeader(path)
+    const found = detect(options.registry, header, agency)
+    if (found === undefined) {
+      throw new CsvFileError(
+        path,
+        `unrecognised header (${header.slice(0, 6).join(", ")}${header.length > 6 ? ", …" : ""})`,
+        `a header of ${describeDatasets(options.registry, agency)}`
+      )
+    }
+    const name = basename(path)
+    if (fileSummary.has(name))
+      throw new CsvFileError(path, "the same file name is given twice", "distinct files")
+    const fs: FileSummary = {
+      file: name,
+      path,
+      agency: found.plugin.agency,
+      dataset: found.dataset.id,
+      role: found.dataset.role,
+      rows: 0,
+      accepted: 0,
+      rejected: 0,
+      skipped: 0,
+      skipReasons: {}
+    }
+    fileSummary.set(name, fs)
+    summary.files.push(fs)
+    if (!summary.agencies.includes(found.plugin.agency)) summary.agencies.push(found.plugin.agency)
+    const width = header.length
+    const source: SourceFile = {
+      path,
+      name,
+      dataset: found.dataset,
+      header,
+      columns: columnsOf(header),
+      rows: async function* () {
+        for await (const batch of readCsvRows(path)) {
+          const ok: Array<CsvRow> = []
+          for (const r of batch) {
+            fs.rows++
+            if (r.cells.length === width) ok.push(r)
+            else
+              shapeRejects.push({
+                file: name,
+                line: r.line,
+                row: r.row,
+                field: "(row)",
+                value: r.cells.join(",").slice(0, 200),
+                reason: `row has ${r.cells.length} fields, the header has ${width}`
+              })
+          }
+          if (ok.length > 0) yield ok
+        }
+      }
+    }
+    const list = byPlugin.get(found.plugin) ?? []
+    list.push(source)
+    byPlugin.set(found.plugin, list)
+  }
+
+  const limit = options.dedupeLimit ?? Number.POSITIVE_INFINITY
+  const seen = new Map<string, { hash: string; file: string; row: number }>()
+
+  const account = (o: Outcome): Outcome => {
+    const file =
+      o._tag === "accepted" ? o.record.source_file : o._tag === "rejected" ? o.rejection.file : o.file
+    const fs = fileSummary.get(file)
+    if (fs === undefined) throw new Error(`plugin produced an outcome for unknown file ${file}`)
+    if (o._tag === "accepted") {
+      const rec: Violation = o.record
+      const prev = seen.get(rec.violation_id)
+      if (prev !== undefined) {
+        if (prev.hash === rec.content_hash) {
+          const reason = "exact duplicate row"
+          const dup: Outcome = {
+            _tag: "skipped",
+            file,
+            line: rec.source_row,
+            row: rec.source_row,
+            reason: `${reason} (same violation as ${prev.file} row ${prev.row})`
+          }
+          fs.skipped++
+          fs.skipReasons[reason] = (fs.skipReasons[reason] ?? 0) + 1
+          summary.skipped++
+          return dup
+        }
+        fs.rejected++
+        summary.rejected++
+        return {
+          _tag: "rejected",
+          rejection: {
+            file,
+            line: rec.source_row,
+            row: rec.source_row,
+            field: "violation_id",
+            value: rec.violation_id,
+            reason: `duplicate violation id with different content (first seen in ${prev.file} row ${prev.row})`
+          }
+        }
+      }
+      if (seen.size < limit) seen.set(rec.violation_id, { hash: rec.content_hash, file, row: rec.source_row })
+      fs.accepted++
+      summary.accepted++
+    } else if (o._tag === "rejected") {
+      if (fs.role === "lookup") summary.lookupRejected++
+      else summary.rejected++
+      fs.rejected++
+    } else {
+      fs.skipped++
+      fs.skipReasons[o.reason] = (fs.skipReasons[o.reason] ?? 0) + 1
+      summary.skipped++
+    }
+    return o
+  }
+
+  const outcomes = async function* (): AsyncGenerator<ReadonlyArray<Outcome>> {
+    const ctx = { ingestedAt }
+    for (const [plugin, files] of byPlugin) {
+      for await (const batch of plugin.normalize(files, ctx)) {
+        const out = batch.map(account)
+        if (shapeRejects.length > 0)
+          out.push(...shapeRejects.splice(0).map((r) => account({ _tag: "rejected", rejection: r })))
+        yield out
+      }
+      if (shapeRejects.length > 0)
+        yield shapeRejects.splice(0).map((r) => account({ _tag: "rejected", rejection: r }))
+      for (const f of files) {
+        const fs = fileSummary.get(f.name)!
+        if (fs.role === "records" && fs.rows !== fs.accepted + fs.rejected + fs.skipped) {
+          throw new Error(
+            `plugin ${plugin.id} lost rows of ${f.name}: read ${fs.rows}, accounted ${fs.accepted + fs.rejected + fs.skipped}`
+          )
+        }
+      }
+    }
+    summary.rows = summary.files.filter((f) => f.role === "records").reduce((a, f) => a + f.rows, 0)
+  }
+  return { summary, outcomes }
+}

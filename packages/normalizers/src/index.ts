@@ -1,0 +1,7 @@
+export * from "./Csv"
+export * from "./hash"
+export { oshaPlugin } from "./osha/index"
+export * from "./Plugin"
+export * from "./Registry"
+export * from "./Row"
+export * from "./Run"

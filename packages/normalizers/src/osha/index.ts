@@ -1,0 +1,209 @@
+import type { IsoDate, UsState, ViolationType } from "@ventureos/core"
+import type { CsvRow } from "../Csv"
+import type { DatasetSpec, NormalizeContext, NormalizerPlugin, Outcome, SourceFile } from "../Plugin"
+import { PluginInputError } from "../Plugin"
+import { finish, RowReader } from "../Row"
+
+/**
+ * OSHA: the DOL enforcement catalog. `osha_violation` rows are the records; each is enriched with its
+ * `osha_inspection` row (establishment, address, industry, dates) joined on `activity_nr`.
+ */
+
+export const inspectionDataset: DatasetSpec = {
+  id: "osha_inspection",
+  description: "DOL enforcement catalog: OSHA inspections",
+  requiredColumns: ["activity_nr", "estab_name", "site_city", "site_state", "open_date"],
+  role: "lookup"
+}
+
+export const violationDataset: DatasetSpec = {
+  id: "osha_violation",
+  description: "DOL enforcement catalog: OSHA violations (citations)",
+  requiredColumns: [
+    "activity_nr",
+    "citation_id",
+    "viol_type",
+    "initial_penalty",
+    "current_penalty",
+    "delete_flag"
+  ],
+  role: "records"
+}
+
+/** `viol_type` codes. The catalog only uses S/W/R/O/U; anything else is kept as `unclassified`. */
+const VIOL_TYPES: Record<string, ViolationType> = {
+  S: "serious",
+  W: "willful",
+  R: "repeat",
+  O: "other",
+  U: "unclassified"
+}
+
+/** What a violation needs from its inspection. Kept small: the full catalog has ~5M inspections. */
+interface Inspection {
+  readonly name: string | null
+  readonly address: string | null
+  readonly city: string | null
+  readonly state: UsState | null
+  readonly zip: string | null
+  readonly naics: string | null
+  readonly sic: string | null
+  readonly openDate: IsoDate | null
+  readonly closeDate: IsoDate | null
+  readonly details: Record<string, string | null>
+  /** Why this inspection could not be read, if it could not (its violations are rejected with it). */
+  readonly problem: string | null
+}
+
+/** Inspection columns mapped to core fields; the rest go to `violation_details` under `inspection.*`. */
+const MAPPED_INSPECTION = [
+  "activity_nr",
+  "estab_name",
+  "site_address",
+  "site_city",
+  "site_state",
+  "site_zip",
+  "naics_code",
+  "sic_code",
+  "open_date",
+  "close_case_date"
+]
+
+const readInspection = (file: SourceFile, row: CsvRow): [string, Inspection] => {
+  const r = new RowReader(file, row)
+  const details: Record<string, string | null> = {}
+  for (const [k, v] of Object.entries(r.details(MAPPED_INSPECTION))) details[`inspection.${k}`] = v
+  const insp: Inspection = {
+    name: r.text("estab_name"),
+    address: r.text("site_address"),
+    city: r.text("site_city"),
+    state: r.state("site_state"),
+    // zip is numeric in the catalog: leading zeros lost, `0` as placeholder
+    zip: r.zip("site_zip"),
+    // naics_code is 0 or blank on old rows (pre-2002 inspections only have SIC)
+    naics: r.code("naics_code", 2, 6),
+    sic: r.code("sic_code", 2, 4),
+    // dates are ISO in the catalog although the dictionary says yyyymmdd; both are accepted
+    openDate: r.date("open_date"),
+    closeDate: r.date("close_case_date"),
+    details,
+    problem: null
+  }
+  if (r.failed) {
+    const rej = r.reject()
+    const why =
+      rej._tag === "rejected"
+        ? `${rej.rejection.field} = ${JSON.stringify(rej.rejection.value)}: ${rej.rejection.reason}`
+        : "invalid"
+    return [
+      r.cell("activity_nr").trim(),
+      { ...insp, problem: `its inspection (${file.name} line ${row.line}) is invalid: ${why}` }
+    ]
+  }
+  return [r.cell("activity_nr").trim(), insp]
+}
+
+const normalizeViolation = (
+  plugin: NormalizerPlugin,
+  file: SourceFile,
+  row: CsvRow,
+  inspections: ReadonlyMap<string, Inspection>,
+  ctx: NormalizeContext
+): Outcome => {
+  const r = new RowReader(file, row)
+  const activity = r.cell("activity_nr").trim()
+  const citation = r.cell("citation_id").trim()
+  if (!/^\d+$/.test(activity)) {
+    r.fail("activity_nr", activity, "expected the numeric inspection activity number")
+    return r.reject()
+  }
+  if (citation === "") {
+    r.fail("citation_id", citation, "citation id is blank")
+    return r.reject()
+  }
+  const insp = inspections.get(activity)
+  if (insp === undefined) {
+    r.fail("activity_nr", activity, "no inspection with this activity_nr in the given osha_inspection files")
+    return r.reject()
+  }
+  if (insp.problem !== null) {
+    r.fail("activity_nr", activity, insp.problem)
+    return r.reject()
+  }
+  // delete_flag is `X` in the data (the dictionary says `D`): deleted citations are kept with
+  // status=deleted and excluded from totals downstream, never dropped.
+  const deleteFlag = r.cell("delete_flag").trim().toUpperCase()
+  const deleted = deleteFlag === "X" || deleteFlag === "D"
+  const code = r.cell("viol_type").trim().toUpperCase()
+  const issuance = r.date("issuance_date")
+  r.date("abate_date")
+  r.date("contest_date")
+  r.date("final_order_date")
+  const penaltyInitial = r.money("initial_penalty")
+  // current_penalty is below initial_penalty on ~28% of rows (settlements) and blank on deleted items
+  const penaltyCurrent = r.money("current_penalty")
+  const details = r.details(["activity_nr", "citation_id"])
+  // `standard` carries Cal/OSHA Title 8 codes with runs of spaces ("5144 H02    A"): keep the raw value,
+  // and a collapsed copy for search. `abate_complete` has undocumented codes 1/2/3: kept as published.
+  const standard = r.text("standard")
+  return finish(plugin, r, ctx, {
+    sourceRecordId: `${activity}-${citation}`,
+    companyName: insp.name,
+    address: insp.address,
+    city: insp.city,
+    state: insp.state,
+    zip: insp.zip,
+    naics: insp.naics,
+    sic: insp.sic,
+    eventDate: issuance ?? insp.openDate,
+    openedDate: insp.openDate,
+    closedDate: insp.closeDate,
+    penaltyInitial,
+    penaltyCurrent: deleted ? penaltyCurrent : (penaltyCurrent ?? penaltyInitial),
+    violationType: VIOL_TYPES[code] ?? "unclassified",
+    violationTypeCode: code === "" ? null : code,
+    status: deleted ? "deleted" : insp.closeDate !== null ? "closed" : "open",
+    description: null,
+    details: {
+      activity_nr: activity,
+      citation_id: citation,
+      ...details,
+      "standard.normalized": standard,
+      ...insp.details
+    }
+  })
+}
+
+/** The OSHA normalizer plugin. */
+export const oshaPlugin: NormalizerPlugin = {
+  id: "osha",
+  version: "1.0.0",
+  agency: "osha",
+  description: "OSHA inspections + violations from the DOL enforcement data catalog",
+  datasets: [inspectionDataset, violationDataset],
+  normalize: async function* (files, ctx) {
+    const inspFiles = files.filter((f) => f.dataset.id === inspectionDataset.id)
+    const violFiles = files.filter((f) => f.dataset.id === violationDataset.id)
+    if (violFiles.length > 0 && inspFiles.length === 0) {
+      throw new PluginInputError(
+        violFiles[0]!.path,
+        "osha_violation rows are joined to their inspections on activity_nr, but no osha_inspection file was given",
+        "the osha_inspection file passed together with the osha_violation file"
+      )
+    }
+    const inspections = new Map<string, Inspection>()
+    for (const f of inspFiles) {
+      for await (const batch of f.rows()) {
+        for (const row of batch) {
+          const [id, insp] = readInspection(f, row)
+          inspections.set(id, insp)
+        }
+      }
+    }
+    for (const f of violFiles) {
+      for await (const batch of f.rows()) {
+        yield batch.map((row) => normalizeViolation(oshaPlugin, f, row, inspections, ctx))
+      }
+    }
+  }
+}
