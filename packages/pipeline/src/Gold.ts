@@ -1,0 +1,176 @@
+import {
+  cityKey,
+  companyKey,
+  type EntityStats,
+  type IsoDate,
+  type Money,
+  moneyFromCents,
+  moneyToCents,
+  type Slug,
+  stateKey,
+  type UsState,
+  type Violation,
+  type ViolationType,
+  ViolationTypes
+} from "@ventureos/core"
+
+/**
+ * Gold keeps running totals as append-only deltas. The grain of a delta row is
+ * (entity, agency, event date): every statistic, including first/last event date, is then exactly
+ * invertible — a correction appends new minus old, a deletion appends the negative, and
+ * first/last date = min/max of the dates whose net count is positive.
+ */
+
+export type EntityKind = "company" | "city" | "state"
+
+/** One delta row (also the row shape of `gold.company_stats`, `gold.city_stats`, `gold.state_stats`). */
+export interface GoldDelta {
+  readonly entity_key: string
+  readonly agency: string
+  readonly event_date: IsoDate | null
+  readonly violation_count: number
+  readonly open_count: number
+  readonly closed_count: number
+  /** Cents, exact. */
+  readonly penalty_initial_cents: bigint
+  readonly penalty_current_cents: bigint
+  readonly by_type: Readonly<Record<ViolationType, number>>
+  /** Display name carried by additions (the newest wins when totals are read). */
+  readonly entity_name: string | null
+}
+
+const zeroTypes = (): Record<ViolationType, number> =>
+  Object.fromEntries(ViolationTypes.map((t) => [t, 0])) as Record<ViolationType, number>
+
+/** Entity keys a record counts towards, by kind. */
+export const entityKeysOf = (r: Violation): ReadonlyArray<readonly [EntityKind, string, string]> => {
+  const out: Array<readonly [EntityKind, string, string]> = [
+    ["company", companyKey(r.company_slug as Slug), r.company_name]
+  ]
+  if (r.city_slug !== null) out.push(["city", cityKey(r.city_slug as Slug), `${r.city}, ${r.state}`])
+  if (r.state !== null) out.push(["state", stateKey(r.state as UsState), r.state])
+  return out
+}
+
+const contribution = (r: Violation, sign: 1 | -1, key: string, name: string): GoldDelta | undefined => {
+  // Deleted violations never count towards totals.
+  if (r.status === "deleted") return undefined
+  const by = zeroTypes()
+  by[r.violation_type] = sign
+  return {
+    entity_key: key,
+    agency: r.agency,
+    event_date: r.event_date as IsoDate | null,
+    violation_count: sign,
+    open_count: r.status === "open" ? sign : 0,
+    closed_count: r.status === "closed" ? sign : 0,
+    penalty_initial_cents:
+      r.penalty_initial === null ? 0n : BigInt(sign) * moneyToCents(r.penalty_initial as Money),
+    penalty_current_cents:
+      r.penalty_current === null ? 0n : BigInt(sign) * moneyToCents(r.penalty_current as Money),
+    by_type: by,
+    entity_name: sign === 1 ? name : null
+  }
+}
+
+/**
+ * The deltas caused by replacing `old` with `next` (either may be absent: insert / delete). Unchanged
+ * content (same hash) causes none. Returned per entity kind.
+ */
+export const deltasFor = (
+  old: Violation | null,
+  next: Violation | null
+): Record<EntityKind, Array<GoldDelta>> => {
+  const out: Record<EntityKind, Array<GoldDelta>> = { company: [], city: [], state: [] }
+  if (old !== null && next !== null && old.content_hash === next.content_hash) return out
+  if (old !== null)
+    for (const [kind, key, name] of entityKeysOf(old)) {
+      const d = contribution(old, -1, key, name)
+      if (d) out[kind].push(d)
+    }
+  if (next !== null)
+    for (const [kind, key, name] of entityKeysOf(next)) {
+      const d = contribution(next, 1, key, name)
+      if (d) out[kind].push(d)
+    }
+  return out
+}
+
+/** Running totals for one (entity, agency). */
+export interface Totals {
+  entity_key: string
+  agency: string
+  name: string | null
+  violation_count: number
+  open_count: number
+  closed_count: number
+  penalty_initial_cents: bigint
+  penalty_current_cents: bigint
+  by_type: Record<ViolationType, number>
+  /** Net count per event date ("" for no date), for first/last. */
+  dates: Map<string, number>
+}
+
+const emptyTotals = (entity_key: string, agency: string): Totals => ({
+  entity_key,
+  agency,
+  name: null,
+  violation_count: 0,
+  open_count: 0,
+  closed_count: 0,
+  penalty_initial_cents: 0n,
+  penalty_current_cents: 0n,
+  by_type: zeroTypes(),
+  dates: new Map()
+})
+
+/** Fold deltas (in append order) into totals per (entity, agency) and per (entity, `all`). */
+export const foldDeltas = (
+  deltas: Iterable<GoldDelta>,
+  into = new Map<string, Totals>()
+): Map<string, Totals> => {
+  for (const d of deltas) {
+    for (const agency of [d.agency, "all"]) {
+      const k = `${d.entity_key}\u0000${agency}`
+      let t = into.get(k)
+      if (t === undefined) {
+        t = emptyTotals(d.entity_key, agency)
+        into.set(k, t)
+      }
+      t.violation_count += d.violation_count
+      t.open_count += d.open_count
+      t.closed_count += d.closed_count
+      t.penalty_initial_cents += d.penalty_initial_cents
+      t.penalty_current_cents += d.penalty_current_cents
+      for (const ty of ViolationTypes) t.by_type[ty] += d.by_type[ty]
+      const dk = d.event_date ?? ""
+      const n = (t.dates.get(dk) ?? 0) + d.violation_count
+      if (n === 0) t.dates.delete(dk)
+      else t.dates.set(dk, n)
+      if (d.entity_name !== null) t.name = d.entity_name
+    }
+  }
+  return into
+}
+
+/** Totals -> the serving contract. Entities whose net count is zero still report zeros (they had history). */
+export const toEntityStats = (t: Totals, sourceSnapshot: string | null, updatedAt: string): EntityStats => {
+  const dates = [...t.dates.entries()]
+    .filter(([d, n]) => d !== "" && n > 0)
+    .map(([d]) => d)
+    .sort()
+  return {
+    entity_key: t.entity_key,
+    agency: t.agency,
+    violation_count: t.violation_count,
+    counts_by_type: { ...t.by_type },
+    penalty_initial_total: moneyFromCents(t.penalty_initial_cents),
+    penalty_current_total: moneyFromCents(t.penalty_current_cents),
+    open_count: t.open_count,
+    closed_count: t.closed_count,
+    first_event_date: (dates[0] ?? null) as IsoDate | null,
+    last_event_date: (dates[dates.length - 1] ?? null) as IsoDate | null,
+    source_snapshot: sourceSnapshot,
+    updated_at: updatedAt
+  } as EntityStats
+}

@@ -1,0 +1,188 @@
+import { createHash } from "node:crypto"
+import { createReadStream } from "node:fs"
+import { copyFile, mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promises"
+import { dirname, join, relative, sep } from "node:path"
+import { Context, Effect, Layer, Option, Schema } from "effect"
+
+/** An object in the raw archive: stored unchanged, identified by key and content hash. */
+export interface RawObject {
+  readonly key: string
+  readonly size: number
+  /** Entity tag: the S3 ETag, or the sha256 for the local archive. */
+  readonly etag: string
+  /** sha256 of the bytes, hex. */
+  readonly sha256: string
+}
+
+/** Failure of the archive itself (not of the data in it). */
+export class RawArchiveError extends Schema.TaggedError<RawArchiveError>()("RawArchiveError", {
+  op: Schema.String,
+  key: Schema.String,
+  reason: Schema.Literals(["NotFound", "Unavailable", "InvalidKey", "Unknown"]),
+  detail: Schema.String
+}) {
+  get isRetryable(): boolean {
+    return this.reason === "Unavailable"
+  }
+  override get message() {
+    return `raw archive ${this.op} ${this.key}: ${this.reason}: ${this.detail}`
+  }
+}
+
+export interface RawArchiveShape {
+  /** Store the file at `localPath` unchanged under `key`. Idempotent for identical bytes. */
+  readonly putFile: (key: string, localPath: string) => Effect.Effect<RawObject, RawArchiveError>
+  /** Store small text (rejects, manifests). */
+  readonly putText: (key: string, text: string) => Effect.Effect<RawObject, RawArchiveError>
+  readonly getText: (key: string) => Effect.Effect<Option.Option<string>, RawArchiveError>
+  /** Copy an archived object to a local file (for processing). */
+  readonly download: (key: string, localPath: string) => Effect.Effect<RawObject, RawArchiveError>
+  readonly head: (key: string) => Effect.Effect<Option.Option<RawObject>, RawArchiveError>
+  /** Objects under a prefix, sorted by key. */
+  readonly list: (prefix: string) => Effect.Effect<ReadonlyArray<RawObject>, RawArchiveError>
+}
+
+/** The raw (bronze) archive: local folder by default, S3 in production (`RawArchiveS3`). */
+export class RawArchive extends Context.Service<RawArchive, RawArchiveShape>()(
+  "@ventureos/storage/RawArchive"
+) {}
+
+const validKey = (key: string): boolean =>
+  key.length > 0 &&
+  key.length <= 1024 &&
+  !key.startsWith("/") &&
+  !key.split("/").some((p) => p === ".." || p === "." || p === "")
+
+/** sha256 of a local file, streamed. */
+export const sha256File = (path: string): Promise<string> =>
+  new Promise((res, rej) => {
+    const h = createHash("sha256")
+    createReadStream(path)
+      .on("data", (c) => h.update(c))
+      .on("error", rej)
+      .on("end", () => res(h.digest("hex")))
+  })
+
+const fail = (op: string, key: string, e: unknown) =>
+  new RawArchiveError({
+    op,
+    key,
+    reason: (e as NodeJS.ErrnoException)?.code === "ENOENT" ? "NotFound" : "Unknown",
+    detail: e instanceof Error ? e.message : String(e)
+  })
+
+/** The local-folder archive (keys map to paths under `root`; writes are atomic via rename). */
+export const makeFileSystem = (root: string): RawArchiveShape => {
+  const pathOf = (op: string, key: string) =>
+    validKey(key)
+      ? Effect.succeed(join(root, ...key.split("/")))
+      : Effect.fail(
+          new RawArchiveError({
+            op,
+            key,
+            reason: "InvalidKey",
+            detail: "keys are relative, '/'-separated, without '.' or '..' parts"
+          })
+        )
+  const objectAt = async (key: string, p: string): Promise<RawObject> => {
+    const [s, sha] = await Promise.all([stat(p), sha256File(p)])
+    return { key, size: s.size, etag: sha, sha256: sha }
+  }
+  const atomicWrite = async (p: string, write: (tmp: string) => Promise<void>) => {
+    await mkdir(dirname(p), { recursive: true })
+    const tmp = `${p}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
+    await write(tmp)
+    await rename(tmp, p)
+  }
+  return {
+    putFile: (key, localPath) =>
+      Effect.flatMap(pathOf("put", key), (p) =>
+        Effect.tryPromise({
+          try: async () => {
+            await atomicWrite(p, (tmp) => copyFile(localPath, tmp))
+            return objectAt(key, p)
+          },
+          catch: (e) => fail("put", key, e)
+        })
+      ),
+    putText: (key, text) =>
+      Effect.flatMap(pathOf("put", key), (p) =>
+        Effect.tryPromise({
+          try: async () => {
+            await atomicWrite(p, (tmp) => writeFile(tmp, text))
+            return objectAt(key, p)
+          },
+          catch: (e) => fail("put", key, e)
+        })
+      ),
+    getText: (key) =>
+      Effect.flatMap(pathOf("get", key), (p) =>
+        Effect.tryPromise({
+          try: async () => {
+            try {
+              return Option.some(await readFile(p, "utf8"))
+            } catch (e) {
+              if ((e as NodeJS.ErrnoException).code === "ENOENT") return Option.none()
+              throw e
+            }
+          },
+          catch: (e) => fail("get", key, e)
+        })
+      ),
+    download: (key, localPath) =>
+      Effect.flatMap(pathOf("get", key), (p) =>
+        Effect.tryPromise({
+          try: async () => {
+            await mkdir(dirname(localPath), { recursive: true })
+            await copyFile(p, localPath)
+            return objectAt(key, p)
+          },
+          catch: (e) => fail("get", key, e)
+        })
+      ),
+    head: (key) =>
+      Effect.flatMap(pathOf("head", key), (p) =>
+        Effect.tryPromise({
+          try: async () => {
+            try {
+              return Option.some(await objectAt(key, p))
+            } catch (e) {
+              if ((e as NodeJS.ErrnoException).code === "ENOENT") return Option.none()
+              throw e
+            }
+          },
+          catch: (e) => fail("head", key, e)
+        })
+      ),
+    list: (prefix) =>
+      Effect.tryPromise({
+        try: async () => {
+          const out: Array<RawObject> = []
+          const walk = async (dir: string): Promise<void> => {
+            let entries: Array<import("node:fs").Dirent>
+            try {
+              entries = await readdir(dir, { withFileTypes: true })
+            } catch (e) {
+              if ((e as NodeJS.ErrnoException).code === "ENOENT") return
+              throw e
+            }
+            for (const ent of entries) {
+              const p = join(dir, ent.name)
+              if (ent.isDirectory()) await walk(p)
+              else if (!ent.name.includes(".tmp-")) {
+                const key = relative(root, p).split(sep).join("/")
+                if (key.startsWith(prefix)) out.push(await objectAt(key, p))
+              }
+            }
+          }
+          await walk(root)
+          return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+        },
+        catch: (e) => fail("list", prefix, e)
+      })
+  }
+}
+
+/** Layer: the local-folder archive rooted at `root`. */
+export const layerFileSystem = (root: string): Layer.Layer<RawArchive> =>
+  Layer.succeed(RawArchive, makeFileSystem(root))
