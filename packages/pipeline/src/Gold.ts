@@ -28,6 +28,9 @@ export interface GoldDelta {
   readonly entity_key: string
   readonly agency: string
   readonly event_date: IsoDate | null
+  /** Where the violation happened: lets Top-N per state / city be answered from company deltas. */
+  readonly state: string | null
+  readonly city_slug: string | null
   readonly violation_count: number
   readonly open_count: number
   readonly closed_count: number
@@ -61,6 +64,8 @@ const contribution = (r: Violation, sign: 1 | -1, key: string, name: string): Go
     entity_key: key,
     agency: r.agency,
     event_date: r.event_date as IsoDate | null,
+    state: r.state,
+    city_slug: r.city_slug,
     violation_count: sign,
     open_count: r.status === "open" ? sign : 0,
     closed_count: r.status === "closed" ? sign : 0,
@@ -173,4 +178,54 @@ export const toEntityStats = (t: Totals, sourceSnapshot: string | null, updatedA
     source_snapshot: sourceSnapshot,
     updated_at: updatedAt
   } as EntityStats
+}
+
+/** A Top-N query: scope `national`, `state:TX` or `city:austin-tx`; by count or current penalties. */
+export interface TopQuery {
+  readonly scope: string
+  readonly by: "count" | "penalties"
+  readonly agency: string
+  readonly limit: number
+}
+
+export interface Ranked {
+  readonly entity_key: string
+  readonly name: string
+  readonly violation_count: number
+  readonly penalty_current_cents: bigint
+}
+
+/**
+ * Reference Top-N over company deltas (the SQL version in `GoldStore` must agree; both are property
+ * tested against recomputation from silver). Ties break on the other measure, then on the key, so lists
+ * are deterministic. Companies with no live violations in scope are not ranked.
+ */
+export const topN = (companyDeltas: Iterable<GoldDelta>, q: TopQuery): Array<Ranked> => {
+  const [kind, value] = q.scope === "national" ? ["national", ""] : (q.scope.split(":") as [string, string])
+  const acc = new Map<string, { name: string | null; c: number; p: bigint }>()
+  for (const d of companyDeltas) {
+    if (q.agency !== "all" && d.agency !== q.agency) continue
+    if (kind === "state" && d.state !== value) continue
+    if (kind === "city" && d.city_slug !== value) continue
+    const a = acc.get(d.entity_key) ?? { name: null, c: 0, p: 0n }
+    a.c += d.violation_count
+    a.p += d.penalty_current_cents
+    if (d.entity_name !== null) a.name = d.entity_name
+    acc.set(d.entity_key, a)
+  }
+  return [...acc.entries()]
+    .filter(([, a]) => a.c > 0)
+    .map(([k, a]) => ({ entity_key: k, name: a.name ?? k, violation_count: a.c, penalty_current_cents: a.p }))
+    .sort((x, y) => {
+      const byCount = y.violation_count - x.violation_count
+      const byPen =
+        y.penalty_current_cents > x.penalty_current_cents
+          ? 1
+          : y.penalty_current_cents < x.penalty_current_cents
+            ? -1
+            : 0
+      const primary = q.by === "count" ? byCount || byPen : byPen || byCount
+      return primary || (x.entity_key < y.entity_key ? -1 : x.entity_key > y.entity_key ? 1 : 0)
+    })
+    .slice(0, q.limit)
 }

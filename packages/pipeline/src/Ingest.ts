@@ -1,0 +1,380 @@
+import { createHash } from "node:crypto"
+import { mkdtemp, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { basename, join } from "node:path"
+import { UnusableFileError, type Violation } from "@ventureos/core"
+import { type Outcome, planNormalize, type Registry } from "@ventureos/normalizers"
+import { RawArchive, type RawArchiveError, type RawObject } from "@ventureos/storage/archive"
+import { Effect, Option, Schedule } from "effect"
+import { type BronzeKey, manifestKey, parseBronzeKey, rejectsKey, route } from "./Gatekeeper"
+import { deltasFor, type EntityKind, type GoldDelta } from "./Gold"
+import { toUnusable } from "./Normalize"
+import { type CommitSource, type SilverChange, Warehouse, type WarehouseError } from "./Warehouse"
+
+/** The outcome of one batch (a records file with the lookup files it needs). */
+export interface BatchResult {
+  readonly key: string
+  readonly keys: ReadonlyArray<string>
+  readonly mode: "daily" | "historical"
+  readonly agency: string
+  readonly sourceId: string
+  /** `ingested`, or `replayed` when the batch had already completed (a re-delivery: nothing done). */
+  readonly status: "ingested" | "replayed"
+  readonly rows: number
+  readonly accepted: number
+  readonly rejected: number
+  readonly skipped: number
+  readonly inserted: number
+  readonly updated: number
+  readonly unchanged: number
+  readonly silverSnapshot: string | null
+  readonly goldDeltas: number
+  readonly feed: boolean
+  readonly rejectsKey: string | null
+  readonly manifestKey: string
+  /** Records that changed (inserted or updated), for the live feed; only kept for daily batches. */
+  readonly changed: ReadonlyArray<Violation>
+  /** Entity keys whose gold totals changed, per kind (for the serving sync). */
+  readonly touched: Readonly<Record<EntityKind, ReadonlyArray<string>>>
+}
+
+/** Not a bronze key, or a batch that cannot be processed as given. */
+export class IngestInputError extends Error {
+  constructor(
+    readonly key: string,
+    readonly reason: string
+  ) {
+    super(`${key}: ${reason}`)
+  }
+}
+
+export interface IngestOptions {
+  readonly registry: Registry
+  /** Rows looked up and staged per chunk (bounded memory). */
+  readonly chunkSize?: number
+  readonly onProgress?: (rowsDone: number) => void
+  readonly ingestedAt?: string
+}
+
+interface Manifest {
+  readonly status: "complete"
+  readonly sourceId: string
+  readonly keys: ReadonlyArray<{ key: string; sha256: string; etag: string; size: number }>
+  readonly counts: Record<string, number>
+  readonly silverSnapshot: string | null
+  readonly goldDeltas: number
+  readonly completedAt: string
+}
+
+const sourceIdOf = (objs: ReadonlyArray<RawObject>): string => {
+  if (objs.length === 1) return `${objs[0]!.key}#${objs[0]!.sha256}`
+  const h = createHash("sha256")
+  for (const o of [...objs].sort((a, b) => (a.key < b.key ? -1 : 1))) h.update(`${o.key}#${o.sha256}\n`)
+  return `${objs[0]!.key}+${objs.length - 1}#${h.digest("hex")}`
+}
+
+/** Aggregate deltas of one batch by their full grain (far fewer rows than records). */
+const addDelta = (acc: Map<string, GoldDelta>, d: GoldDelta) => {
+  const k = `${d.entity_key}\u0000${d.agency}\u0000${d.event_date ?? ""}\u0000${d.state ?? ""}\u0000${d.city_slug ?? ""}`
+  const prev = acc.get(k)
+  if (prev === undefined) {
+    acc.set(k, { ...d, by_type: { ...d.by_type } })
+    return
+  }
+  const by = { ...prev.by_type }
+  for (const t of Object.keys(by) as Array<keyof typeof by>) by[t] += d.by_type[t]
+  acc.set(k, {
+    ...prev,
+    violation_count: prev.violation_count + d.violation_count,
+    open_count: prev.open_count + d.open_count,
+    closed_count: prev.closed_count + d.closed_count,
+    penalty_initial_cents: prev.penalty_initial_cents + d.penalty_initial_cents,
+    penalty_current_cents: prev.penalty_current_cents + d.penalty_current_cents,
+    by_type: by,
+    entity_name: d.entity_name ?? prev.entity_name
+  })
+}
+
+const isZero = (d: GoldDelta) =>
+  d.violation_count === 0 &&
+  d.open_count === 0 &&
+  d.closed_count === 0 &&
+  d.penalty_initial_cents === 0n &&
+  d.penalty_current_cents === 0n &&
+  Object.values(d.by_type).every((v) => v === 0)
+
+/**
+ * Ingest one batch of archived bronze objects: the first key is the batch's identity; all keys are
+ * normalized together (OSHA violations need their inspection file). Exactly-once: a completed batch
+ * (manifest present for the same bytes) is a no-op; a batch interrupted after its silver commit is
+ * finished from silver history (deltas = the commit's parent vs. the commit) instead of re-applied.
+ */
+export const ingestBatch = (
+  keys: ReadonlyArray<string>,
+  options: IngestOptions
+): Effect.Effect<
+  BatchResult,
+  UnusableFileError | IngestInputError | WarehouseError | RawArchiveError,
+  RawArchive | Warehouse
+> =>
+  Effect.gen(function* () {
+    const archive = yield* RawArchive
+    const warehouse = yield* Warehouse
+    const parsed: Array<BronzeKey> = []
+    for (const k of keys) {
+      const b = parseBronzeKey(k)
+      if (b === undefined)
+        return yield* Effect.die(
+          new IngestInputError(
+            k,
+            "not a bronze key: expected bronze/{daily|historical}/{agency}/{yyyy}/{mm}/{dd}/{file}"
+          )
+        )
+      parsed.push(b)
+    }
+    const main = parsed[0]!
+    const r = route(main)
+    const objs: Array<RawObject> = []
+    for (const k of keys) {
+      const h = yield* archive.head(k)
+      if (Option.isNone(h))
+        return yield* Effect.die(new IngestInputError(k, "object not found in the raw archive"))
+      objs.push(h.value)
+    }
+    const sourceId = sourceIdOf(objs)
+    const mKey = manifestKey(main)
+    const prior = yield* archive.getText(mKey)
+    if (Option.isSome(prior)) {
+      const m = JSON.parse(prior.value) as Manifest
+      if (m.status === "complete" && m.sourceId === sourceId) {
+        return {
+          key: main.key,
+          keys,
+          mode: main.mode,
+          agency: main.agency,
+          sourceId,
+          status: "replayed",
+          rows: m.counts.rows ?? 0,
+          accepted: m.counts.accepted ?? 0,
+          rejected: m.counts.rejected ?? 0,
+          skipped: m.counts.skipped ?? 0,
+          inserted: 0,
+          updated: 0,
+          unchanged: m.counts.accepted ?? 0,
+          silverSnapshot: m.silverSnapshot,
+          goldDeltas: 0,
+          feed: r.feed,
+          rejectsKey: null,
+          manifestKey: mKey,
+          changed: [],
+          touched: { company: [], city: [], state: [] }
+        } satisfies BatchResult
+      }
+    }
+
+    const dir = yield* Effect.promise(() => mkdtemp(join(tmpdir(), "ventureos-ingest-")))
+    return yield* Effect.ensuring(
+      Effect.gen(function* () {
+        const local: Array<string> = []
+        for (const [i, k] of keys.entries()) {
+          const p = join(dir, `${i}-${basename(k)}`)
+          yield* archive.download(k, p)
+          local.push(p)
+        }
+        const agencyOpt = main.agency === "auto" ? "auto" : main.agency
+        const run = yield* Effect.tryPromise({
+          try: () =>
+            planNormalize(local, {
+              registry: options.registry,
+              agency: agencyOpt,
+              ...(options.ingestedAt !== undefined ? { ingestedAt: options.ingestedAt } : {})
+            }),
+          catch: (e) =>
+            toUnusable(e) ??
+            new UnusableFileError({ file: main.key, reason: String(e), expected: "a readable agency file" })
+        })
+        const agencies = run.summary.agencies
+        if (agencies.length !== 1) {
+          return yield* Effect.die(
+            new IngestInputError(main.key, `a batch must hold one agency, found ${agencies.join(", ")}`)
+          )
+        }
+        const agency = agencies[0]!
+        const landedBefore = yield* warehouse.silverFindSource(agency, sourceId)
+        const head = yield* warehouse.silverHead(agency)
+        const chunkSize = options.chunkSize ?? 20_000
+        const touched: Record<EntityKind, Set<string>> = {
+          company: new Set(),
+          city: new Set(),
+          state: new Set()
+        }
+        const deltasByKind: Record<EntityKind, Map<string, GoldDelta>> = {
+          company: new Map(),
+          city: new Map(),
+          state: new Map()
+        }
+        const changed: Array<Violation> = []
+        let inserted = 0
+        let updated = 0
+        let unchanged = 0
+        let rejectLines = ""
+        let done = 0
+
+        // Old versions come from the commit's parent when finishing an interrupted batch, else from the head.
+        const baseSnapshot = Option.isSome(landedBefore) ? landedBefore.value.parentId : head
+        const newSnapshot = Option.isSome(landedBefore) ? landedBefore.value.snapshotId : undefined
+
+        const classify = (
+          olds: ReadonlyMap<string, Violation>,
+          news: ReadonlyArray<Violation>
+        ): Array<SilverChange> => {
+          const out: Array<SilverChange> = []
+          for (const rec of news) {
+            const old = olds.get(rec.violation_id) ?? null
+            if (old !== null && old.content_hash === rec.content_hash) {
+              unchanged++
+              continue
+            }
+            if (old === null) inserted++
+            else updated++
+            const ds = deltasFor(old, rec)
+            for (const kind of ["company", "city", "state"] as const) {
+              for (const d of ds[kind]) {
+                addDelta(deltasByKind[kind], d)
+                touched[kind].add(d.entity_key)
+              }
+            }
+            if (r.feed) changed.push(rec)
+            out.push({ record: rec, replaces: old !== null })
+          }
+          return out
+        }
+
+        // Pull outcomes chunk by chunk: rejects are collected, accepted records are looked up and classified.
+        const chunks = async function* (
+          lookup: (ids: ReadonlyArray<string>) => Promise<ReadonlyMap<string, Violation>>,
+          newer?: (ids: ReadonlyArray<string>) => Promise<ReadonlyMap<string, Violation>>
+        ): AsyncGenerator<ReadonlyArray<SilverChange>> {
+          let pending: Array<Violation> = []
+          const flush = async () => {
+            const ids = pending.map((p) => p.violation_id)
+            const olds = await lookup(ids)
+            let news: ReadonlyArray<Violation> = pending
+            if (newer) {
+              const landed = await newer(ids)
+              news = pending.map((p) => landed.get(p.violation_id) ?? p)
+            }
+            pending = []
+            return classify(olds, news)
+          }
+          for await (const batch of run.outcomes()) {
+            for (const o of batch as ReadonlyArray<Outcome>) {
+              done++
+              if (o._tag === "accepted") pending.push(o.record)
+              else if (o._tag === "rejected") rejectLines += `${JSON.stringify(o.rejection)}\n`
+            }
+            options.onProgress?.(done)
+            if (pending.length >= chunkSize) {
+              const c = await flush()
+              if (c.length > 0) yield c
+            }
+          }
+          if (pending.length > 0) {
+            const c = await flush()
+            if (c.length > 0) yield c
+          }
+        }
+
+        const runP = <A>(e: Effect.Effect<A, WarehouseError>) => Effect.runPromise(e)
+        let silverSnapshot: string | null = newSnapshot ?? head
+        if (newSnapshot !== undefined) {
+          // Interrupted earlier after the silver commit: recompute its deltas from history, write nothing.
+          yield* Effect.promise(async () => {
+            for await (const _ of chunks(
+              (ids) => runP(warehouse.silverLookup(agency, ids, baseSnapshot)),
+              (ids) => runP(warehouse.silverLookup(agency, ids, newSnapshot))
+            )) {
+              // consumed for its side effects (deltas, counts)
+            }
+          })
+        } else {
+          // Stage changes into one silver commit. If there is nothing to write, no snapshot is made.
+          const iter = chunks((ids) => runP(warehouse.silverLookup(agency, ids, head)))
+          const first = yield* Effect.promise(() => iter.next())
+          if (!first.done) {
+            const all = (async function* () {
+              yield first.value
+              yield* iter
+            })()
+            const landed = yield* warehouse.silverCommit(agency, { id: sourceId, batchId: mKey }, head, all)
+            silverSnapshot = landed.snapshotId
+          }
+        }
+
+        // Gold: one append per table, exactly once per source.
+        let goldDeltas = 0
+        for (const kind of ["company", "city", "state"] as const) {
+          const ds = [...deltasByKind[kind].values()].filter((d) => !isZero(d))
+          if (ds.length === 0) continue
+          const source: CommitSource = { id: sourceId, batchId: mKey }
+          yield* warehouse.goldAppend(kind, source, ds).pipe(
+            Effect.retry({
+              while: (e) => e.isRetryable,
+              times: 5,
+              schedule: Schedule.exponential("50 millis").pipe(Schedule.jittered)
+            })
+          )
+          goldDeltas += ds.length
+        }
+
+        const s = run.summary
+        let rKey: string | null = null
+        if (rejectLines !== "") {
+          rKey = rejectsKey(main)
+          yield* archive.putText(rKey, rejectLines)
+        }
+        const manifest: Manifest = {
+          status: "complete",
+          sourceId,
+          keys: objs.map((o) => ({ key: o.key, sha256: o.sha256, etag: o.etag, size: o.size })),
+          counts: {
+            rows: s.rows,
+            accepted: s.accepted,
+            rejected: s.rejected,
+            skipped: s.skipped,
+            lookupRejected: s.lookupRejected,
+            inserted,
+            updated,
+            unchanged
+          },
+          silverSnapshot,
+          goldDeltas,
+          completedAt: new Date().toISOString()
+        }
+        yield* archive.putText(mKey, `${JSON.stringify(manifest, null, 2)}\n`)
+        return {
+          key: main.key,
+          keys,
+          mode: main.mode,
+          agency,
+          sourceId,
+          status: "ingested",
+          rows: s.rows,
+          accepted: s.accepted,
+          rejected: s.rejected,
+          skipped: s.skipped,
+          inserted,
+          updated,
+          unchanged,
+          silverSnapshot,
+          goldDeltas,
+          feed: r.feed,
+          rejectsKey: rKey,
+          manifestKey: mKey,
+          changed,
+          touched: { company: [...touched.company], city: [...touched.city], state: [...touched.state] }
+        } satisfies BatchResult
+      }),
+      Effect.promise(() => rm(dir, { recursive: true, force: true }))
+    )
+  })

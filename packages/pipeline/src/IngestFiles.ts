@@ -1,0 +1,111 @@
+import { basename } from "node:path"
+import { UnusableFileError } from "@ventureos/core"
+import { CsvFileError, describeDatasets, detect, type Registry, readHeader } from "@ventureos/normalizers"
+import { RawArchive, type RawArchiveError } from "@ventureos/storage/archive"
+import { Effect } from "effect"
+import { bronzeKey, type IngestMode } from "./Gatekeeper"
+import { type BatchResult, type IngestInputError, type IngestOptions, ingestBatch } from "./Ingest"
+import type { Warehouse, WarehouseError } from "./Warehouse"
+
+export interface IngestFilesOptions extends IngestOptions {
+  readonly mode: IngestMode
+  readonly agency?: string
+  /** Archive date (yyyy-mm-dd) for the bronze keys; default today (UTC). */
+  readonly date?: string
+  readonly onBatch?: (r: BatchResult) => void
+}
+
+/** A plan: which local files go into which batch, under which bronze keys. */
+export interface FileBatch {
+  readonly agency: string
+  /** Local paths; the first is the records file. */
+  readonly paths: ReadonlyArray<string>
+  readonly keys: ReadonlyArray<string>
+}
+
+/**
+ * Group local files into batches: each records file is one batch, together with the lookup files of the
+ * same plugin (OSHA violations + inspections).
+ */
+export const planBatches = (
+  paths: ReadonlyArray<string>,
+  registry: Registry,
+  mode: IngestMode,
+  date: string,
+  agency = "auto"
+): Effect.Effect<ReadonlyArray<FileBatch>, UnusableFileError> =>
+  Effect.tryPromise({
+    try: async () => {
+      const found: Array<{ path: string; plugin: string; agency: string; role: "records" | "lookup" }> = []
+      for (const p of paths) {
+        const header = await readHeader(p)
+        const d = detect(registry, header, agency)
+        if (d === undefined) {
+          throw new CsvFileError(
+            p,
+            `unrecognised header (${header.slice(0, 6).join(", ")}…)`,
+            `a header of ${describeDatasets(registry, agency)}`
+          )
+        }
+        found.push({ path: p, plugin: d.plugin.id, agency: d.plugin.agency, role: d.dataset.role })
+      }
+      const batches: Array<FileBatch> = []
+      for (const rec of found.filter((f) => f.role === "records")) {
+        const lookups = found.filter((f) => f.role === "lookup" && f.plugin === rec.plugin)
+        const ps = [rec.path, ...lookups.map((l) => l.path)]
+        batches.push({
+          agency: rec.agency,
+          paths: ps,
+          keys: ps.map((p) => bronzeKey(mode, rec.agency, date, basename(p)))
+        })
+      }
+      const orphan = found.find(
+        (f) => f.role === "lookup" && !found.some((r) => r.role === "records" && r.plugin === f.plugin)
+      )
+      if (orphan !== undefined) {
+        throw new CsvFileError(
+          orphan.path,
+          "a lookup file was given without any records file it enriches",
+          "the records file (e.g. osha_violation) passed together with it"
+        )
+      }
+      return batches
+    },
+    catch: (e) =>
+      e instanceof CsvFileError
+        ? new UnusableFileError({ file: e.file, reason: e.reason, expected: e.expected })
+        : new UnusableFileError({
+            file: paths[0] ?? "",
+            reason: String(e),
+            expected: "readable agency files"
+          })
+  })
+
+/** Archive local files into bronze unchanged, then ingest them batch by batch. */
+export const ingestFiles = (
+  paths: ReadonlyArray<string>,
+  options: IngestFilesOptions
+): Effect.Effect<
+  ReadonlyArray<BatchResult>,
+  UnusableFileError | IngestInputError | WarehouseError | RawArchiveError,
+  RawArchive | Warehouse
+> =>
+  Effect.gen(function* () {
+    const archive = yield* RawArchive
+    const date = options.date ?? new Date().toISOString().slice(0, 10)
+    const batches = yield* planBatches(paths, options.registry, options.mode, date, options.agency ?? "auto")
+    const results: Array<BatchResult> = []
+    const archived = new Set<string>()
+    for (const b of batches) {
+      for (const [i, p] of b.paths.entries()) {
+        const key = b.keys[i]!
+        if (archived.has(key)) continue
+        yield* archive.putFile(key, p)
+        archived.add(key)
+      }
+      const r = yield* ingestBatch(b.keys, options)
+      options.onBatch?.(r)
+      results.push(r)
+    }
+    return results
+  })

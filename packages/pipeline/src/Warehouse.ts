@@ -1,0 +1,125 @@
+import type { Violation } from "@ventureos/core"
+import { Context, type Effect, Layer, Option, Schema } from "effect"
+import type { EntityKind, GoldDelta } from "./Gold"
+
+/** Where a commit's rows came from; committing the same source twice is a no-op. */
+export interface CommitSource {
+  /** e.g. `bronze/daily/osha/2026/01/02/file.csv#<sha256>` or `silver:osha:<snapshot id>`. */
+  readonly id: string
+  readonly batchId: string
+}
+
+/** A snapshot that a source landed in, with its parent (the state the source was applied to). */
+export interface Landed {
+  readonly snapshotId: string
+  readonly parentId: string | null
+}
+
+/** A silver row to write; `replaces` when a previous version of the same violation id exists. */
+export interface SilverChange {
+  readonly record: Violation
+  readonly replaces: boolean
+}
+
+/** Failure of the warehouse (the lakehouse tables). */
+export class WarehouseError extends Schema.TaggedError<WarehouseError>()("WarehouseError", {
+  op: Schema.String,
+  table: Schema.String,
+  reason: Schema.Literals(["Conflict", "Unavailable", "CommitStateUnknown", "Corrupt", "Unknown"]),
+  detail: Schema.String
+}) {
+  /** Conflicts and unavailability are retried; an unknown commit state must be reconciled first. */
+  get isRetryable(): boolean {
+    return this.reason === "Conflict" || this.reason === "Unavailable"
+  }
+  override get message() {
+    return `warehouse ${this.op} ${this.table}: ${this.reason}: ${this.detail}`
+  }
+}
+
+/** Totals read back from gold, per (entity, agency) including `all`. */
+export interface GoldTotalsRow {
+  readonly entity_key: string
+  readonly agency: string
+  readonly name: string | null
+  readonly violation_count: number
+  readonly open_count: number
+  readonly closed_count: number
+  readonly penalty_initial_cents: bigint
+  readonly penalty_current_cents: bigint
+  readonly by_type: Readonly<Record<string, number>>
+  readonly first_event_date: string | null
+  readonly last_event_date: string | null
+}
+
+/**
+ * What the pipeline needs from the lakehouse: silver tables per agency (upsert by violation id, lookups,
+ * time travel by snapshot) and the gold delta tables. Implemented over Iceberg (`WarehouseIceberg`) and in
+ * memory (`layerMemory`, for tests of the use cases).
+ */
+export interface WarehouseShape {
+  /** Current snapshot id of an agency's silver table (null when empty). */
+  readonly silverHead: (agency: string) => Effect.Effect<string | null, WarehouseError>
+  /** Current versions of the given ids, at the head or at a given snapshot. */
+  readonly silverLookup: (
+    agency: string,
+    ids: ReadonlyArray<string>,
+    at?: string | null
+  ) => Effect.Effect<ReadonlyMap<string, Violation>, WarehouseError>
+  /** The snapshot a source landed in, if it did. */
+  readonly silverFindSource: (
+    agency: string,
+    sourceId: string
+  ) => Effect.Effect<Option.Option<Landed>, WarehouseError>
+  /**
+   * Commit changes as one snapshot on top of `expectedParent` (fails with Conflict if the head moved).
+   * Returns the landed snapshot; a source already committed returns its snapshot without writing.
+   */
+  readonly silverCommit: (
+    agency: string,
+    source: CommitSource,
+    expectedParent: string | null,
+    changes: AsyncIterable<ReadonlyArray<SilverChange>>
+  ) => Effect.Effect<
+    Landed & { readonly written: number; readonly alreadyCommitted: boolean },
+    WarehouseError
+  >
+  /** Append gold deltas exactly once per source. */
+  readonly goldAppend: (
+    kind: EntityKind,
+    source: CommitSource,
+    deltas: ReadonlyArray<GoldDelta>
+  ) => Effect.Effect<
+    { readonly snapshotId: string | null; readonly alreadyCommitted: boolean },
+    WarehouseError
+  >
+  /** Current totals for entities (all when `keys` is omitted). */
+  readonly goldTotals: (
+    kind: EntityKind,
+    keys?: ReadonlyArray<string>
+  ) => Effect.Effect<ReadonlyArray<GoldTotalsRow>, WarehouseError>
+  /** All live company deltas matching a Top-N scope (aggregation happens in the caller or in SQL). */
+  readonly goldTop: (q: {
+    readonly scope: string
+    readonly by: "count" | "penalties"
+    readonly agency: string
+    readonly limit: number
+  }) => Effect.Effect<
+    ReadonlyArray<{
+      entity_key: string
+      name: string
+      violation_count: number
+      penalty_current_cents: bigint
+    }>,
+    WarehouseError
+  >
+  /** Collapse a gold table's deltas into a checkpoint (same totals, fewer rows). */
+  readonly goldCompact: (kind: EntityKind) => Effect.Effect<void, WarehouseError>
+}
+
+export class Warehouse extends Context.Service<Warehouse, WarehouseShape>()(
+  "@ventureos/pipeline/Warehouse"
+) {}
+
+export { Option }
+export const layer = (shape: WarehouseShape): Layer.Layer<Warehouse> => Layer.succeed(Warehouse, shape)

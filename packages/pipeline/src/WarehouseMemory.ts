@@ -1,0 +1,126 @@
+import type { Violation } from "@ventureos/core"
+import { Effect, Layer, Option } from "effect"
+import { type EntityKind, foldDeltas, type GoldDelta, toEntityStats, topN } from "./Gold"
+import { type Landed, Warehouse, WarehouseError, type WarehouseShape } from "./Warehouse"
+
+interface SilverTable {
+  snapshots: Array<{ id: string; parent: string | null; rows: Map<string, Violation> }>
+  sources: Map<string, Landed>
+}
+
+/** An in-memory warehouse with snapshot history: the reference the Iceberg implementation must match. */
+export const makeMemory = (): WarehouseShape => {
+  const silver = new Map<string, SilverTable>()
+  const gold = new Map<EntityKind, { deltas: Array<GoldDelta>; sources: Set<string>; snapshots: number }>()
+  let next = 1
+  const table = (agency: string) => {
+    let t = silver.get(agency)
+    if (t === undefined) {
+      t = { snapshots: [], sources: new Map() }
+      silver.set(agency, t)
+    }
+    return t
+  }
+  const goldTable = (kind: EntityKind) => {
+    let g = gold.get(kind)
+    if (g === undefined) {
+      g = { deltas: [], sources: new Set(), snapshots: 0 }
+      gold.set(kind, g)
+    }
+    return g
+  }
+  const head = (t: SilverTable) => t.snapshots[t.snapshots.length - 1]
+  return {
+    silverHead: (agency) => Effect.sync(() => head(table(agency))?.id ?? null),
+    silverLookup: (agency, ids, at) =>
+      Effect.suspend(() => {
+        const t = table(agency)
+        const snap =
+          at === undefined ? head(t) : at === null ? undefined : t.snapshots.find((s) => s.id === at)
+        if (at != null && snap === undefined) {
+          return Effect.fail(
+            new WarehouseError({
+              op: "lookup",
+              table: `silver.${agency}`,
+              reason: "Unknown",
+              detail: `no snapshot ${at}`
+            })
+          )
+        }
+        const out = new Map<string, Violation>()
+        if (snap)
+          for (const id of ids) {
+            const r = snap.rows.get(id)
+            if (r) out.set(id, r)
+          }
+        return Effect.succeed(out)
+      }),
+    silverFindSource: (agency, sourceId) =>
+      Effect.sync(() => Option.fromNullishOr(table(agency).sources.get(sourceId))),
+    silverCommit: (agency, source, expectedParent, changes) =>
+      Effect.gen(function* () {
+        const t = table(agency)
+        const existing = t.sources.get(source.id)
+        if (existing) return { ...existing, written: 0, alreadyCommitted: true }
+        const parent = head(t)?.id ?? null
+        if (parent !== expectedParent) {
+          return yield* new WarehouseError({
+            op: "commit",
+            table: `silver.${agency}`,
+            reason: "Conflict",
+            detail: `head is ${parent}, expected ${expectedParent}`
+          })
+        }
+        const rows = new Map(head(t)?.rows ?? [])
+        let written = 0
+        yield* Effect.promise(async () => {
+          for await (const batch of changes) {
+            for (const c of batch) {
+              rows.set(c.record.violation_id, c.record)
+              written++
+            }
+          }
+        })
+        const id = String(next++)
+        t.snapshots.push({ id, parent, rows })
+        const landed = { snapshotId: id, parentId: parent }
+        t.sources.set(source.id, landed)
+        return { ...landed, written, alreadyCommitted: false }
+      }),
+    goldAppend: (kind, source, deltas) =>
+      Effect.sync(() => {
+        const g = goldTable(kind)
+        if (g.sources.has(source.id)) return { snapshotId: String(g.snapshots), alreadyCommitted: true }
+        g.deltas.push(...deltas)
+        g.sources.add(source.id)
+        g.snapshots++
+        return { snapshotId: String(g.snapshots), alreadyCommitted: false }
+      }),
+    goldTotals: (kind, keys) =>
+      Effect.sync(() => {
+        const wanted = keys ? new Set(keys) : undefined
+        const totals = foldDeltas(goldTable(kind).deltas.filter((d) => !wanted || wanted.has(d.entity_key)))
+        return [...totals.values()].map((t) => {
+          const s = toEntityStats(t, null, new Date(0).toISOString())
+          return {
+            entity_key: t.entity_key,
+            agency: t.agency,
+            name: t.name,
+            violation_count: t.violation_count,
+            open_count: t.open_count,
+            closed_count: t.closed_count,
+            penalty_initial_cents: t.penalty_initial_cents,
+            penalty_current_cents: t.penalty_current_cents,
+            by_type: { ...t.by_type },
+            first_event_date: s.first_event_date,
+            last_event_date: s.last_event_date
+          }
+        })
+      }),
+    goldTop: (q) => Effect.sync(() => topN(goldTable("company").deltas, q)),
+    goldCompact: () => Effect.void
+  }
+}
+
+/** Layer: a fresh in-memory warehouse. */
+export const layerMemory: Layer.Layer<Warehouse> = Layer.sync(Warehouse, makeMemory)
