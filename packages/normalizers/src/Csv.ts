@@ -38,7 +38,17 @@ export const readHeader = async (path: string): Promise<ReadonlyArray<string>> =
   }
   try {
     const buf = Buffer.alloc(SNIFF_BYTES)
-    const { bytesRead } = await fh.read(buf, 0, SNIFF_BYTES, 0)
+    let bytesRead: number
+    try {
+      ;({ bytesRead } = await fh.read(buf, 0, SNIFF_BYTES, 0))
+    } catch (e) {
+      // e.g. EISDIR: a directory opens fine on Linux but cannot be read
+      throw new CsvFileError(
+        path,
+        `cannot read file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+        "a readable CSV file"
+      )
+    }
     const head = buf.subarray(0, bytesRead)
     if (bytesRead === 0) throw new CsvFileError(path, "file is empty", "a CSV file with a header row")
     if (head.includes(0))
@@ -87,8 +97,11 @@ export class CsvParser {
       let p = pos
       let newlines = 0
       let complete = false
+      // a record whose only cell is quoted (`""`) is a row with one empty cell, not a blank line
+      let firstQuoted = false
       for (;;) {
         if (p < n && s.charCodeAt(p) === 34 /* " */) {
+          if (cells.length === 0) firstQuoted = true
           // quoted cell
           let q = p + 1
           let value = ""
@@ -163,7 +176,7 @@ export class CsvParser {
       pos = p
       this.line += newlines
       // skip blank lines entirely (trailing newline at EOF, blank separators)
-      if (cells.length === 1 && cells[0] === "") continue
+      if (cells.length === 1 && cells[0] === "" && !firstQuoted) continue
       const index = this.rowIndex++
       out.push({ index, row: index, line: startLine, cells })
     }

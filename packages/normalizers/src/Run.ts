@@ -59,6 +59,41 @@ const columnsOf = (header: ReadonlyArray<string>): Map<string, number> => {
 }
 
 /**
+ * Physical line of a data row, for outcomes built from a record (which carries only its row number).
+ * line = row + 1 + shift, where the shift grows at each blank line or multi-line cell; only the rows where
+ * it changes are stored, so memory stays bounded by the number of such places, not by the file size.
+ */
+const lineIndex = () => {
+  const byFile = new Map<string, { rows: Array<number>; shifts: Array<number> }>()
+  return {
+    note(file: string, r: CsvRow): void {
+      let ix = byFile.get(file)
+      if (ix === undefined) byFile.set(file, (ix = { rows: [], shifts: [] }))
+      const shift = r.line - r.row - 1
+      if (shift !== (ix.shifts[ix.shifts.length - 1] ?? 0)) {
+        ix.rows.push(r.row)
+        ix.shifts.push(shift)
+      }
+    },
+    lineOf(file: string, row: number): number {
+      const ix = byFile.get(file)
+      if (ix === undefined) return row + 1
+      let lo = 0
+      let hi = ix.rows.length - 1
+      let shift = 0
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1
+        if (ix.rows[mid]! <= row) {
+          shift = ix.shifts[mid]!
+          lo = mid + 1
+        } else hi = mid - 1
+      }
+      return row + 1 + shift
+    }
+  }
+}
+
+/**
  * Plan a normalization run: read each file's header, detect its agency and dataset, and fail with a
  * {@link CsvFileError} naming the file when it cannot be used at all.
  */
@@ -85,6 +120,7 @@ export const planNormalize = async (
     lookupRejected: 0
   }
   const byPlugin = new Map<NormalizerPlugin, Array<SourceFile>>()
+  const lines = lineIndex()
   const shapeRejects: Array<Rejection> = []
   const fileSummary = new Map<string, FileSummary>()
 
@@ -128,6 +164,7 @@ export const planNormalize = async (
           const ok: Array<CsvRow> = []
           for (const r of batch) {
             fs.rows++
+            lines.note(name, r)
             if (r.cells.length === width) ok.push(r)
             else
               shapeRejects.push({
@@ -165,7 +202,7 @@ export const planNormalize = async (
           const dup: Outcome = {
             _tag: "skipped",
             file,
-            line: rec.source_row,
+            line: lines.lineOf(file, rec.source_row),
             row: rec.source_row,
             reason: `${reason} (same violation as ${prev.file} row ${prev.row})`
           }
@@ -180,7 +217,7 @@ export const planNormalize = async (
           _tag: "rejected",
           rejection: {
             file,
-            line: rec.source_row,
+            line: lines.lineOf(file, rec.source_row),
             row: rec.source_row,
             field: "violation_id",
             value: rec.violation_id,

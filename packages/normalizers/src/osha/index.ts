@@ -55,16 +55,17 @@ interface Inspection {
   readonly problem: string | null
 }
 
-/** Inspection columns mapped to core fields; the rest go to `violation_details` under `inspection.*`. */
+/**
+ * Inspection columns mapped as-is to core fields; the rest go to `violation_details` under `inspection.*`.
+ * `site_zip`, `naics_code` and `sic_code` are rewritten on the way (zero-padded, `0` read as unknown) so their
+ * published values are kept in the details too: nothing published is lost.
+ */
 const MAPPED_INSPECTION = [
   "activity_nr",
   "estab_name",
   "site_address",
   "site_city",
   "site_state",
-  "site_zip",
-  "naics_code",
-  "sic_code",
   "open_date",
   "close_case_date"
 ]
