@@ -5,7 +5,7 @@ import { basename, join } from "node:path"
 import { UnusableFileError, type Violation } from "@ventureos/core"
 import { type Outcome, planNormalize, type Registry } from "@ventureos/normalizers"
 import { RawArchive, type RawArchiveError, type RawObject } from "@ventureos/storage/archive"
-import { Effect, Option, Schedule } from "effect"
+import { Effect, Option, Schedule, Schema } from "effect"
 import { type BronzeKey, manifestKey, parseBronzeKey, rejectsKey, route } from "./Gatekeeper"
 import { deltasFor, type EntityKind, type GoldDelta } from "./Gold"
 import { toUnusable } from "./Normalize"
@@ -38,13 +38,13 @@ export interface BatchResult {
   readonly touched: Readonly<Record<EntityKind, ReadonlyArray<string>>>
 }
 
-/** Not a bronze key, or a batch that cannot be processed as given. */
-export class IngestInputError extends Error {
-  constructor(
-    readonly key: string,
-    readonly reason: string
-  ) {
-    super(`${key}: ${reason}`)
+/** Not a bronze key, or a batch that cannot be processed as given (retrying will not help). */
+export class IngestInputError extends Schema.TaggedError<IngestInputError>()("IngestInputError", {
+  key: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `${this.key}: ${this.reason}`
   }
 }
 
@@ -124,12 +124,10 @@ export const ingestBatch = (
     for (const k of keys) {
       const b = parseBronzeKey(k)
       if (b === undefined)
-        return yield* Effect.die(
-          new IngestInputError(
-            k,
-            "not a bronze key: expected bronze/{daily|historical}/{agency}/{yyyy}/{mm}/{dd}/{file}"
-          )
-        )
+        return yield* new IngestInputError({
+          key: k,
+          reason: "not a bronze key: expected bronze/{daily|historical}/{agency}/{yyyy}/{mm}/{dd}/{file}"
+        })
       parsed.push(b)
     }
     const main = parsed[0]!
@@ -138,7 +136,7 @@ export const ingestBatch = (
     for (const k of keys) {
       const h = yield* archive.head(k)
       if (Option.isNone(h))
-        return yield* Effect.die(new IngestInputError(k, "object not found in the raw archive"))
+        return yield* new IngestInputError({ key: k, reason: "object not found in the raw archive" })
       objs.push(h.value)
     }
     const sourceId = sourceIdOf(objs)
@@ -195,9 +193,10 @@ export const ingestBatch = (
         })
         const agencies = run.summary.agencies
         if (agencies.length !== 1) {
-          return yield* Effect.die(
-            new IngestInputError(main.key, `a batch must hold one agency, found ${agencies.join(", ")}`)
-          )
+          return yield* new IngestInputError({
+            key: main.key,
+            reason: `a batch must hold one agency, found ${agencies.join(", ")}`
+          })
         }
         const agency = agencies[0]!
         const landedBefore = yield* warehouse.silverFindSource(agency, sourceId)

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto"
 import { createReadStream } from "node:fs"
-import { copyFile, mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promises"
+import { copyFile, mkdir, open, readdir, readFile, rename, stat, writeFile } from "node:fs/promises"
 import { dirname, join, relative, sep } from "node:path"
 import { Context, Effect, Layer, Option, Schema } from "effect"
 
@@ -38,6 +38,8 @@ export interface RawArchiveShape {
   /** Copy an archived object to a local file (for processing). */
   readonly download: (key: string, localPath: string) => Effect.Effect<RawObject, RawArchiveError>
   readonly head: (key: string) => Effect.Effect<Option.Option<RawObject>, RawArchiveError>
+  /** The first `bytes` bytes of an object (to read a CSV header without downloading the file). */
+  readonly readStart: (key: string, bytes: number) => Effect.Effect<Uint8Array, RawArchiveError>
   /** Objects under a prefix, sorted by key. */
   readonly list: (prefix: string) => Effect.Effect<ReadonlyArray<RawObject>, RawArchiveError>
 }
@@ -152,6 +154,22 @@ export const makeFileSystem = (root: string): RawArchiveShape => {
             }
           },
           catch: (e) => fail("head", key, e)
+        })
+      ),
+    readStart: (key, bytes) =>
+      Effect.flatMap(pathOf("get", key), (p) =>
+        Effect.tryPromise({
+          try: async () => {
+            const fh = await open(p, "r")
+            try {
+              const buf = Buffer.alloc(bytes)
+              const { bytesRead } = await fh.read(buf, 0, bytes, 0)
+              return new Uint8Array(buf.subarray(0, bytesRead))
+            } finally {
+              await fh.close()
+            }
+          },
+          catch: (e) => fail("get", key, e)
         })
       ),
     list: (prefix) =>

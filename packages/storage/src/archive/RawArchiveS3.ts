@@ -116,6 +116,16 @@ export const makeS3 = (options: RawArchiveS3Options): RawArchiveShape => {
         catch: (e) => s3fail("get", key, e)
       }),
     head: (key) => Effect.tryPromise({ try: () => head(key), catch: (e) => s3fail("head", key, e) }),
+    readStart: (key, bytes) =>
+      Effect.tryPromise({
+        try: async () => {
+          const r = await client.send(
+            new GetObjectCommand({ Bucket: options.bucket, Key: full(key), Range: `bytes=0-${Math.max(bytes - 1, 0)}` })
+          )
+          return await r.Body!.transformToByteArray()
+        },
+        catch: (e) => s3fail("get", key, e)
+      }),
     list: (prefix) =>
       Effect.tryPromise({
         try: async () => {
