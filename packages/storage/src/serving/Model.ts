@@ -1,0 +1,157 @@
+import type { EntityKind } from "@ventureos/core"
+import {
+  AgencyId,
+  Details,
+  EntityKey,
+  EntityStats,
+  IsoDate,
+  IsoTimestamp,
+  Money,
+  Slug,
+  UsState,
+  ViolationId,
+  ViolationType
+} from "@ventureos/core"
+import { Schema } from "effect"
+
+/** The `SK=METADATA` profile of a company, city or state. */
+export const EntityProfile = Schema.Struct({
+  entity_key: EntityKey,
+  display_name: Schema.String,
+  /** Spellings seen in agency files for this entity (deduplicated, as published). */
+  name_variants: Schema.Array(Schema.String),
+  /** Primary NAICS code (2 to 6 digits) and its sector label. */
+  naics: Schema.NullOr(Schema.String.check(Schema.isPattern(/^\d{2,6}$/))),
+  industry: Schema.NullOr(Schema.String),
+  city: Schema.NullOr(Schema.String),
+  state: Schema.NullOr(UsState),
+  zip: Schema.NullOr(Schema.String),
+  first_seen: Schema.NullOr(IsoDate),
+  last_seen: Schema.NullOr(IsoDate)
+})
+export type EntityProfile = typeof EntityProfile.Type
+
+/** One item of the live feed: a violation as shown under one entity (company, city or state). */
+export const FeedItem = Schema.Struct({
+  entity_key: EntityKey,
+  agency: AgencyId,
+  violation_id: ViolationId,
+  /** The date the feed is ordered by: `event_date`, else `opened_date`. */
+  date: IsoDate,
+  company_name: Schema.String,
+  company_slug: Slug,
+  city: Schema.NullOr(Schema.String),
+  state: Schema.NullOr(UsState),
+  city_slug: Schema.NullOr(Slug),
+  violation_type: ViolationType,
+  violation_type_code: Schema.NullOr(Schema.String),
+  status: Schema.Literals(["open", "closed"]),
+  penalty_initial: Schema.NullOr(Money),
+  penalty_current: Schema.NullOr(Money),
+  description: Schema.NullOr(Schema.String),
+  details: Details,
+  /** True when details/description were cut to fit DynamoDB's 400 KB item limit. */
+  details_trimmed: Schema.Boolean,
+  content_hash: Schema.String,
+  ingested_at: IsoTimestamp,
+  /** AI summary, when one is known for this exact content (see {@link ViolationSummary}). */
+  summary: Schema.optionalKey(Schema.String)
+})
+export type FeedItem = typeof FeedItem.Type
+
+/** A lazily generated summary of one violation (`PK=VIOLATION#<id>`, `SK=SUMMARY`). */
+export const ViolationSummary = Schema.Struct({
+  violation_id: ViolationId,
+  /** The content hash of the violation version that was summarized: a correction invalidates it. */
+  content_hash: Schema.String,
+  text: Schema.String,
+  model: Schema.String,
+  generated_at: IsoTimestamp
+})
+export type ViolationSummary = typeof ViolationSummary.Type
+
+/** Stored totals: {@link EntityStats} with `source_snapshot` set to the gold snapshot they reflect. */
+export const StoredStats = EntityStats
+export type StoredStats = EntityStats
+
+/** Everything stored about one entity in the Entities table. */
+export interface EntityView {
+  readonly entity_key: string
+  readonly kind: EntityKind
+  readonly profile: EntityProfile | null
+  /** `STATS#all` first, then agencies in name order. */
+  readonly stats: ReadonlyArray<EntityStats>
+}
+
+/** Outcome of a batch write of absolute values (profiles, stats, top lists). */
+export interface WriteReport {
+  readonly received: number
+  /** Items written (changed or new). */
+  readonly written: number
+  /** Items skipped because the stored value was already identical. */
+  readonly unchanged: number
+}
+
+/** Outcome of {@link ServingStore.applyFeed}; `puts + deletes` is the DynamoDB write count. */
+export interface FeedReport {
+  readonly violations: number
+  /** (entity, agency) feeds touched. */
+  readonly groups: number
+  readonly puts: number
+  readonly deletes: number
+  /** Items already stored identically (replays). */
+  readonly unchanged: number
+  /** Placements not written because they would be trimmed at once (older than the N newest). */
+  readonly skippedOld: number
+  /** Violations with neither event nor opened date: they cannot be ordered, so they are not shown. */
+  readonly noDate: number
+  /** `puts + deletes`. */
+  readonly writes: number
+}
+
+/** Options of {@link ServingStore.applyFeed}. */
+export interface ApplyFeedOptions {
+  /**
+   * Previous versions of corrected violations, when known (gold reads them to compute deltas). Needed
+   * only when a correction moves a violation to another company, city or state: the old feeds are then
+   * cleaned too.
+   */
+  readonly previous?: ReadonlyArray<{
+    readonly violation_id: string
+    readonly agency: string
+    readonly company_slug: string
+    readonly city_slug: string | null
+    readonly state: string | null
+  }>
+}
+
+const NAICS_SECTORS: Record<string, string> = {
+  "11": "Agriculture, Forestry, Fishing and Hunting",
+  "21": "Mining, Quarrying, and Oil and Gas Extraction",
+  "22": "Utilities",
+  "23": "Construction",
+  "31": "Manufacturing",
+  "32": "Manufacturing",
+  "33": "Manufacturing",
+  "42": "Wholesale Trade",
+  "44": "Retail Trade",
+  "45": "Retail Trade",
+  "48": "Transportation and Warehousing",
+  "49": "Transportation and Warehousing",
+  "51": "Information",
+  "52": "Finance and Insurance",
+  "53": "Real Estate and Rental and Leasing",
+  "54": "Professional, Scientific, and Technical Services",
+  "55": "Management of Companies and Enterprises",
+  "56": "Administrative and Support and Waste Management and Remediation Services",
+  "61": "Educational Services",
+  "62": "Health Care and Social Assistance",
+  "71": "Arts, Entertainment, and Recreation",
+  "72": "Accommodation and Food Services",
+  "81": "Other Services (except Public Administration)",
+  "92": "Public Administration"
+}
+
+/** The NAICS sector label of a code (its first two digits); null when unknown. */
+export const industryFromNaics = (naics: string | null | undefined): string | null =>
+  naics == null ? null : (NAICS_SECTORS[naics.slice(0, 2)] ?? null)

@@ -1,0 +1,682 @@
+import { createHash } from "node:crypto"
+import {
+  CreateTableCommand,
+  DeleteItemCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  ScanCommand,
+  UpdateItemCommand
+} from "@aws-sdk/client-dynamodb"
+import { EntityStats, TopList } from "@ventureos/core"
+import { Config, Effect, Layer, Option, Schema } from "effect"
+import { type AttributeMap, marshall, marshallItem, unmarshallItem } from "./AttributeValue"
+import { batchGet, batchWrite, type WriteOp } from "./BatchWriter"
+import { BrandConfig } from "./BrandConfig"
+import { type Client, fromSdk, send, toSdk } from "./DynamoClient"
+import { compareNewestFirst, type FeedGroup, feedItemSk, planFeedGroup } from "./Feed"
+import {
+  agencyOfViolationId,
+  profileFingerprint,
+  statsFingerprint,
+  topListFingerprint,
+  validateBrand,
+  validateFeedBatch,
+  validateProfiles,
+  validateStats,
+  validateSummary,
+  validateTopLists
+} from "./Inputs"
+import {
+  BRAND_SK,
+  brandPk,
+  checkAgency,
+  checkBrandId,
+  checkStatsAgency,
+  checkTopBy,
+  checkTopScope,
+  checkViolationId,
+  feedPrefix,
+  METADATA_SK,
+  STATS_PREFIX,
+  SUMMARY_SK,
+  statsSk,
+  summaryPk,
+  topPk,
+  topSk
+} from "./Keys"
+import { mapLegacyExport } from "./LegacyImport"
+import { EntityProfile, FeedItem, ViolationSummary } from "./Model"
+import {
+  DEFAULT_FEED_SIZE,
+  feedReport,
+  requireEntityKey,
+  ServingStore,
+  type ServingStoreShape,
+  topPerAgency,
+  withSummary
+} from "./ServingStore"
+import { ServingStoreError } from "./ServingStoreError"
+import { DEFAULT_TABLE_PREFIX, type TableNames, tableDefinitions, tableNames } from "./Tables"
+
+// ---------------------------------------------------------------------------------------------------------
+// Storage shape: pure toItem / fromItem. Attributes are the record's own fields plus PK, SK and `fp` (the
+// fingerprint compared before writing absolute values).
+
+const KEY_ATTRS = ["PK", "SK", "fp"] as const
+
+const fp = (canonical: string): string =>
+  createHash("sha256").update(canonical).digest("base64url").slice(0, 22)
+
+/** An item: keys plus the record's fields. */
+export const toItem = (pk: string, sk: string, record: object, fingerprint?: string): AttributeMap =>
+  marshallItem({ ...record, PK: pk, SK: sk, ...(fingerprint === undefined ? {} : { fp: fingerprint }) })
+
+const stripKeys = (item: AttributeMap): Record<string, unknown> => {
+  const plain: Record<string, unknown> = { ...unmarshallItem(item) }
+  for (const k of KEY_ATTRS) delete plain[k]
+  return plain
+}
+
+/** Decode an item with the record's Schema (the boundary: tables may hold anything). */
+export const fromItem =
+  <A>(decode: (u: unknown) => A, what: string) =>
+  (item: AttributeMap): Effect.Effect<A, ServingStoreError> =>
+    Effect.try({
+      try: () => decode(stripKeys(item)),
+      catch: (e) =>
+        new ServingStoreError({
+          reason: "InvalidItem",
+          operation: `decode ${what}`,
+          detail:
+            `${JSON.stringify(item.PK)} ${JSON.stringify(item.SK)}: ${e instanceof Error ? e.message : String(e)}`.slice(
+              0,
+              1000
+            ),
+          cause: e
+        })
+    })
+
+const decodeProfile = fromItem(Schema.decodeUnknownSync(EntityProfile), "profile")
+const decodeStats = fromItem(Schema.decodeUnknownSync(EntityStats), "stats")
+const decodeTopList = fromItem(Schema.decodeUnknownSync(TopList), "top list")
+const decodeFeedItem = fromItem(Schema.decodeUnknownSync(FeedItem), "feed item")
+const decodeSummary = fromItem(Schema.decodeUnknownSync(ViolationSummary), "summary")
+const decodeBrand = fromItem(Schema.decodeUnknownSync(BrandConfig), "brand")
+
+const str = (item: AttributeMap, name: string): string | undefined => {
+  const v = item[name]
+  return v !== undefined && "S" in v ? v.S : undefined
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+/** Options of the DynamoDB driver. */
+export interface DynamoOptions {
+  /** Use this client (its lifetime is the caller's); otherwise one is created from the fields below. */
+  readonly client?: DynamoDBClient
+  /** Endpoint override (DynamoDB Local, dynalite). Default: the SDK's (AWS, or `AWS_ENDPOINT_URL_*`). */
+  readonly endpoint?: string
+  readonly region?: string
+  /** Static credentials (local endpoints accept any). Default: the SDK's provider chain. */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string }
+  /** Table-name prefix per environment (default `VentureOS`). */
+  readonly tablePrefix?: string
+  /** N: feed items kept per (entity, agency) (default 5). */
+  readonly feedSize?: number
+  /** Requests in flight per operation (default 16). */
+  readonly concurrency?: number
+  /** Re-read each written feed after writing and trim leftovers of concurrent writers (default true). */
+  readonly reconcileFeed?: boolean
+  /** Create missing tables when the layer is built (default false; `setup()` does it on demand). */
+  readonly setup?: boolean
+}
+
+/** Build the service over a client. */
+export const make = (client: Client, options: DynamoOptions = {}): ServingStoreShape => {
+  const tables: TableNames = tableNames(options.tablePrefix ?? DEFAULT_TABLE_PREFIX)
+  const feedSize = options.feedSize ?? DEFAULT_FEED_SIZE
+  const concurrency = options.concurrency ?? 16
+  const reconcile = options.reconcileFeed ?? true
+
+  const query = (operation: string, input: QueryCommandInput, limit?: number) =>
+    Effect.gen(function* () {
+      const out: Array<AttributeMap> = []
+      let start: QueryCommandInput["ExclusiveStartKey"]
+      do {
+        const page = yield* send(operation, (abortSignal) =>
+          client.send(
+            new QueryCommand({
+              ...input,
+              ConsistentRead: true,
+              ...(start === undefined ? {} : { ExclusiveStartKey: start })
+            }),
+            { abortSignal }
+          )
+        )
+        for (const i of page.Items ?? []) out.push(fromSdk(i))
+        start = page.LastEvaluatedKey
+      } while (start !== undefined && (limit === undefined || out.length < limit))
+      return out
+    })
+
+  const queryPrefix = (
+    operation: string,
+    table: string,
+    pk: string,
+    prefix: string,
+    newestFirst = false,
+    limit?: number
+  ) =>
+    query(
+      operation,
+      {
+        TableName: table,
+        KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
+        ExpressionAttributeNames: { "#pk": "PK", "#sk": "SK" },
+        ExpressionAttributeValues: toSdk({ ":pk": { S: pk }, ":prefix": { S: prefix } }),
+        ScanIndexForward: !newestFirst,
+        ...(limit === undefined ? {} : { Limit: limit })
+      },
+      limit
+    )
+
+  const getItem = (operation: string, table: string, pk: string, sk: string) =>
+    Effect.map(
+      send(operation, (abortSignal) =>
+        client.send(
+          new GetItemCommand({
+            TableName: table,
+            Key: toSdk({ PK: { S: pk }, SK: { S: sk } }),
+            ConsistentRead: true
+          }),
+          { abortSignal }
+        )
+      ),
+      (r) => (r.Item === undefined ? Option.none<AttributeMap>() : Option.some(fromSdk(r.Item)))
+    )
+
+  const decodeOption = <A>(
+    o: Option.Option<AttributeMap>,
+    decode: (i: AttributeMap) => Effect.Effect<A, ServingStoreError>
+  ) =>
+    Option.match(o, { onNone: () => Effect.succeedNone, onSome: (i) => Effect.map(decode(i), Option.some) })
+
+  /** Write items whose fingerprint differs from the stored one (compare before write). */
+  const putChanged = (
+    operation: string,
+    table: string,
+    received: number,
+    entries: ReadonlyArray<{
+      readonly pk: string
+      readonly sk: string
+      readonly fp: string
+      readonly record: object
+    }>
+  ) =>
+    Effect.gen(function* () {
+      const stored = yield* batchGet(
+        client,
+        table,
+        entries.map((e) => ({ PK: { S: e.pk }, SK: { S: e.sk } })),
+        concurrency,
+        KEY_ATTRS
+      )
+      const storedFp = new Map(stored.map((i) => [`${str(i, "PK")}\u0000${str(i, "SK")}`, str(i, "fp")]))
+      const changed = entries.filter((e) => storedFp.get(`${e.pk}\u0000${e.sk}`) !== e.fp)
+      const written = yield* batchWrite(
+        client,
+        changed.map((e): WriteOp => ({ table, put: toItem(e.pk, e.sk, e.record, e.fp) })),
+        concurrency
+      )
+      return { received, written, unchanged: entries.length - written }
+    }).pipe(Effect.withSpan(`ServingStore.${operation}`))
+
+  const waitActive = (table: string) =>
+    Effect.gen(function* () {
+      for (let i = 0; i < 600; i++) {
+        const d = yield* send("setup", (abortSignal) =>
+          client.send(new DescribeTableCommand({ TableName: table }), { abortSignal })
+        )
+        if (d.Table?.TableStatus === "ACTIVE") return
+        yield* Effect.sleep("100 millis")
+      }
+      return yield* new ServingStoreError({
+        reason: "Unavailable",
+        operation: "setup",
+        detail: `${table} never became ACTIVE`
+      })
+    })
+
+  const setup = Effect.forEach(
+    tableDefinitions(options.tablePrefix ?? DEFAULT_TABLE_PREFIX),
+    (def) =>
+      Effect.gen(function* () {
+        const exists = yield* send("setup", (abortSignal) =>
+          client.send(new DescribeTableCommand({ TableName: def.TableName }), { abortSignal })
+        ).pipe(
+          Effect.as(true),
+          Effect.catchIf(
+            (e) => e.reason === "TableMissing",
+            () => Effect.succeed(false)
+          )
+        )
+        if (!exists)
+          yield* send("setup", (abortSignal) =>
+            client.send(
+              new CreateTableCommand({
+                TableName: def.TableName,
+                AttributeDefinitions: def.AttributeDefinitions.map((a) => ({ ...a })),
+                KeySchema: def.KeySchema.map((k) => ({ ...k })),
+                BillingMode: def.BillingMode
+              }),
+              { abortSignal }
+            )
+          ).pipe(
+            // Another process created it between our describe and create: fine.
+            Effect.catchIf(
+              (e) => e.detail.startsWith("ResourceInUseException"),
+              () => Effect.void
+            )
+          )
+        yield* waitActive(def.TableName)
+      }),
+    { concurrency: 3, discard: true }
+  ).pipe(Effect.withSpan("ServingStore.setup"))
+
+  // ---- feed ------------------------------------------------------------------------------------------
+
+  const readFeed = (entityKey: string, agency: string) =>
+    Effect.flatMap(queryPrefix("applyFeed", tables.violations, entityKey, feedPrefix(agency)), (items) =>
+      Effect.forEach(items, decodeFeedItem)
+    )
+
+  const feedPut = (i: FeedItem): WriteOp => ({
+    table: tables.violations,
+    put: toItem(i.entity_key, feedItemSk(i), i)
+  })
+  const feedDelete = (i: FeedItem): WriteOp => ({
+    table: tables.violations,
+    delete: { PK: { S: i.entity_key }, SK: { S: feedItemSk(i) } }
+  })
+
+  const attachSummaries = (puts: ReadonlyArray<FeedItem>) =>
+    Effect.gen(function* () {
+      const ids = [...new Set(puts.map((p) => p.violation_id))]
+      if (ids.length === 0) return puts
+      const found = yield* batchGet(
+        client,
+        tables.violations,
+        ids.map((id) => ({ PK: { S: summaryPk(id) }, SK: { S: SUMMARY_SK } })),
+        concurrency
+      )
+      const byId = new Map<string, ViolationSummary>()
+      for (const f of found) {
+        const s = yield* decodeSummary(f)
+        byId.set(s.violation_id, s)
+      }
+      return puts.map((p) => withSummary(p, byId.get(p.violation_id)))
+    })
+
+  const applyFeed: ServingStoreShape["applyFeed"] = (violations, opts) =>
+    Effect.gen(function* () {
+      const { groups, noDate } = yield* validateFeedBatch(violations, opts)
+      const plans = yield* Effect.forEach(
+        groups,
+        (g: FeedGroup) =>
+          Effect.map(readFeed(g.entityKey, g.agency), (current) => ({
+            group: g,
+            plan: planFeedGroup(current, g.incoming, g.removeIds, feedSize)
+          })),
+        { concurrency }
+      )
+      const puts = yield* attachSummaries(plans.flatMap((p) => p.plan.puts))
+      // Puts before deletes: a crash in between leaves more than N items (trimmed by the next write and
+      // hidden by reads), never fewer.
+      yield* batchWrite(client, puts.map(feedPut), concurrency)
+      yield* batchWrite(client, plans.flatMap((p) => p.plan.deletes).map(feedDelete), concurrency)
+      // Concurrent writers each trim against what they read; re-reading after our puts and trimming what is
+      // beyond N repairs the overlap (the last writer to finish sees everything).
+      const extra = reconcile
+        ? yield* Effect.forEach(
+            plans.filter((p) => p.plan.puts.length > 0),
+            (p) =>
+              Effect.map(
+                readFeed(p.group.entityKey, p.group.agency),
+                (now) => planFeedGroup(now, [], new Set(), feedSize).deletes
+              ),
+            { concurrency }
+          )
+        : []
+      const extraDeletes = extra.flat()
+      yield* batchWrite(client, extraDeletes.map(feedDelete), concurrency)
+      return feedReport(violations.length, groups.length, noDate, [
+        ...plans.map((p) => ({
+          puts: p.plan.puts.length,
+          deletes: p.plan.deletes.length,
+          unchanged: p.plan.unchanged,
+          skippedOld: p.plan.skippedOld
+        })),
+        { puts: 0, deletes: extraDeletes.length, unchanged: 0, skippedOld: 0 }
+      ])
+    }).pipe(Effect.withSpan("ServingStore.applyFeed"))
+
+  const getFeed: ServingStoreShape["getFeed"] = (entityKey, agency) =>
+    Effect.gen(function* () {
+      yield* requireEntityKey("getFeed", entityKey)
+      if (agency !== undefined) {
+        const bad = checkAgency("getFeed", agency)
+        if (bad !== undefined) return yield* bad
+      }
+      // Twice N tolerates a concurrent writer's not-yet-trimmed leftovers.
+      const items = yield* queryPrefix(
+        "getFeed",
+        tables.violations,
+        entityKey,
+        agency === undefined ? "AGENCY#" : feedPrefix(agency),
+        true,
+        agency === undefined ? undefined : feedSize * 2
+      )
+      const decoded = yield* Effect.forEach(items, decodeFeedItem)
+      return topPerAgency(decoded, feedSize)
+    }).pipe(Effect.withSpan("ServingStore.getFeed"))
+
+  // ---- brands ----------------------------------------------------------------------------------------
+
+  const putBrand = (config: BrandConfig) =>
+    Effect.gen(function* () {
+      const c = yield* validateBrand(config)
+      yield* send("putBrand", (abortSignal) =>
+        client.send(
+          new PutItemCommand({ TableName: tables.projects, Item: toSdk(toItem(brandPk(c.id), BRAND_SK, c)) }),
+          {
+            abortSignal
+          }
+        )
+      )
+    })
+
+  const service: ServingStoreShape = {
+    feedSize,
+    setup,
+    putProfiles: (input) =>
+      Effect.flatMap(validateProfiles(input), (ps) =>
+        putChanged(
+          "putProfiles",
+          tables.entities,
+          input.length,
+          ps.map((p) => ({ pk: p.entity_key, sk: METADATA_SK, fp: fp(profileFingerprint(p)), record: p }))
+        )
+      ),
+    getEntity: (entityKey) =>
+      Effect.gen(function* () {
+        const { kind } = yield* requireEntityKey("getEntity", entityKey)
+        const items = yield* query("getEntity", {
+          TableName: tables.entities,
+          KeyConditionExpression: "#pk = :pk",
+          ExpressionAttributeNames: { "#pk": "PK" },
+          ExpressionAttributeValues: toSdk({ ":pk": marshall(entityKey) })
+        })
+        if (items.length === 0) return Option.none()
+        let profile: EntityProfile | null = null
+        const stats: Array<EntityStats> = []
+        for (const i of items) {
+          const sk = str(i, "SK") ?? ""
+          if (sk === METADATA_SK) profile = yield* decodeProfile(i)
+          else if (sk.startsWith(STATS_PREFIX)) stats.push(yield* decodeStats(i))
+        }
+        stats.sort((a, b) =>
+          a.agency === "all" ? -1 : b.agency === "all" ? 1 : a.agency.localeCompare(b.agency)
+        )
+        return Option.some({ entity_key: entityKey, kind, profile, stats })
+      }).pipe(Effect.withSpan("ServingStore.getEntity")),
+    syncStats: (input, snapshotId) =>
+      Effect.flatMap(validateStats(input, snapshotId), (ss) =>
+        putChanged(
+          "syncStats",
+          tables.entities,
+          input.length,
+          ss.map((s) => ({ pk: s.entity_key, sk: statsSk(s.agency), fp: fp(statsFingerprint(s)), record: s }))
+        )
+      ),
+    getStats: (entityKey, agency = "all") =>
+      Effect.gen(function* () {
+        yield* requireEntityKey("getStats", entityKey)
+        const bad = checkStatsAgency("getStats", agency)
+        if (bad !== undefined) return yield* bad
+        return yield* decodeOption(
+          yield* getItem("getStats", tables.entities, entityKey, statsSk(agency)),
+          decodeStats
+        )
+      }),
+    putTopLists: (input) =>
+      Effect.flatMap(validateTopLists(input), (ls) =>
+        putChanged(
+          "putTopLists",
+          tables.entities,
+          input.length,
+          ls.map((l) => ({
+            pk: topPk(l.scope),
+            sk: topSk(l.by, l.agency),
+            fp: fp(topListFingerprint(l)),
+            record: l
+          }))
+        )
+      ),
+    getTopList: (scope, by, agency = "all") =>
+      Effect.gen(function* () {
+        const bad =
+          checkTopScope("getTopList", scope) ??
+          checkTopBy("getTopList", by) ??
+          checkStatsAgency("getTopList", agency)
+        if (bad !== undefined) return yield* bad
+        return yield* decodeOption(
+          yield* getItem("getTopList", tables.entities, topPk(scope), topSk(by, agency)),
+          decodeTopList
+        )
+      }),
+    applyFeed,
+    getFeed,
+    getFeedRaw: (entityKey) =>
+      Effect.gen(function* () {
+        yield* requireEntityKey("getFeedRaw", entityKey)
+        const items = yield* queryPrefix("getFeedRaw", tables.violations, entityKey, "AGENCY#", true)
+        return (yield* Effect.forEach(items, decodeFeedItem)).sort(compareNewestFirst)
+      }),
+    getSummary: (violationId) =>
+      Effect.gen(function* () {
+        const bad = checkViolationId("getSummary", violationId)
+        if (bad !== undefined) return yield* bad
+        return yield* decodeOption(
+          yield* getItem("getSummary", tables.violations, summaryPk(violationId), SUMMARY_SK),
+          decodeSummary
+        )
+      }),
+    putSummary: (summary, opts) =>
+      Effect.gen(function* () {
+        const s = yield* validateSummary(summary, opts?.entityKeys ?? [])
+        yield* send("putSummary", (abortSignal) =>
+          client.send(
+            new PutItemCommand({
+              TableName: tables.violations,
+              Item: toSdk(toItem(summaryPk(s.violation_id), SUMMARY_SK, s))
+            }),
+            { abortSignal }
+          )
+        )
+        const agency = agencyOfViolationId(s.violation_id)
+        yield* Effect.forEach(
+          opts?.entityKeys ?? [],
+          (k) =>
+            Effect.gen(function* () {
+              const items = yield* Effect.flatMap(
+                queryPrefix("putSummary", tables.violations, k, feedPrefix(agency)),
+                (is) => Effect.forEach(is, decodeFeedItem)
+              )
+              for (const i of items.filter(
+                (i) => i.violation_id === s.violation_id && i.content_hash === s.content_hash
+              ))
+                yield* send("putSummary", (abortSignal) =>
+                  client.send(
+                    new UpdateItemCommand({
+                      TableName: tables.violations,
+                      Key: toSdk({ PK: { S: k }, SK: { S: feedItemSk(i) } }),
+                      UpdateExpression: "SET #s = :s",
+                      // Never resurrect an item trimmed meanwhile.
+                      ConditionExpression: "attribute_exists(#pk) AND #h = :h",
+                      ExpressionAttributeNames: { "#s": "summary", "#pk": "PK", "#h": "content_hash" },
+                      ExpressionAttributeValues: toSdk({ ":s": { S: s.text }, ":h": { S: s.content_hash } })
+                    }),
+                    { abortSignal }
+                  )
+                ).pipe(
+                  Effect.catchIf(
+                    (e) => e.detail.startsWith("ConditionalCheckFailedException"),
+                    () => Effect.void
+                  )
+                )
+            }),
+          { concurrency: 3, discard: true }
+        )
+      }).pipe(Effect.withSpan("ServingStore.putSummary")),
+    getBrand: (id) =>
+      Effect.gen(function* () {
+        const bad = checkBrandId("getBrand", id)
+        if (bad !== undefined) return yield* bad
+        return yield* decodeOption(
+          yield* getItem("getBrand", tables.projects, brandPk(id), BRAND_SK),
+          decodeBrand
+        )
+      }),
+    putBrand,
+    deleteBrand: (id) =>
+      Effect.gen(function* () {
+        const bad = checkBrandId("deleteBrand", id)
+        if (bad !== undefined) return yield* bad
+        const r = yield* send("deleteBrand", (abortSignal) =>
+          client.send(
+            new DeleteItemCommand({
+              TableName: tables.projects,
+              Key: toSdk({ PK: { S: brandPk(id) }, SK: { S: BRAND_SK } }),
+              ReturnValues: "ALL_OLD"
+            }),
+            { abortSignal }
+          )
+        )
+        return r.Attributes !== undefined
+      }),
+    listBrands: Effect.gen(function* () {
+      const out: Array<BrandConfig> = []
+      let start: Record<string, unknown> | undefined
+      do {
+        const from = start
+        const page = yield* send("listBrands", (abortSignal) =>
+          client.send(
+            new ScanCommand({
+              TableName: tables.projects,
+              ConsistentRead: true,
+              FilterExpression: "begins_with(#pk, :b) AND #sk = :c",
+              ExpressionAttributeNames: { "#pk": "PK", "#sk": "SK" },
+              ExpressionAttributeValues: toSdk({ ":b": { S: "BRAND#" }, ":c": { S: BRAND_SK } }),
+              ...(from === undefined ? {} : { ExclusiveStartKey: from as never })
+            }),
+            { abortSignal }
+          )
+        )
+        for (const i of page.Items ?? []) out.push(yield* decodeBrand(fromSdk(i)))
+        start = page.LastEvaluatedKey
+      } while (start !== undefined)
+      return out.sort((a, b) => a.id.localeCompare(b.id))
+    }),
+    importLegacyBrands: (jsonLines, opts) =>
+      Effect.gen(function* () {
+        const r = mapLegacyExport(jsonLines)
+        const dryRun = opts?.dryRun ?? false
+        if (!dryRun) yield* Effect.forEach(r.brands, putBrand, { concurrency: 4, discard: true })
+        return {
+          lines: r.lines,
+          imported: r.brands.map((b) => b.id),
+          problems: r.problems,
+          warnings: r.warnings,
+          dryRun
+        }
+      })
+  }
+  return service
+}
+
+const makeClient = (options: DynamoOptions) =>
+  Effect.acquireRelease(
+    Effect.sync(
+      () =>
+        new DynamoDBClient({
+          ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+          ...(options.region === undefined ? {} : { region: options.region }),
+          ...(options.credentials === undefined ? {} : { credentials: { ...options.credentials } })
+        })
+    ),
+    (c) => Effect.sync(() => c.destroy())
+  )
+
+/** The DynamoDB driver. Creates (and later destroys) a client unless `options.client` is given. */
+export const layer = (options: DynamoOptions = {}): Layer.Layer<ServingStore, ServingStoreError> =>
+  Layer.effect(
+    ServingStore,
+    Effect.gen(function* () {
+      const client = options.client ?? (yield* makeClient(options))
+      const service = make(client, options)
+      if (options.setup === true) yield* service.setup
+      return ServingStore.of(service)
+    })
+  )
+
+/** Credentials for local endpoints (DynamoDB Local / dynalite accept any). */
+export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" } as const
+
+/**
+ * Driver options from the environment: `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL` (a local endpoint
+ * gets dummy credentials unless `AWS_ACCESS_KEY_ID` is set), `AWS_REGION` (default us-east-1),
+ * `VENTUREOS_TABLE_PREFIX` (default VentureOS), `VENTUREOS_FEED_SIZE` (default 5).
+ */
+export const optionsConfig = Config.all({
+  endpoint: Config.option(Config.String("AWS_ENDPOINT_URL_DYNAMODB")).pipe(
+    Config.orElse(() => Config.option(Config.String("AWS_ENDPOINT_URL")))
+  ),
+  region: Config.String("AWS_REGION").pipe(Config.withDefault("us-east-1")),
+  accessKey: Config.option(Config.String("AWS_ACCESS_KEY_ID")),
+  tablePrefix: Config.String("VENTUREOS_TABLE_PREFIX").pipe(Config.withDefault(DEFAULT_TABLE_PREFIX)),
+  feedSize: Config.Int("VENTUREOS_FEED_SIZE").pipe(Config.withDefault(DEFAULT_FEED_SIZE))
+})
+
+type ConfigValues = typeof optionsConfig extends Config.Config<infer A> ? A : never
+
+const fromConfig = (c: ConfigValues): DynamoOptions => {
+  const endpoint = Option.getOrUndefined(Option.filter(c.endpoint, (e) => e.trim() !== ""))
+  return {
+    region: c.region,
+    tablePrefix: c.tablePrefix,
+    feedSize: c.feedSize,
+    ...(endpoint === undefined ? {} : { endpoint }),
+    ...(endpoint !== undefined && Option.isNone(c.accessKey) ? { credentials: LOCAL_CREDENTIALS } : {})
+  }
+}
+
+/** The driver configured from the environment (AWS, or the endpoint in `AWS_ENDPOINT_URL_*`). */
+export const layerConfig = (
+  overrides: DynamoOptions = {}
+): Layer.Layer<ServingStore, ServingStoreError | Config.ConfigError> =>
+  Layer.unwrap(
+    Effect.gen(function* () {
+      const c = yield* optionsConfig
+      return layer({ ...fromConfig(c), ...overrides })
+    })
+  )
+
+/** The endpoint configured in the environment, if any. */
+export const configuredEndpoint = Effect.gen(function* () {
+  const c = yield* optionsConfig
+  return fromConfig(c).endpoint
+})

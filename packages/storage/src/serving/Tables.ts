@@ -1,0 +1,57 @@
+/**
+ * The three serving tables. Names share a per-environment prefix (`VentureOS` -> `VentureOS-Entities`).
+ * Keys are strings `PK` (hash) and `SK` (range); billing is on-demand. {@link tableDefinitions} is the
+ * single source for `setup()` and for infrastructure-as-code (`tableDefinitionsJson`).
+ */
+export const DEFAULT_TABLE_PREFIX = "VentureOS"
+
+/** The three table names for a prefix. */
+export interface TableNames {
+  readonly entities: string
+  readonly violations: string
+  readonly projects: string
+}
+
+/** Table names for a prefix; the prefix may only use DynamoDB's table-name characters. */
+export const tableNames = (prefix: string = DEFAULT_TABLE_PREFIX): TableNames => {
+  if (!/^[A-Za-z0-9_.-]{1,200}$/.test(prefix)) throw new RangeError(`invalid table prefix: ${prefix}`)
+  return {
+    entities: `${prefix}-Entities`,
+    violations: `${prefix}-Violations`,
+    projects: `${prefix}-Projects`
+  }
+}
+
+/** A CreateTable input (the subset we use), serializable as JSON for CloudFormation/CDK/Terraform. */
+export interface TableDefinition {
+  readonly TableName: string
+  readonly AttributeDefinitions: ReadonlyArray<{
+    readonly AttributeName: string
+    readonly AttributeType: "S"
+  }>
+  readonly KeySchema: ReadonlyArray<{ readonly AttributeName: string; readonly KeyType: "HASH" | "RANGE" }>
+  readonly BillingMode: "PAY_PER_REQUEST"
+}
+
+const definition = (TableName: string): TableDefinition => ({
+  TableName,
+  AttributeDefinitions: [
+    { AttributeName: "PK", AttributeType: "S" },
+    { AttributeName: "SK", AttributeType: "S" }
+  ],
+  KeySchema: [
+    { AttributeName: "PK", KeyType: "HASH" },
+    { AttributeName: "SK", KeyType: "RANGE" }
+  ],
+  BillingMode: "PAY_PER_REQUEST"
+})
+
+/** CreateTable inputs of the three tables. */
+export const tableDefinitions = (prefix: string = DEFAULT_TABLE_PREFIX): ReadonlyArray<TableDefinition> => {
+  const n = tableNames(prefix)
+  return [definition(n.entities), definition(n.violations), definition(n.projects)]
+}
+
+/** The table definitions as pretty JSON, for infrastructure-as-code. */
+export const tableDefinitionsJson = (prefix: string = DEFAULT_TABLE_PREFIX): string =>
+  JSON.stringify(tableDefinitions(prefix), null, 2)
