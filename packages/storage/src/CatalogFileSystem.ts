@@ -1,0 +1,218 @@
+import { randomUUID } from "node:crypto"
+import * as fs from "node:fs/promises"
+import * as path from "node:path"
+import { Effect, Layer } from "effect"
+import {
+  Catalog,
+  CatalogError,
+  type CatalogShape,
+  type LoadedTable,
+  rejectionError,
+  showTableId,
+  type TableIdentifier
+} from "./Catalog"
+import { toFileUri, toLocalPath, writeFileAtomic } from "./FileIO"
+import { applyCommit } from "./iceberg/spec/Commit"
+import { decodeTableMetadata, encodeTableMetadata, MetadataFormatError } from "./iceberg/spec/Json"
+import { newTableMetadata, type TableMetadata } from "./iceberg/spec/Metadata"
+
+/**
+ * Filesystem ("hadoop") catalog: `<warehouse>/<namespace>/<table>/metadata/vN.metadata.json` plus
+ * `version-hint.text`. A commit creates v(N+1) with `link()`, which is atomic and exclusive: if another writer
+ * created it first we get EEXIST, which is a commit conflict (reload, re-apply, retry). The file is fully
+ * written under a temporary name before the link, so a crash never leaves a torn metadata file.
+ * Local disks only: object stores have no exclusive create (use the REST catalog there).
+ */
+export interface FileSystemCatalogOptions {
+  /** Warehouse root: a local path or `file:` URI. */
+  readonly warehouse: string
+}
+
+const codeOf = (e: unknown): string | undefined => (e as { code?: string } | null)?.code
+const VERSION = /^v(\d+)\.metadata\.json$/
+
+/** Make the filesystem catalog. */
+export const make = (options: FileSystemCatalogOptions): CatalogShape => {
+  const root = toLocalPath(options.warehouse)
+  if (root === undefined)
+    throw new Error(`filesystem catalog needs a local warehouse, got ${options.warehouse}`)
+  const tableDir = (id: TableIdentifier) => path.join(root, ...id.namespace, id.name)
+  const metaDir = (id: TableIdentifier) => path.join(tableDir(id), "metadata")
+  const versionFile = (id: TableIdentifier, v: number) => path.join(metaDir(id), `v${v}.metadata.json`)
+  const name = showTableId
+
+  const err = (id: TableIdentifier, reason: CatalogError["reason"], detail: string, file?: string) =>
+    new CatalogError({ reason, table: name(id), detail, ...(file === undefined ? {} : { file }) })
+
+  /** Latest version number: start at the hint, then probe upwards (the hint may be stale after a crash). */
+  const latestVersion = async (id: TableIdentifier): Promise<number | undefined> => {
+    const dir = metaDir(id)
+    let v: number | undefined
+    try {
+      const hint = Number.parseInt(
+        (await fs.readFile(path.join(dir, "version-hint.text"), "utf8")).trim(),
+        10
+      )
+      if (Number.isInteger(hint) && hint > 0) v = hint
+    } catch {
+      // no hint: fall back to listing
+    }
+    if (v === undefined) {
+      let names: Array<string>
+      try {
+        names = await fs.readdir(dir)
+      } catch (e) {
+        if (codeOf(e) === "ENOENT" || codeOf(e) === "ENOTDIR") return undefined
+        throw e
+      }
+      const vs = names
+        .map((n) => VERSION.exec(n))
+        .filter((m) => m !== null)
+        .map((m) => Number(m[1]))
+      if (vs.length === 0) return undefined
+      v = Math.max(...vs)
+    }
+    try {
+      await fs.access(versionFile(id, v))
+    } catch {
+      return undefined
+    }
+    for (;;) {
+      try {
+        await fs.access(versionFile(id, v + 1))
+        v++
+      } catch {
+        return v
+      }
+    }
+  }
+
+  const readVersion = (id: TableIdentifier, v: number): Effect.Effect<LoadedTable, CatalogError> => {
+    const file = versionFile(id, v)
+    return Effect.tryPromise({
+      try: () => fs.readFile(file, "utf8"),
+      catch: (e) => err(id, codeOf(e) === "ENOENT" ? "NoSuchTable" : "Io", String(e), file)
+    }).pipe(
+      Effect.flatMap((text) =>
+        Effect.try({
+          try: () => decodeTableMetadata(text),
+          catch: (e) =>
+            err(
+              id,
+              "InvalidMetadata",
+              e instanceof MetadataFormatError ? `corrupt table metadata: ${e.message}` : String(e),
+              file
+            )
+        })
+      ),
+      Effect.map((metadata) => ({ identifier: id, metadata, metadataLocation: toFileUri(file) }))
+    )
+  }
+
+  const loadWithVersion = (id: TableIdentifier) =>
+    Effect.tryPromise({
+      try: () => latestVersion(id),
+      catch: (e) => err(id, "Io", String(e), metaDir(id))
+    }).pipe(
+      Effect.flatMap((v) =>
+        v === undefined
+          ? Effect.fail(
+              err(
+                id,
+                "NoSuchTable",
+                `not an Iceberg table: no metadata/v<N>.metadata.json under ${tableDir(id)}`,
+                tableDir(id)
+              )
+            )
+          : Effect.map(readVersion(id, v), (t) => ({ table: t, version: v }))
+      )
+    )
+
+  /** Publish version v exclusively; EEXIST -> CommitConflict. */
+  const publish = (id: TableIdentifier, v: number, m: TableMetadata) =>
+    Effect.tryPromise({
+      try: async () => {
+        const dir = metaDir(id)
+        await fs.mkdir(dir, { recursive: true })
+        const tmp = path.join(dir, `.v${v}-${randomUUID()}.metadata.json.tmp`)
+        await fs.writeFile(tmp, encodeTableMetadata(m))
+        try {
+          await fs.link(tmp, versionFile(id, v))
+        } finally {
+          await fs.rm(tmp, { force: true })
+        }
+        // best effort: readers probe past a stale hint
+        await writeFileAtomic(path.join(dir, "version-hint.text"), String(v)).catch(() => undefined)
+        return { identifier: id, metadata: m, metadataLocation: toFileUri(versionFile(id, v)) }
+      },
+      catch: (e) =>
+        codeOf(e) === "EEXIST"
+          ? err(
+              id,
+              "CommitConflict",
+              `metadata version ${v} was created by another writer`,
+              versionFile(id, v)
+            )
+          : err(id, "Io", String(e), versionFile(id, v))
+    })
+
+  return {
+    defaultLocation: (id) => toFileUri(tableDir(id)),
+    createTable: (id, req) =>
+      Effect.gen(function* () {
+        const exists = yield* Effect.promise(() => latestVersion(id).catch(() => undefined))
+        if (exists !== undefined) return yield* err(id, "AlreadyExists", "table already exists", tableDir(id))
+        const m = newTableMetadata({
+          uuid: randomUUID(),
+          location: req.location ?? toFileUri(tableDir(id)),
+          schema: req.schema,
+          specs: req.specs,
+          ...(req.properties === undefined ? {} : { properties: req.properties }),
+          nowMs: Date.now()
+        })
+        return yield* publish(id, 1, m).pipe(
+          Effect.mapError((e) =>
+            e.reason === "CommitConflict" ? err(id, "AlreadyExists", "table already exists") : e
+          )
+        )
+      }),
+    loadTable: (id) => Effect.map(loadWithVersion(id), (x) => x.table),
+    tableExists: (id) =>
+      Effect.tryPromise({ try: () => latestVersion(id), catch: (e) => err(id, "Io", String(e)) }).pipe(
+        Effect.map((v) => v !== undefined)
+      ),
+    commitTable: (id, commit) =>
+      Effect.gen(function* () {
+        const { table, version } = yield* loadWithVersion(id)
+        const r = applyCommit(table.metadata, commit, {
+          nowMs: Date.now(),
+          previousMetadataFile: table.metadataLocation
+        })
+        if (r._tag === "rejected") return yield* rejectionError(id, r.rejection)
+        return yield* publish(id, version + 1, r.metadata)
+      }),
+    listTables: (ns) =>
+      Effect.tryPromise({
+        try: async () => {
+          const dir = path.join(root, ...ns)
+          const names = await fs.readdir(dir).catch(() => [] as Array<string>)
+          const out: Array<TableIdentifier> = []
+          for (const n of names.sort()) {
+            const id = { namespace: ns, name: n }
+            if ((await latestVersion(id).catch(() => undefined)) !== undefined) out.push(id)
+          }
+          return out
+        },
+        catch: (e) => err({ namespace: ns, name: "*" }, "Io", String(e))
+      }),
+    dropTable: (id) =>
+      Effect.tryPromise({
+        try: () => fs.rm(tableDir(id), { recursive: true, force: true }),
+        catch: (e) => err(id, "Io", String(e), tableDir(id))
+      })
+  }
+}
+
+/** Filesystem catalog layer. */
+export const layer = (options: FileSystemCatalogOptions): Layer.Layer<Catalog> =>
+  Layer.sync(Catalog, () => make(options))

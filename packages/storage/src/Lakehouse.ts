@@ -1,0 +1,123 @@
+import { KnownAgencies, type Violation, violationColumnList } from "@ventureos/core"
+import { Context, type Effect } from "effect"
+import type { LoadedTable } from "./Catalog"
+import type { Snapshot } from "./iceberg/spec/Metadata"
+import type { ColumnSpec, PrimitiveType } from "./iceberg/spec/Schema"
+import type { CommitOutcome, Predicate, ScanOptions, ScanPlan, SourceRef } from "./iceberg/Table"
+import type { LakehouseError } from "./LakehouseError"
+
+export type { CommitOutcome, Predicate, ScanOptions, ScanPlan, SourceRef }
+
+/** A table's shape: columns (with stable field ids), partitioning and the upsert key. */
+export interface TableDefinition {
+  readonly columns: ReadonlyArray<ColumnSpec>
+  /** Partition fields, e.g. `{ column: "agency", transform: "identity" }`, `{ column: "event_date", transform: "year" }`. */
+  readonly partitionBy?: ReadonlyArray<{ readonly column: string; readonly transform: string }>
+  /** Identifier (upsert key) columns; required for `mode: "upsert"` and `deleteKeys`. */
+  readonly identifier?: ReadonlyArray<string>
+  readonly properties?: Readonly<Record<string, string>>
+}
+
+/**
+ * Silver tables: one per agency so agencies' writers never contend. Partitioned by identity(agency) and
+ * year(event_date): an agency publishes ~10^5 violations a year, so a year holds well-sized files where a
+ * month would mostly produce small ones; queries filter by year ranges far more than by month.
+ */
+export const silverDefinition: TableDefinition = {
+  columns: violationColumnList,
+  partitionBy: [
+    { column: "agency", transform: "identity" },
+    { column: "event_date", transform: "year" }
+  ],
+  identifier: ["violation_id"]
+}
+
+/** `silver.<agency>` for the known agencies. */
+export const silverTableNames: ReadonlyArray<string> = KnownAgencies.map((a) => `silver.${a}`)
+
+/** A batch of rows: an array, or an async stream of arrays written as one commit. */
+export type Rows =
+  | ReadonlyArray<Readonly<Record<string, unknown>>>
+  | AsyncIterable<ReadonlyArray<Readonly<Record<string, unknown>>>>
+
+/** How a batch is written. */
+export interface WriteOptions {
+  /** `upsert` replaces rows with the same identifier (equality deletes); `append` just adds. Default append. */
+  readonly mode?: "append" | "upsert"
+  /** Exactly-once: the same source committed again is a no-op. */
+  readonly source?: SourceRef
+  /** Fail with CommitConflict unless the table head is still this snapshot (null = empty table). */
+  readonly expectedParent?: bigint | null
+}
+
+/** The lakehouse: Iceberg tables written and read through DuckDB. */
+export interface LakehouseShape {
+  /** Create a table (`namespace.name`); fails with AlreadyExists. */
+  readonly createTable: (name: string, def: TableDefinition) => Effect.Effect<LoadedTable, LakehouseError>
+  /** Create the table if it does not exist, else load it. */
+  readonly ensureTable: (name: string, def: TableDefinition) => Effect.Effect<LoadedTable, LakehouseError>
+  /** `silver.osha`, `silver.epa`, `silver.faa`. */
+  readonly ensureSilverTables: Effect.Effect<ReadonlyArray<LoadedTable>, LakehouseError>
+  readonly loadTable: (name: string) => Effect.Effect<LoadedTable, LakehouseError>
+  /** Write rows (JS objects; JSON columns may be objects) as one snapshot. */
+  readonly write: (
+    name: string,
+    rows: Rows,
+    options?: WriteOptions
+  ) => Effect.Effect<CommitOutcome, LakehouseError>
+  /** Write the result of a SQL query run on the lakehouse's DuckDB as one snapshot. */
+  readonly writeQuery: (
+    name: string,
+    sql: string,
+    options?: WriteOptions
+  ) => Effect.Effect<CommitOutcome, LakehouseError>
+  /**
+   * Upsert silver records: routed to `silver.<agency>`, one snapshot per agency table, each exactly once per
+   * source. Creates missing silver tables.
+   */
+  readonly writeViolations: (
+    records: ReadonlyArray<Violation>,
+    options: { readonly source?: SourceRef }
+  ) => Effect.Effect<ReadonlyMap<string, CommitOutcome>, LakehouseError>
+  /** Delete rows by identifier values (equality deletes). */
+  readonly deleteKeys: (
+    name: string,
+    keys: ReadonlyArray<Readonly<Record<string, unknown>>>,
+    options?: Omit<WriteOptions, "mode">
+  ) => Effect.Effect<CommitOutcome, LakehouseError>
+  /** Plan a scan of the current, a given or a past snapshot, with partition and min/max pruning. */
+  readonly plan: (name: string, options?: ScanOptions) => Effect.Effect<ScanPlan, LakehouseError>
+  /** SQL (a SELECT) reading a table at a snapshot; use it as a subquery. */
+  readonly scanSql: (name: string, options?: ScanOptions) => Effect.Effect<string, LakehouseError>
+  /** Run SQL on the lakehouse DuckDB (views from `refreshViews` are visible); values as JSON-safe JS. */
+  readonly query: (sql: string) => Effect.Effect<ReadonlyArray<Record<string, unknown>>, LakehouseError>
+  /** (Re)define `silver.*`, `silver.violations` and `gold.*` views over the current snapshots. */
+  readonly refreshViews: Effect.Effect<ReadonlyArray<string>, LakehouseError>
+  /** The snapshot a source landed in. */
+  readonly findSource: (
+    name: string,
+    source: SourceRef
+  ) => Effect.Effect<Snapshot | undefined, LakehouseError>
+  readonly history: (name: string) => Effect.Effect<ReadonlyArray<Snapshot>, LakehouseError>
+  /** Schema evolution: add an optional column under a new field id. */
+  readonly addColumn: (
+    name: string,
+    column: { readonly name: string; readonly type: PrimitiveType; readonly doc?: string }
+  ) => Effect.Effect<LoadedTable, LakehouseError>
+  readonly expireSnapshots: (
+    name: string,
+    options: { readonly olderThanMs?: number; readonly retainLast?: number }
+  ) => Effect.Effect<{ readonly expiredSnapshots: number; readonly deletedFiles: number }, LakehouseError>
+  readonly removeOrphanFiles: (
+    name: string,
+    options: { readonly olderThanMs: number }
+  ) => Effect.Effect<{ readonly deleted: ReadonlyArray<string> }, LakehouseError>
+  /** Rewrite small files (and apply delete files) into files of the target size. */
+  readonly compact: (
+    name: string,
+    options?: { readonly targetFileSizeBytes?: number; readonly minInputFiles?: number }
+  ) => Effect.Effect<CommitOutcome, LakehouseError>
+}
+
+/** The lakehouse port. Implementation: `@ventureos/storage/duckdb` (`LakehouseDuckDb.layer`). */
+export class Lakehouse extends Context.Service<Lakehouse, LakehouseShape>()("@ventureos/storage/Lakehouse") {}

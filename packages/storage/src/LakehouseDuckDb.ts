@@ -1,0 +1,492 @@
+import { randomUUID } from "node:crypto"
+import * as fs from "node:fs/promises"
+import * as os from "node:os"
+import * as path from "node:path"
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api"
+import { Effect, Layer } from "effect"
+import { Catalog, type LoadedTable, showTableId, type TableIdentifier, tableId } from "./Catalog"
+import { FileIO } from "./FileIO"
+import { writeFiles } from "./iceberg/ParquetWriter"
+import { scanSql as buildScanSql } from "./iceberg/ScanSql"
+import { sqlIdent, sqlString } from "./iceberg/SqlText"
+import { currentSchema, currentSnapshot, defaultSpec, type TableMetadata } from "./iceberg/spec/Metadata"
+import {
+  addColumn as addSchemaColumn,
+  duckdbType,
+  type IcebergSchema,
+  schemaFromColumns
+} from "./iceberg/spec/Schema"
+import { bindSpec, partitionSpec, unpartitioned } from "./iceberg/spec/Transforms"
+import {
+  type CommitOutcome,
+  commitChanges,
+  dedupKeyOf,
+  expireSnapshots,
+  findCommitted,
+  makeContext,
+  Properties,
+  planScan,
+  removeOrphanFiles,
+  type ScanOptions,
+  type ScanPlan,
+  type TableContext
+} from "./iceberg/Table"
+import {
+  Lakehouse,
+  type LakehouseShape,
+  type Rows,
+  silverDefinition,
+  type TableDefinition,
+  type WriteOptions
+} from "./Lakehouse"
+import { fromCatalog, fromFileIO, LakehouseError } from "./LakehouseError"
+
+/** Options of the DuckDB-backed lakehouse. */
+export interface LakehouseDuckDbOptions {
+  /** DuckDB database file; default in-memory (views are rebuilt from the catalog anyway). */
+  readonly duckdbPath?: string
+  /** DuckDB worker threads (default: DuckDB's choice). */
+  readonly threads?: number
+  /** Default target data file size (default 128 MiB). */
+  readonly targetFileSizeBytes?: number
+}
+
+const DEFAULT_TARGET = 128 * 1024 * 1024
+
+const parseId = (name: string): Effect.Effect<TableIdentifier, LakehouseError> =>
+  Effect.try({
+    try: () => tableId(name),
+    catch: (e) => new LakehouseError({ reason: "InvalidInput", table: name, detail: String(e) })
+  })
+
+/** JSON-friendly value for staging rows: JSON documents as text, bigints as strings. */
+const stageValue = (v: unknown): unknown => {
+  if (v === undefined || v === null) return null
+  if (typeof v === "bigint") return v.toString()
+  if (v instanceof Date) return v.toISOString()
+  if (typeof v === "object") return JSON.stringify(v)
+  return v
+}
+
+const isAsync = (rows: Rows): rows is AsyncIterable<ReadonlyArray<Readonly<Record<string, unknown>>>> =>
+  typeof (rows as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function"
+
+/** Estimated compressed bytes per row from the table's history (for file rolling). */
+const bytesPerRow = (m: TableMetadata): number => {
+  const s = currentSnapshot(m)?.summary
+  const size = Number(s?.["total-files-size"] ?? 0)
+  const rows = Number(s?.["total-records"] ?? 0)
+  return rows > 1000 && size > 0 ? Math.max(8, size / rows) : 120
+}
+
+/** Build the DuckDB lakehouse over a Catalog and FileIO. */
+export const make = (options: LakehouseDuckDbOptions = {}) =>
+  Effect.gen(function* () {
+    const catalog = yield* Catalog
+    const io = yield* FileIO
+    const ctx: TableContext = makeContext(catalog, io)
+    const instance = yield* Effect.acquireRelease(
+      Effect.promise(() =>
+        DuckDBInstance.create(options.duckdbPath ?? ":memory:", {
+          ...(options.threads === undefined ? {} : { threads: String(options.threads) })
+        })
+      ),
+      (i) => Effect.sync(() => i.closeSync())
+    )
+    const withConn = <A, E>(f: (c: DuckDBConnection) => Effect.Effect<A, E>): Effect.Effect<A, E> =>
+      Effect.acquireUseRelease(
+        Effect.promise(async () => {
+          const c = await instance.connect()
+          // statistics and timestamptz text must be UTC (bounds are derived from it)
+          await c.run("SET TimeZone = 'UTC'")
+          return c
+        }),
+        f,
+        (c) => Effect.sync(() => c.closeSync())
+      )
+    const sql = (c: DuckDBConnection, table: string, text: string) =>
+      Effect.tryPromise({
+        try: () => c.runAndReadAll(text),
+        catch: (e) => new LakehouseError({ reason: "Query", table, detail: (e as Error).message })
+      })
+    const load = (name: string) =>
+      Effect.flatMap(parseId(name), (id) => catalog.loadTable(id).pipe(Effect.mapError(fromCatalog)))
+    const target = (m: TableMetadata) =>
+      Number(m.properties[Properties.targetFileSize] ?? options.targetFileSizeBytes ?? DEFAULT_TARGET)
+
+    const createTable = (name: string, def: TableDefinition) =>
+      Effect.gen(function* () {
+        const id = yield* parseId(name)
+        const made = yield* Effect.try({
+          try: () => {
+            const schema = schemaFromColumns(
+              def.columns,
+              def.identifier === undefined ? {} : { identifier: def.identifier }
+            )
+            const spec = partitionSpec(schema, def.partitionBy ?? [], 0)
+            // equality deletes are stored under an unpartitioned spec: they apply across partitions, because a
+            // re-published record may move (e.g. its event date changed)
+            const specs = spec.fields.length > 0 ? [spec, unpartitioned(1)] : [spec]
+            return { schema, specs }
+          },
+          catch: (e) => new LakehouseError({ reason: "InvalidInput", table: name, detail: String(e) })
+        })
+        return yield* catalog
+          .createTable(id, {
+            schema: made.schema,
+            specs: made.specs,
+            properties: {
+              "write.format.default": "parquet",
+              "write.parquet.compression-codec": "zstd",
+              ...def.properties
+            }
+          })
+          .pipe(Effect.mapError(fromCatalog))
+      })
+
+    const ensureTable = (name: string, def: TableDefinition) =>
+      createTable(name, def).pipe(
+        Effect.catchIf(
+          (e) => e.reason === "AlreadyExists",
+          () => load(name)
+        )
+      )
+
+    const cleanupFiles = (table: string, paths: ReadonlyArray<string>) =>
+      Effect.forEach(paths, (p) => io.delete(p).pipe(Effect.mapError((e) => fromFileIO(table, e))), {
+        discard: true
+      }).pipe(Effect.ignore)
+
+    /** Write the result of `sourceSql` (run on `c`) into the table as one snapshot. */
+    const writeSource = (
+      c: DuckDBConnection,
+      name: string,
+      sourceSql: string,
+      opts: WriteOptions & { readonly deleteOnly?: boolean }
+    ): Effect.Effect<CommitOutcome, LakehouseError> =>
+      Effect.gen(function* () {
+        const id = yield* parseId(name)
+        const table = yield* load(name)
+        const m = table.metadata
+        if (opts.source !== undefined) {
+          const done = findCommitted(m, dedupKeyOf(opts.source))
+          if (done !== undefined)
+            return { _tag: "AlreadyCommitted", snapshotId: done["snapshot-id"], table } as const
+        }
+        const head = currentSnapshot(m)?.["snapshot-id"] ?? null
+        if (opts.expectedParent !== undefined && opts.expectedParent !== head)
+          return yield* new LakehouseError({
+            reason: "CommitConflict",
+            table: name,
+            detail: `head is ${head ?? "none"}, expected ${opts.expectedParent ?? "none"}`
+          })
+        const schema = currentSchema(m)
+        const spec = defaultSpec(m)
+        const upsert = opts.mode === "upsert" || opts.deleteOnly === true
+        const keyIds = schema["identifier-field-ids"] ?? []
+        if (upsert && keyIds.length === 0)
+          return yield* new LakehouseError({
+            reason: "InvalidInput",
+            table: name,
+            detail: "upsert/delete needs identifier columns"
+          })
+        const base = {
+          conn: c,
+          io,
+          table: name,
+          location: m.location,
+          schema,
+          sourceSql,
+          targetFileSizeBytes: target(m),
+          bytesPerRow: bytesPerRow(m)
+        }
+        const addedData = opts.deleteOnly
+          ? []
+          : yield* writeFiles({ ...base, partition: bindSpec(spec, schema) })
+        const unpart = m["partition-specs"].find((s) => s.fields.length === 0)
+        const addedDeletes = upsert ? yield* writeFiles({ ...base, partition: [], equalityIds: keyIds }) : []
+        if (addedData.length === 0 && addedDeletes.length === 0) return { _tag: "NoChange", table } as const
+        const written = [...addedData, ...addedDeletes].map((f) => f.filePath)
+        return yield* commitChanges(
+          ctx,
+          id,
+          {
+            operation: opts.deleteOnly ? "delete" : upsert ? "overwrite" : "append",
+            addedData,
+            addedDeletes,
+            ...(unpart === undefined ? {} : { deleteSpecId: unpart["spec-id"] }),
+            removedPaths: new Set(),
+            ...(opts.expectedParent === undefined ? {} : { requireBaseSnapshot: opts.expectedParent })
+          },
+          opts.source === undefined ? {} : { source: opts.source }
+        ).pipe(
+          Effect.tapError((e) =>
+            e.reason === "CommitStateUnknown" ? Effect.void : cleanupFiles(name, written)
+          )
+        )
+      })
+
+    /** Stage JS rows as NDJSON files DuckDB reads with the table's column types. */
+    const withStagedRows = <A>(
+      name: string,
+      rows: Rows,
+      dedupe: boolean,
+      use: (c: DuckDBConnection, sourceSql: string) => Effect.Effect<A, LakehouseError>
+    ) =>
+      Effect.gen(function* () {
+        const table = yield* load(name)
+        const schema = currentSchema(table.metadata)
+        const dir = path.join(os.tmpdir(), `ventureos-rows-${randomUUID()}`)
+        const files = yield* Effect.tryPromise({
+          try: async () => {
+            await fs.mkdir(dir, { recursive: true })
+            const out: Array<string> = []
+            let ord = 0
+            const put = async (batch: ReadonlyArray<Readonly<Record<string, unknown>>>) => {
+              if (batch.length === 0) return
+              const lines: Array<string> = []
+              for (const r of batch) {
+                const o: Record<string, unknown> = { __ord: ord++ }
+                for (const f of schema.fields) o[f.name] = stageValue(r[f.name])
+                lines.push(JSON.stringify(o))
+              }
+              const file = path.join(dir, `part-${out.length}.ndjson`)
+              await fs.writeFile(file, `${lines.join("\n")}\n`)
+              out.push(file)
+            }
+            if (isAsync(rows)) for await (const b of rows) await put(b)
+            else await put(rows)
+            return out
+          },
+          catch: (e) =>
+            new LakehouseError({
+              reason: "InvalidInput",
+              table: name,
+              detail: `cannot stage rows: ${String(e)}`
+            })
+        })
+        const columns = `{__ord: 'BIGINT', ${schema.fields
+          .map((f) => `${sqlString(f.name)}: ${sqlString(duckdbType(f.type))}`)
+          .join(", ")}}`
+        const keys = (schema["identifier-field-ids"] ?? [])
+          .map((i) => schema.fields.find((f) => f.id === i)?.name)
+          .filter((n): n is string => n !== undefined)
+        const read =
+          files.length === 0
+            ? `SELECT ${schema.fields.map((f) => `CAST(NULL AS ${duckdbType(f.type)}) AS ${sqlIdent(f.name)}`).join(", ")} WHERE false`
+            : `SELECT * FROM read_json([${files.map(sqlString).join(", ")}], format = 'newline_delimited', columns = ${columns})`
+        // within one batch the last version of a key wins
+        const source =
+          files.length === 0
+            ? read
+            : dedupe && keys.length > 0
+              ? `SELECT * EXCLUDE (__ord) FROM (${read}) QUALIFY row_number() OVER (PARTITION BY ${keys.map(sqlIdent).join(", ")} ORDER BY __ord DESC) = 1`
+              : `SELECT * EXCLUDE (__ord) FROM (${read})`
+        return yield* withConn((c) => use(c, source)).pipe(
+          Effect.ensuring(Effect.promise(() => fs.rm(dir, { recursive: true, force: true })))
+        )
+      })
+
+    const localPathMap = (plan: ScanPlan, table: string) =>
+      Effect.gen(function* () {
+        const map = new Map<string, string>()
+        const all = [...plan.dataFiles, ...plan.deleteFiles]
+        const locals = yield* Effect.forEach(
+          all,
+          (e) => io.localPath(e.dataFile.filePath).pipe(Effect.mapError((err) => fromFileIO(table, err))),
+          { concurrency: 8 }
+        )
+        for (const [i, e] of all.entries()) map.set(e.dataFile.filePath, locals[i]!)
+        return map
+      })
+
+    const plan = (name: string, scan: ScanOptions = {}) =>
+      Effect.flatMap(load(name), (t) => planScan(ctx, t, scan))
+
+    const sqlOfPlan = (name: string, p: ScanPlan, schema?: IcebergSchema) =>
+      Effect.map(localPathMap(p, name), (map) =>
+        buildScanSql({
+          schema: schema ?? p.schema,
+          dataFiles: p.dataFiles,
+          deleteFiles: p.deleteFiles,
+          localPath: (x) => map.get(x) ?? x
+        })
+      )
+
+    const scanSql = (name: string, scan: ScanOptions = {}) =>
+      Effect.flatMap(plan(name, scan), (p) => sqlOfPlan(name, p))
+
+    const query = (text: string) =>
+      withConn((c) =>
+        Effect.map(
+          sql(c, "query", text),
+          (r) => r.getRowObjectsJson() as unknown as ReadonlyArray<Record<string, unknown>>
+        )
+      )
+
+    const refreshViews = Effect.gen(function* () {
+      const defined: Array<string> = []
+      const statements: Array<string> = []
+      for (const ns of ["silver", "gold"]) {
+        const ids = yield* catalog.listTables([ns]).pipe(Effect.mapError(fromCatalog))
+        statements.push(`CREATE SCHEMA IF NOT EXISTS ${sqlIdent(ns)}`)
+        for (const id of ids) {
+          if (ns === "silver" && id.name === "violations") continue
+          const name = showTableId(id)
+          const text = yield* scanSql(name)
+          statements.push(`CREATE OR REPLACE VIEW ${sqlIdent(ns)}.${sqlIdent(id.name)} AS ${text}`)
+          defined.push(name)
+        }
+      }
+      const silver = defined.filter((n) => n.startsWith("silver."))
+      if (silver.length > 0) {
+        statements.push(
+          `CREATE OR REPLACE VIEW silver.violations AS ${silver
+            .map((n) => `SELECT * FROM silver.${sqlIdent(n.slice("silver.".length))}`)
+            .join(" UNION ALL BY NAME ")}`
+        )
+        defined.push("silver.violations")
+      }
+      yield* withConn((c) => Effect.forEach(statements, (s) => sql(c, "views", s), { discard: true }))
+      return defined
+    })
+
+    const compact: LakehouseShape["compact"] = (name, copts = {}) =>
+      Effect.gen(function* () {
+        const id = yield* parseId(name)
+        for (let attempt = 1; ; attempt++) {
+          const table = yield* load(name)
+          const m = table.metadata
+          const p = yield* planScan(ctx, table, {})
+          const goal = copts.targetFileSizeBytes ?? target(m)
+          const minFiles = copts.minInputFiles ?? 2
+          let chosen = p.dataFiles
+          let removeDeletes = p.deleteFiles
+          if (p.deleteFiles.length === 0) {
+            const groups = new Map<string, Array<(typeof p.dataFiles)[number]>>()
+            for (const d of p.dataFiles) {
+              if (Number(d.dataFile.fileSizeInBytes) >= goal * 0.75) continue
+              const k = `${d.specId}|${JSON.stringify(d.dataFile.partition, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`
+              groups.set(k, [...(groups.get(k) ?? []), d])
+            }
+            chosen = [...groups.values()].filter((g) => g.length >= minFiles).flat()
+            removeDeletes = []
+          }
+          if (chosen.length === 0 && removeDeletes.length === 0) return { _tag: "NoChange", table } as const
+          const sub = { ...p, dataFiles: chosen }
+          const source = yield* sqlOfPlan(name, sub)
+          const schema = currentSchema(m)
+          const result = yield* withConn((c) =>
+            Effect.gen(function* () {
+              const addedData = yield* writeFiles({
+                conn: c,
+                io,
+                table: name,
+                location: m.location,
+                schema,
+                partition: bindSpec(defaultSpec(m), schema),
+                sourceSql: source,
+                targetFileSizeBytes: goal,
+                bytesPerRow: bytesPerRow(m)
+              })
+              return yield* commitChanges(ctx, id, {
+                operation: "replace",
+                addedData,
+                addedDeletes: [],
+                removedPaths: new Set([...chosen, ...removeDeletes].map((d) => d.dataFile.filePath)),
+                requireBaseSnapshot: p.snapshot?.["snapshot-id"] ?? null
+              }).pipe(
+                Effect.tapError(() =>
+                  cleanupFiles(
+                    name,
+                    addedData.map((f) => f.filePath)
+                  )
+                )
+              )
+            })
+          ).pipe(Effect.result)
+          if (result._tag === "Success") return result.success
+          if (result.failure.reason === "CommitConflict" && attempt < 5) continue
+          return yield* result.failure
+        }
+      })
+
+    const shape: LakehouseShape = {
+      createTable,
+      ensureTable,
+      ensureSilverTables: Effect.forEach(["osha", "epa", "faa"], (a) =>
+        ensureTable(`silver.${a}`, silverDefinition)
+      ),
+      loadTable: load,
+      write: (name, rows, opts = {}) =>
+        withStagedRows(name, rows, opts.mode === "upsert", (c, src) => writeSource(c, name, src, opts)),
+      writeQuery: (name, text, opts = {}) => withConn((c) => writeSource(c, name, text, opts)),
+      writeViolations: (records, opts) =>
+        Effect.gen(function* () {
+          const byAgency = new Map<string, Array<Readonly<Record<string, unknown>>>>()
+          for (const r of records) byAgency.set(r.agency, [...(byAgency.get(r.agency) ?? []), r])
+          const out = new Map<string, CommitOutcome>()
+          for (const [agency, rows] of byAgency) {
+            const name = `silver.${agency}`
+            yield* ensureTable(name, silverDefinition)
+            const o = yield* withStagedRows(name, rows, true, (c, src) =>
+              writeSource(c, name, src, {
+                mode: "upsert",
+                ...(opts.source === undefined ? {} : { source: opts.source })
+              })
+            )
+            out.set(name, o)
+          }
+          return out
+        }),
+      deleteKeys: (name, keys, opts = {}) =>
+        withStagedRows(name, keys, false, (c, src) =>
+          writeSource(c, name, src, { ...opts, deleteOnly: true })
+        ),
+      plan,
+      scanSql,
+      query,
+      refreshViews,
+      findSource: (name, source) =>
+        Effect.map(load(name), (t) => findCommitted(t.metadata, dedupKeyOf(source))),
+      history: (name) => Effect.map(load(name), (t) => t.metadata.snapshots),
+      addColumn: (name, column) =>
+        Effect.gen(function* () {
+          const id = yield* parseId(name)
+          const t = yield* load(name)
+          const m = t.metadata
+          const next = yield* Effect.try({
+            try: () =>
+              addSchemaColumn(
+                { ...currentSchema(m), "schema-id": Math.max(...m.schemas.map((s) => s["schema-id"])) },
+                m["last-column-id"],
+                column
+              ),
+            catch: (e) => new LakehouseError({ reason: "InvalidInput", table: name, detail: String(e) })
+          })
+          return yield* catalog
+            .commitTable(id, {
+              requirements: [
+                { type: "assert-current-schema-id", "current-schema-id": m["current-schema-id"] },
+                { type: "assert-last-assigned-field-id", "last-assigned-field-id": m["last-column-id"] }
+              ],
+              updates: [
+                { action: "add-schema", schema: next, "last-column-id": next.fields.at(-1)!.id },
+                { action: "set-current-schema", "schema-id": -1 }
+              ]
+            })
+            .pipe(Effect.mapError(fromCatalog))
+        }),
+      expireSnapshots: (name, o) => Effect.flatMap(parseId(name), (id) => expireSnapshots(ctx, id, o)),
+      removeOrphanFiles: (name, o) => Effect.flatMap(parseId(name), (id) => removeOrphanFiles(ctx, id, o)),
+      compact
+    }
+    return shape
+  })
+
+/** The DuckDB lakehouse layer (needs a Catalog and a FileIO). */
+export const layer = (
+  options: LakehouseDuckDbOptions = {}
+): Layer.Layer<Lakehouse, never, Catalog | FileIO> => Layer.effect(Lakehouse, make(options))
+
+export type { LoadedTable }

@@ -1,0 +1,220 @@
+import { randomUUID } from "node:crypto"
+import * as fs from "node:fs/promises"
+import * as os from "node:os"
+import * as path from "node:path"
+import type { DuckDBConnection } from "@duckdb/node-api"
+import { Effect } from "effect"
+import { type FileIOShape, toFileUri } from "../FileIO"
+import { fromFileIO, LakehouseError } from "../LakehouseError"
+import { sqlIdent, sqlString } from "./SqlText"
+import { fromText, type IcebergValue, toBinary, truncateLower, truncateUpper } from "./spec/Conversions"
+import type { DataFile } from "./spec/Manifest"
+import { duckdbType, type IcebergSchema, type NestedField } from "./spec/Schema"
+import { type BoundPartitionField, transformSql } from "./spec/Transforms"
+
+/** Run a statement, mapping DuckDB errors to LakehouseError. */
+export const runSql = (conn: DuckDBConnection, table: string, sql: string) =>
+  Effect.tryPromise({
+    try: () => conn.runAndReadAll(sql),
+    catch: (e) =>
+      new LakehouseError({
+        reason: "Query",
+        table,
+        detail: `${(e as Error).message}\n  in: ${sql.slice(0, 400)}`
+      })
+  })
+
+/** What to write. */
+export interface WriteRequest {
+  readonly conn: DuckDBConnection
+  readonly io: FileIOShape
+  readonly table: string
+  /** Table location URI; files go under `<location>/data/`. */
+  readonly location: string
+  readonly schema: IcebergSchema
+  /** Bound partition fields of the spec the files are written under (empty = unpartitioned). */
+  readonly partition: ReadonlyArray<BoundPartitionField>
+  /** A SELECT whose columns are matched to the schema by name (missing optional columns become NULL). */
+  readonly sourceSql: string
+  readonly targetFileSizeBytes: number
+  /** Estimated compressed bytes per row, to roll files at the target size. */
+  readonly bytesPerRow: number
+  /** Equality delete files: the key field ids (the file holds only those columns). */
+  readonly equalityIds?: ReadonlyArray<number>
+}
+
+type StatsRow = {
+  filename: string
+  count: string
+  file_size_bytes: string
+  column_statistics: Array<{ key: string; value: Array<{ key: string; value: string | null }> }> | null
+  partition_keys: Array<{ key: string; value: string | null }> | null
+}
+
+const unquote = (s: string) =>
+  s.startsWith('"') && s.endsWith('"') ? s.slice(1, -1).replaceAll('""', '"') : s
+
+/** Iceberg bounds of one column from DuckDB's min/max text (strings truncated to 16 code points). */
+const bound = (f: NestedField, text: string, upper: boolean): Uint8Array | undefined => {
+  try {
+    if (f.type === "string") {
+      const v = upper ? truncateUpper(text) : truncateLower(text)
+      return v === undefined ? undefined : toBinary("string", v)
+    }
+    if (f.type === "binary" || f.type === "float" || f.type === "double") return undefined
+    return toBinary(f.type, fromText(f.type, text))
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Write Parquet files through DuckDB `COPY … (PARTITION_BY, FIELD_IDS, RETURN_STATS)` and describe them as
+ * Iceberg data files. Partition values are computed as extra columns that DuckDB uses for the directory
+ * layout and drops from the files (`WRITE_PARTITION_COLUMNS false`), so files hold exactly the schema
+ * columns. Files roll at the target size by adding a per-partition chunk number to the partition key.
+ */
+export const writeFiles = (req: WriteRequest): Effect.Effect<ReadonlyArray<DataFile>, LakehouseError> =>
+  Effect.gen(function* () {
+    const { conn, table } = req
+    const fields =
+      req.equalityIds === undefined
+        ? req.schema.fields
+        : req.equalityIds.map((id) => {
+            const f = req.schema.fields.find((x) => x.id === id)
+            if (f === undefined) throw new Error(`equality field ${id} not in schema`)
+            return f
+          })
+    const probe = yield* runSql(conn, table, `SELECT * FROM (${req.sourceSql}) LIMIT 0`)
+    const have = new Set(probe.columnNames())
+    for (const f of fields)
+      if (f.required && !have.has(f.name))
+        return yield* new LakehouseError({
+          reason: "InvalidInput",
+          table,
+          detail: `required column ${f.name} is missing`
+        })
+    const proj = fields
+      .map((f) =>
+        have.has(f.name)
+          ? `CAST(${sqlIdent(f.name)} AS ${duckdbType(f.type)}) AS ${sqlIdent(f.name)}`
+          : `CAST(NULL AS ${duckdbType(f.type)}) AS ${sqlIdent(f.name)}`
+      )
+      .join(", ")
+    const names = new Set(fields.map((f) => f.name))
+    const part = req.partition.map((b) => {
+      let alias = b.field.name
+      while (names.has(alias)) alias = `${alias}_part`
+      names.add(alias)
+      return { b, alias }
+    })
+    const rowsPerFile = Math.max(1000, Math.floor(req.targetFileSizeBytes / Math.max(1, req.bytesPerRow)))
+    let chunk = "0"
+    if (req.equalityIds === undefined) {
+      const cnt = yield* runSql(conn, table, `SELECT count(*)::BIGINT AS n FROM (${req.sourceSql})`)
+      const n = Number(cnt.getRowObjectsJson()[0]?.n ?? 0)
+      if (n === 0) return []
+      if (n > rowsPerFile) {
+        const by = part.map((p) => sqlIdent(p.alias)).join(", ")
+        chunk = `(row_number() OVER (${by === "" ? "" : `PARTITION BY ${by}`}) - 1) // ${rowsPerFile}`
+      }
+    }
+    const local = req.io.localDirectory(req.location)
+    const target =
+      local === undefined
+        ? path.join(os.tmpdir(), `ventureos-stage-${randomUUID()}`)
+        : path.join(local, "data")
+    const partSelect = part.map(
+      (p) => `${transformSql(p.b, sqlIdent(p.b.sourceName))} AS ${sqlIdent(p.alias)}`
+    )
+    const inner = `SELECT *${partSelect.length ? `, ${partSelect.join(", ")}` : ""} FROM (SELECT ${proj} FROM (${req.sourceSql}))`
+    const distinct = req.equalityIds === undefined ? inner : `SELECT DISTINCT * FROM (${inner})`
+    const fieldIds = `{${fields.map((f) => `${sqlString(f.name)}: ${f.id}`).join(", ")}}`
+    const partitionBy = [...part.map((p) => sqlIdent(p.alias)), '"__chunk"'].join(", ")
+    const copy = `COPY (SELECT *, ${chunk} AS "__chunk" FROM (${distinct})) TO ${sqlString(target)} (FORMAT parquet, PARTITION_BY (${partitionBy}), WRITE_PARTITION_COLUMNS false, FILENAME_PATTERN '{uuid}', FIELD_IDS ${fieldIds}, COMPRESSION zstd, RETURN_STATS, OVERWRITE_OR_IGNORE)`
+    const result = yield* runSql(conn, table, copy)
+    const rows = result.getRowObjectsJson() as unknown as ReadonlyArray<StatsRow>
+    const byName = new Map(fields.map((f) => [f.name, f]))
+    const written: Array<{ local: string; file: DataFile }> = []
+    for (const r of rows) {
+      if (Number(r.count) === 0) continue
+      const columnSizes = new Map<number, bigint>()
+      const valueCounts = new Map<number, bigint>()
+      const nullValueCounts = new Map<number, bigint>()
+      const lowerBounds = new Map<number, Uint8Array>()
+      const upperBounds = new Map<number, Uint8Array>()
+      for (const c of r.column_statistics ?? []) {
+        const f = byName.get(unquote(c.key))
+        if (f === undefined) continue
+        const st = new Map(c.value.map((x) => [x.key, x.value]))
+        const size = st.get("column_size_bytes")
+        if (size != null) columnSizes.set(f.id, BigInt(size))
+        const nv = st.get("num_values")
+        if (nv != null) valueCounts.set(f.id, BigInt(nv))
+        const nc = st.get("null_count")
+        if (nc != null) nullValueCounts.set(f.id, BigInt(nc))
+        const min = st.get("min")
+        const max = st.get("max")
+        if (min != null) {
+          const b = bound(f, min, false)
+          if (b) lowerBounds.set(f.id, b)
+        }
+        if (max != null) {
+          const b = bound(f, max, true)
+          if (b) upperBounds.set(f.id, b)
+        }
+      }
+      const keys = new Map((r.partition_keys ?? []).map((k) => [k.key, k.value]))
+      const partition = part.map(({ b, alias }): IcebergValue | null => {
+        const v = keys.get(alias)
+        if (v === null || v === undefined || v === "__HIVE_DEFAULT_PARTITION__") return null
+        return b.transform._tag === "identity" || b.transform._tag === "truncate"
+          ? fromText(b.resultType, v)
+          : Number.parseInt(v, 10)
+      })
+      const rel = path.relative(target, r.filename)
+      const filePath =
+        local === undefined ? `${req.location}/data/${rel.split(path.sep).join("/")}` : toFileUri(r.filename)
+      written.push({
+        local: r.filename,
+        file: {
+          content: req.equalityIds === undefined ? 0 : 2,
+          filePath,
+          fileFormat: "PARQUET",
+          partition,
+          recordCount: BigInt(r.count),
+          fileSizeInBytes: BigInt(r.file_size_bytes),
+          columnSizes,
+          valueCounts,
+          nullValueCounts,
+          lowerBounds,
+          upperBounds,
+          ...(req.equalityIds === undefined ? {} : { equalityIds: req.equalityIds })
+        }
+      })
+    }
+    const cleanup = Effect.promise(async () => {
+      for (const w of written) await fs.rm(w.local, { force: true })
+      if (local === undefined) await fs.rm(target, { recursive: true, force: true })
+    })
+    // required columns must not hold nulls (DuckDB writes every column as optional)
+    const bad = fields.find(
+      (f) => f.required && written.some((w) => (w.file.nullValueCounts?.get(f.id) ?? 0n) > 0n)
+    )
+    if (bad !== undefined) {
+      yield* cleanup
+      return yield* new LakehouseError({
+        reason: "InvalidInput",
+        table,
+        detail: `required column ${bad.name} has nulls`
+      })
+    }
+    if (local === undefined) {
+      yield* Effect.forEach(
+        written,
+        (w) => req.io.upload(w.local, w.file.filePath).pipe(Effect.mapError((e) => fromFileIO(table, e))),
+        { concurrency: 4 }
+      ).pipe(Effect.ensuring(Effect.promise(() => fs.rm(target, { recursive: true, force: true }))))
+    }
+    return written.map((w) => w.file)
+  })
