@@ -1,0 +1,163 @@
+import { type EntityStats, moneyFromCents, type TopList, type Violation } from "@ventureos/core"
+import { type EntityProfile, ServingStore, type ServingStoreError } from "@ventureos/storage/serving"
+import { Effect, Option } from "effect"
+import type { EntityKind } from "./Gold"
+import type { BatchResult } from "./Ingest"
+import { type GoldTotalsRow, Warehouse, type WarehouseError } from "./Warehouse"
+
+/** What the serving sync wrote. `feedWrites` counts DynamoDB writes of the live feed (puts + deletes). */
+export interface ServingSyncReport {
+  readonly feedViolations: number
+  readonly feedWrites: number
+  readonly statsWritten: number
+  readonly statsUnchanged: number
+  readonly profilesWritten: number
+  readonly topListsWritten: number
+}
+
+const totalsToStats = (r: GoldTotalsRow, snapshot: string, now: string): EntityStats =>
+  ({
+    entity_key: r.entity_key,
+    agency: r.agency,
+    violation_count: r.violation_count,
+    counts_by_type: r.by_type,
+    penalty_initial_total: moneyFromCents(r.penalty_initial_cents),
+    penalty_current_total: moneyFromCents(r.penalty_current_cents),
+    open_count: r.open_count,
+    closed_count: r.closed_count,
+    first_event_date: r.first_event_date,
+    last_event_date: r.last_event_date,
+    source_snapshot: snapshot,
+    updated_at: now
+  }) as EntityStats
+
+const placeOfKey = (key: string): { city: string | null; state: string | null } => {
+  if (key.startsWith("STATE#")) return { city: null, state: key.slice(6).toUpperCase() }
+  if (key.startsWith("CITY#")) {
+    const slug = key.slice(5)
+    return { city: slug.slice(0, -3).replaceAll("-", " ").toUpperCase(), state: slug.slice(-2).toUpperCase() }
+  }
+  return { city: null, state: null }
+}
+
+/**
+ * After ingest: the live feed (daily batches only; historical backfills perform zero feed writes), absolute
+ * gold totals for every touched entity (idempotent: equal totals are not rewritten), entity profiles, and
+ * the Top-10 lists of every touched scope (national, touched states and cities), so the API never scans.
+ */
+export const syncServing = (
+  results: ReadonlyArray<BatchResult>,
+  options: { readonly topLimit?: number; readonly now?: string } = {}
+): Effect.Effect<ServingSyncReport, WarehouseError | ServingStoreError, Warehouse | ServingStore> =>
+  Effect.gen(function* () {
+    const warehouse = yield* Warehouse
+    const serving = yield* ServingStore
+    const now = options.now ?? new Date().toISOString()
+    const limit = options.topLimit ?? 10
+
+    // 1. live feed
+    const feed: Array<Violation> = []
+    for (const r of results) if (r.feed && r.status === "ingested") feed.push(...r.changed)
+    let feedWrites = 0
+    if (feed.length > 0) {
+      const rep = yield* serving.applyFeed(feed)
+      feedWrites = rep.puts + rep.deletes
+    }
+
+    // 2. stats + profiles of touched entities
+    const touched: Record<EntityKind, Set<string>> = { company: new Set(), city: new Set(), state: new Set() }
+    const agencies = new Set<string>()
+    for (const r of results) {
+      for (const k of ["company", "city", "state"] as const)
+        for (const key of r.touched[k]) touched[k].add(key)
+      if (r.touched.company.length > 0) agencies.add(r.agency)
+    }
+    // The silver snapshots these totals reflect, e.g. `osha:4.epa:2` (ServingStore's snapshot id alphabet).
+    const latestByAgency = new Map<string, string>()
+    for (const r of results) if (r.silverSnapshot !== null) latestByAgency.set(r.agency, r.silverSnapshot)
+    const snapshot = [...latestByAgency.entries()].map(([a, s]) => `${a}:${s}`).join(".")
+    const namesSeen = new Map<string, Set<string>>()
+    const latest = new Map<string, Violation>()
+    for (const v of feed) {
+      const key = `COMPANY#${v.company_slug}`
+      const s = namesSeen.get(key) ?? new Set()
+      s.add(v.company_name)
+      namesSeen.set(key, s)
+      latest.set(key, v)
+    }
+    let statsWritten = 0
+    let statsUnchanged = 0
+    let profilesWritten = 0
+    for (const kind of ["company", "city", "state"] as const) {
+      const keys = [...touched[kind]]
+      if (keys.length === 0) continue
+      const rows = yield* warehouse.goldTotals(kind, keys)
+      const stats = rows.map((r) => totalsToStats(r, snapshot || "none", now))
+      const rep = yield* serving.syncStats(stats, snapshot || "none")
+      statsWritten += rep.written
+      statsUnchanged += rep.unchanged
+      const profiles: Array<EntityProfile> = []
+      for (const r of rows) {
+        if (r.agency !== "all") continue
+        const existing = yield* serving.getEntity(r.entity_key)
+        const prior = Option.isSome(existing) ? existing.value.profile : null
+        const variants = new Set(prior?.name_variants ?? [])
+        for (const n of namesSeen.get(r.entity_key) ?? []) variants.add(n)
+        if (r.name !== null) variants.add(r.name)
+        const v = latest.get(r.entity_key)
+        const place =
+          kind === "company"
+            ? { city: v?.city ?? prior?.city ?? null, state: v?.state ?? prior?.state ?? null }
+            : placeOfKey(r.entity_key)
+        profiles.push({
+          entity_key: r.entity_key,
+          display_name: r.name ?? prior?.display_name ?? r.entity_key,
+          name_variants: [...variants].sort().slice(0, 50),
+          naics: kind === "company" ? (v?.naics ?? prior?.naics ?? null) : null,
+          industry: kind === "company" ? (prior?.industry ?? null) : null,
+          city: place.city,
+          state: place.state,
+          zip: kind === "company" ? (v?.zip ?? prior?.zip ?? null) : null,
+          first_seen: r.first_event_date,
+          last_seen: r.last_event_date
+        } as unknown as EntityProfile)
+      }
+      if (profiles.length > 0) profilesWritten += (yield* serving.putProfiles(profiles)).written
+    }
+
+    // 3. Top-N lists of touched scopes
+    const scopes = new Set<string>()
+    if (touched.company.size > 0) scopes.add("national")
+    for (const k of touched.state) scopes.add(`state:${k.slice(6).toUpperCase()}`)
+    for (const k of touched.city) scopes.add(`city:${k.slice(5)}`)
+    const lists: Array<TopList> = []
+    for (const scope of scopes) {
+      for (const by of ["count", "penalties"] as const) {
+        for (const agency of ["all", ...agencies]) {
+          const top = yield* warehouse.goldTop({ scope, by, agency, limit })
+          lists.push({
+            scope,
+            by,
+            agency,
+            entries: top.map((t, i) => ({
+              rank: i + 1,
+              entity_key: t.entity_key,
+              name: t.name,
+              violation_count: t.violation_count,
+              penalty_current_total: moneyFromCents(t.penalty_current_cents)
+            })),
+            updated_at: now
+          } as unknown as TopList)
+        }
+      }
+    }
+    const topRep = lists.length > 0 ? yield* serving.putTopLists(lists) : { written: 0 }
+    return {
+      feedViolations: feed.length,
+      feedWrites,
+      statsWritten,
+      statsUnchanged,
+      profilesWritten,
+      topListsWritten: topRep.written
+    }
+  })

@@ -1,0 +1,82 @@
+import { mkdtemp, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { makeRegistry, oshaPlugin } from "@ventureos/normalizers"
+import { layerFileSystem } from "@ventureos/storage/archive"
+import { makeMemory as makeServing, ServingStore } from "@ventureos/storage/serving"
+import { Effect, Layer, Option } from "effect"
+import { afterEach, beforeEach, describe, expect, it } from "vitest"
+import { ingestFiles } from "../src/IngestFiles"
+import { syncServing } from "../src/SyncServing"
+import { Warehouse } from "../src/Warehouse"
+import { makeMemory } from "../src/WarehouseMemory"
+
+const registry = makeRegistry([oshaPlugin])
+const FIX = join(import.meta.dirname, "fixtures")
+const files = [join(FIX, "osha_violation.csv"), join(FIX, "osha_inspection.csv")]
+let dir: string
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "vos-sync-"))
+})
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+describe("serving sync after ingest", () => {
+  it("historical: stats, profiles and top lists but zero feed writes; daily: feed; replays write nothing", async () => {
+    const serving = makeServing()
+    const layer = Layer.mergeAll(
+      layerFileSystem(join(dir, "lake")),
+      Layer.succeed(Warehouse, makeMemory()),
+      Layer.succeed(ServingStore, serving)
+    )
+    const run = <A, E>(
+      e: Effect.Effect<A, E, Warehouse | ServingStore | import("@ventureos/storage/archive").RawArchive>
+    ) => Effect.runPromise(e.pipe(Effect.provide(layer)))
+
+    const hist = await run(ingestFiles(files, { registry, mode: "historical", date: "2025-12-01" }))
+    const rep1 = await run(syncServing(hist))
+    expect(rep1.feedWrites).toBe(0)
+    expect(rep1.feedViolations).toBe(0)
+    expect(rep1.statsWritten).toBeGreaterThan(0)
+    expect(rep1.topListsWritten).toBeGreaterThan(0)
+
+    const gold = await run(Effect.flatMap(Warehouse, (w) => w.goldTotals("state", ["STATE#ca"])))
+    const all = gold.find((g) => g.agency === "all")!
+    const stored = await Effect.runPromise(serving.getStats("STATE#ca"))
+    expect(Option.getOrThrow(stored).violation_count).toBe(all.violation_count)
+    const top = Option.getOrThrow(await Effect.runPromise(serving.getTopList("national", "count")))
+    expect(top.entries.length).toBeGreaterThan(0)
+    expect(top.entries[0]!.violation_count).toBeGreaterThanOrEqual(top.entries.at(-1)!.violation_count)
+
+    // the same data arriving as a daily file: nothing changes in gold, so no feed and no stats writes
+    const daily = await run(ingestFiles(files, { registry, mode: "daily", date: "2025-12-02" }))
+    const rep2 = await run(syncServing(daily))
+    expect(rep2).toMatchObject({ feedWrites: 0, statsWritten: 0 })
+
+    // a fresh store fed by daily ingests gets the feed: at most N per (entity, agency)
+    const serving2 = makeServing()
+    const layer2 = Layer.mergeAll(
+      layerFileSystem(join(dir, "lake2")),
+      Layer.succeed(Warehouse, makeMemory()),
+      Layer.succeed(ServingStore, serving2)
+    )
+    const d2 = await Effect.runPromise(
+      ingestFiles(files, { registry, mode: "daily", date: "2025-12-02" }).pipe(Effect.provide(layer2))
+    )
+    const rep3 = await Effect.runPromise(syncServing(d2).pipe(Effect.provide(layer2)))
+    expect(rep3.feedViolations).toBe(40)
+    expect(rep3.feedWrites).toBeGreaterThan(0)
+    expect(rep3.feedWrites / rep3.feedViolations).toBeLessThanOrEqual(3)
+    const feed = await Effect.runPromise(serving2.getFeed("STATE#ca", "osha"))
+    expect(feed.length).toBe(serving2.feedSize)
+    const dates = feed.map((f) => f.date)
+    expect([...dates].sort().reverse()).toEqual(dates)
+    // replay of the whole thing: no writes at all
+    const again = await Effect.runPromise(
+      ingestFiles(files, { registry, mode: "daily", date: "2025-12-02" }).pipe(Effect.provide(layer2))
+    )
+    const rep4 = await Effect.runPromise(syncServing(again).pipe(Effect.provide(layer2)))
+    expect(rep4).toMatchObject({ feedWrites: 0, statsWritten: 0, profilesWritten: 0, topListsWritten: 0 })
+  })
+})
