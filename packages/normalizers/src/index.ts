@@ -1,4 +1,6 @@
 export * from "./Csv"
+export { epaPlugin } from "./epa/index"
+export { faaPlugin } from "./faa/index"
 export * from "./hash"
 export { oshaPlugin } from "./osha/index"
 export * from "./Plugin"
