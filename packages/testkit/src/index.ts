@@ -1,0 +1,2 @@
+export * from "./OshaGenerator"
+export * from "./Random"
