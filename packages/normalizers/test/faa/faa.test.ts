@@ -252,6 +252,14 @@ describe("FAA real sample file", () => {
     ])
   })
 
+  it("gives the same ids and content hashes on a re-ingest", async () => {
+    const a = accepted(await run([sample]))
+    const b = accepted(await run([sample]))
+    expect(b.map((r) => [r.violation_id, r.content_hash])).toEqual(
+      a.map((r) => [r.violation_id, r.content_hash])
+    )
+  })
+
   it("is detected from its header (--agency auto) and refused under --agency epa", async () => {
     const registry = makeRegistry(PLUGINS)
     expect(detect(registry, await readHeader(sample))?.dataset.id).toBe("faa_enforcement_case")
@@ -270,6 +278,19 @@ describe("FAA bad rows affect only their row", () => {
     dir = await scratch()
   })
   afterAll(() => dir.cleanup())
+
+  it("keeps extra columns of some reports (MASTER #) in details", async () => {
+    const lines = readFileSync(sample, "utf8").split("\r\n")
+    const extended = lines.map((l, i) =>
+      l === "" ? l : `${l},${i === 0 ? "MASTER #" : i === 1 ? "2008GL070099" : ""}`
+    )
+    const path = await dir.write("faa_master.csv", extended.join("\r\n"))
+    const result = await run([path])
+    expect(result.summary).toMatchObject({ rows: 10, accepted: 10 })
+    expect(result.summary.files[0]?.dataset).toBe("faa_enforcement_case")
+    expect(accepted(result)[0]?.violation_details["master #"]).toBe("2008GL070099")
+    expect(accepted(result)[1]?.violation_details["master #"]).toBeNull()
+  })
 
   it("impossible date, malformed amount, short row, invalid byte", async () => {
     const lines = readFileSync(sample, "utf8").split("\r\n")
