@@ -1,7 +1,12 @@
 import { join, resolve } from "node:path"
-import { normalizeToFiles } from "@ventureos/pipeline"
-import { Effect } from "effect"
+import { normalizeToFiles, syncServing } from "@ventureos/pipeline"
+import { Lakehouse } from "@ventureos/storage"
+import { Effect, Layer } from "effect"
 import { type Args, flagString, parseArgs, UsageError } from "./Args"
+import { runIngest } from "./commands/Ingest"
+import { runStats, runTop } from "./commands/Query"
+import { runServing } from "./commands/Serving"
+import { lakeLayer, paths, servingLayer, ventureosHome } from "./Layers"
 import { makeProgress } from "./Progress"
 import { defaultRegistry } from "./Registry"
 import { samplePaths } from "./Samples"
@@ -11,14 +16,24 @@ const USAGE = `usage: ventureos <command> [options]
 commands:
   normalize <file>... [--agency auto|osha|epa|faa] [--out records.jsonl]
       normalize raw agency files into unified records (JSON Lines) and a rejects file
+  ingest <file|dir>... [--mode daily|historical] [--agency auto|osha|epa|faa] [--date yyyy-mm-dd]
+      archive raw files in bronze, upsert silver (Iceberg), append gold deltas; daily also updates the
+      serving store (live feed, stats, Top-10 lists)
+  top [--scope national|state:TX|city:<slug>] [--by count|penalties] [--agency osha] [--limit 10]
+      Top-N companies, answered from gold
+  stats company|city|state <slug>
+      current totals of one entity, per agency and all
+  sql "<query>"
+      DuckDB SQL over the silver.* / gold.* views; one JSON object per result row
+  serving setup|tables|sync|feed <key>|entity <key>|brand get|put|delete|list|import <file>
+      the DynamoDB serving store (embedded dynalite unless AWS_ENDPOINT_URL_DYNAMODB is set)
   demo
-      normalize the bundled real sample files and print a summary
+      the main job on embedded defaults: ingest the bundled real sample files and sync the serving store
 
 Human output goes to stderr; the last line of stdout is a JSON summary.
 Environment: VENTUREOS_HOME (default ./.ventureos) holds local state.`
 
-/** `$VENTUREOS_HOME`, default `./.ventureos`. */
-export const ventureosHome = (): string => resolve(process.env.VENTUREOS_HOME ?? ".ventureos")
+export { ventureosHome }
 
 const emit = (summary: unknown) => process.stdout.write(`${JSON.stringify(summary)}\n`)
 
@@ -62,6 +77,60 @@ const normalize = async (args: Args, paths: ReadonlyArray<string>, defaultOut: s
   return 0
 }
 
+/** After a daily ingest: live feed, stats, profiles and Top-10 lists (historical backfills skip serving). */
+const afterIngest = (args: Args) => async (s: import("./commands/Ingest").IngestSummary) => {
+  if ((flagString(args, "mode") ?? "historical") !== "daily") return { serving: "skipped (historical)" }
+  const report = await Effect.runPromise(
+    syncServing(s.results).pipe(Effect.provide(Layer.merge(lakeLayer(), servingLayer())))
+  )
+  process.stderr.write(
+    `serving: feed writes ${report.feedWrites} for ${report.feedViolations} violations, stats written ${report.statsWritten}, top lists ${report.topListsWritten}\n`
+  )
+  return { serving: report }
+}
+
+/** `ventureos sql "<query>"`: one JSON object per row on stdout. */
+const runSql = async (args: Args): Promise<number> => {
+  const text = args.positionals.join(" ").trim()
+  if (text === "")
+    throw new UsageError('sql needs a query, e.g. ventureos sql "SELECT count(*) FROM silver.violations"')
+  const result = await Effect.runPromise(
+    Effect.gen(function* () {
+      const lake = yield* Lakehouse.Lakehouse
+      yield* lake.ensureSilverTables
+      yield* lake.refreshViews
+      return yield* lake.query(text)
+    }).pipe(Effect.provide(lakeLayer()), Effect.result)
+  )
+  if (result._tag === "Failure") {
+    process.stderr.write(`ventureos: ${result.failure.message}\n`)
+    return 2
+  }
+  for (const row of result.success) process.stdout.write(`${JSON.stringify(row)}\n`)
+  process.stderr.write(`${result.success.length} row(s)\n`)
+  return 0
+}
+
+/** The main job on embedded defaults. */
+const demo = async (args: Args): Promise<number> => {
+  const home = ventureosHome()
+  process.stderr.write(
+    `VentureOS demo (home: ${home})\n1/2 ingesting the bundled real sample files (daily)\n`
+  )
+  const demoArgs: Args = {
+    command: "ingest",
+    positionals: samplePaths(),
+    flags: new Map([...args.flags, ["mode", "daily"]])
+  }
+  const code = await runIngest(demoArgs, defaultRegistry, lakeLayer(home), afterIngest(demoArgs))
+  if (code !== 0) return code
+  process.stderr.write(
+    `2/2 done. Try:\n  pnpm ventureos top --scope national --by penalties\n  pnpm ventureos stats state ca\n  pnpm ventureos sql "SELECT agency, count(*) n FROM silver.violations GROUP BY agency"\n`
+  )
+  void paths
+  return 0
+}
+
 /** Run the CLI; returns the exit code. */
 export const runCli = async (argv: ReadonlyArray<string>): Promise<number> => {
   const args = parseArgs(argv, ["help"])
@@ -69,10 +138,18 @@ export const runCli = async (argv: ReadonlyArray<string>): Promise<number> => {
     switch (args.command) {
       case "normalize":
         return await normalize(args, args.positionals, join(ventureosHome(), "normalized", "records.jsonl"))
-      case "demo": {
-        process.stderr.write("VentureOS demo: normalizing the bundled real sample files\n")
-        return await normalize(args, samplePaths(), join(ventureosHome(), "demo", "records.jsonl"))
-      }
+      case "ingest":
+        return await runIngest(args, defaultRegistry, lakeLayer(), afterIngest(args))
+      case "top":
+        return await runTop(args, lakeLayer())
+      case "stats":
+        return await runStats(args, lakeLayer())
+      case "sql":
+        return await runSql(args)
+      case "serving":
+        return await runServing(args, servingLayer(), () => lakeLayer())
+      case "demo":
+        return await demo(args)
       case undefined:
       case "help":
         process.stderr.write(`${USAGE}\n`)

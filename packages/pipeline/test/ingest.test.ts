@@ -4,11 +4,12 @@ import { join } from "node:path"
 import type { Violation } from "@ventureos/core"
 import { makeRegistry, oshaPlugin } from "@ventureos/normalizers"
 import { layerFileSystem, type RawArchive } from "@ventureos/storage/archive"
-import { Effect, Layer } from "effect"
-import { afterEach, beforeEach, describe, expect, it } from "vitest"
+import { Effect, Layer, ManagedRuntime } from "effect"
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from "vitest"
 import { deltasFor, foldDeltas, type GoldDelta, toEntityStats } from "../src/Gold"
 import { ingestFiles } from "../src/IngestFiles"
 import { Warehouse, WarehouseError, type WarehouseShape } from "../src/Warehouse"
+import { layerLocal } from "../src/WarehouseIceberg"
 import { makeMemory } from "../src/WarehouseMemory"
 
 const registry = makeRegistry([oshaPlugin])
@@ -58,9 +59,25 @@ const allIds = async (path: string) => {
   })
 }
 
-describe("ingest (memory warehouse, filesystem bronze)", () => {
+/** Warehouses under test: the in-memory reference and the real Iceberg one (filesystem warehouse + DuckDB). */
+const warehouses: ReadonlyArray<
+  [string, (dir: string) => Promise<{ wh: WarehouseShape; close: () => Promise<void> }>]
+> = [
+  ["memory", async () => ({ wh: makeMemory(), close: async () => {} })],
+  [
+    "iceberg",
+    async (d) => {
+      const rt = ManagedRuntime.make(layerLocal(join(d, "warehouse")))
+      const wh = await rt.runPromise(Warehouse)
+      return { wh, close: () => rt.dispose() }
+    }
+  ]
+]
+
+describe.each(warehouses)("ingest (%s warehouse, filesystem bronze)", (_name, open) => {
   it("ingests, replays as a no-op, and applies corrections as deltas", async () => {
-    const wh = makeMemory()
+    const { wh, close } = await open(dir)
+    onTestFinished(close)
     const files = [join(FIX, "osha_violation.csv"), join(FIX, "osha_inspection.csv")]
     const [first] = await run(wh, ingestFiles(files, { registry, mode: "historical", date: "2026-01-02" }))
     expect(first).toMatchObject({
@@ -122,7 +139,8 @@ describe("ingest (memory warehouse, filesystem bronze)", () => {
   })
 
   it("finishes a batch interrupted after its silver commit exactly once (deltas from silver history)", async () => {
-    const inner = makeMemory()
+    const { wh: inner, close } = await open(dir)
+    onTestFinished(close)
     let failGold = true
     const flaky: WarehouseShape = {
       ...inner,

@@ -1,0 +1,38 @@
+import { join, resolve } from "node:path"
+import { type Warehouse, layerLocal as warehouseLocal } from "@ventureos/pipeline"
+import type { Lakehouse } from "@ventureos/storage"
+import { layerFileSystem, type RawArchive } from "@ventureos/storage/archive"
+import { ServingStoreDynamo } from "@ventureos/storage/dynamodb"
+import type { ServingStore, ServingStoreError } from "@ventureos/storage/serving"
+import type { Config } from "effect"
+import { Layer } from "effect"
+
+/** `$VENTUREOS_HOME`, default `./.ventureos`: every piece of local state lives under it. */
+export const ventureosHome = (): string => resolve(process.env.VENTUREOS_HOME ?? ".ventureos")
+
+/** Where things live under the home folder. */
+export const paths = (home = ventureosHome()) => ({
+  home,
+  /** bronze/, rejects/, manifests/ (the local stand-in for the raw S3 bucket) */
+  lake: join(home, "lake"),
+  /** Iceberg filesystem warehouse: silver.*, gold.* */
+  warehouse: join(home, "warehouse"),
+  normalized: join(home, "normalized")
+})
+
+/** Raw archive + Iceberg warehouse: everything ingest needs (no serving store). */
+export const lakeLayer = (
+  home = ventureosHome()
+): Layer.Layer<RawArchive | Warehouse | Lakehouse.Lakehouse> => {
+  const p = paths(home)
+  return Layer.mergeAll(layerFileSystem(p.lake), warehouseLocal(p.warehouse))
+}
+
+/**
+ * The serving store: `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL` when set (e.g. DynamoDB Local), else an
+ * embedded dynalite persisted under the home folder.
+ */
+export const servingLayer = (
+  home = ventureosHome()
+): Layer.Layer<ServingStore, ServingStoreError | Config.ConfigError> =>
+  ServingStoreDynamo.layerLocal({ home })

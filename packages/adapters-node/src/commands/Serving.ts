@@ -1,0 +1,145 @@
+import { readFile } from "node:fs/promises"
+import { moneyFromCents } from "@ventureos/core"
+import { type EntityKind, type GoldTotalsRow, Warehouse } from "@ventureos/pipeline"
+import { BrandConfig, ServingStore, tableDefinitions } from "@ventureos/storage/serving"
+import { Effect, type Layer, Option, Schema } from "effect"
+import { type Args, UsageError } from "../Args"
+
+const emit = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`)
+
+const statsOf = (r: GoldTotalsRow, snapshot: string, now: string) => ({
+  entity_key: r.entity_key,
+  agency: r.agency,
+  violation_count: r.violation_count,
+  counts_by_type: r.by_type,
+  penalty_initial_total: moneyFromCents(r.penalty_initial_cents),
+  penalty_current_total: moneyFromCents(r.penalty_current_cents),
+  open_count: r.open_count,
+  closed_count: r.closed_count,
+  first_event_date: r.first_event_date,
+  last_event_date: r.last_event_date,
+  source_snapshot: snapshot,
+  updated_at: now
+})
+
+/** `ventureos serving setup|sync|feed <key>|entity <key>|brand get|put|delete|list|import`. */
+export const runServing = async (
+  args: Args,
+  servingLayer: Layer.Layer<ServingStore, unknown>,
+  warehouseLayer: () => Layer.Layer<Warehouse>
+): Promise<number> => {
+  const [sub, ...rest] = args.positionals
+  const run = <A>(e: Effect.Effect<A, unknown, ServingStore>) =>
+    Effect.runPromise(e.pipe(Effect.provide(servingLayer)) as Effect.Effect<A>)
+  switch (sub) {
+    case "setup": {
+      await run(Effect.flatMap(ServingStore, (s) => s.setup))
+      process.stderr.write("serving tables ready\n")
+      emit({ setup: true, tables: tableDefinitions().map((t) => t.TableName) })
+      return 0
+    }
+    case "tables": {
+      // infrastructure-as-code export
+      emit({ tables: tableDefinitions() })
+      return 0
+    }
+    case "sync": {
+      // Full gold -> serving sync: absolute totals, so re-running it writes nothing new.
+      const now = new Date().toISOString()
+      const report = await Effect.runPromise(
+        Effect.gen(function* () {
+          const w = yield* Warehouse
+          const s = yield* ServingStore
+          let written = 0
+          let unchanged = 0
+          for (const kind of ["company", "city", "state"] as Array<EntityKind>) {
+            const rows = yield* w.goldTotals(kind)
+            const r = yield* s.syncStats(rows.map((x) => statsOf(x, "full-sync", now)) as never, "full-sync")
+            written += r.written
+            unchanged += r.unchanged
+          }
+          return { written, unchanged }
+        }).pipe(Effect.provide(servingLayer), Effect.provide(warehouseLayer())) as Effect.Effect<{
+          written: number
+          unchanged: number
+        }>
+      )
+      process.stderr.write(`stats synced: ${report.written} written, ${report.unchanged} unchanged\n`)
+      emit({ sync: true, ...report })
+      return 0
+    }
+    case "feed":
+    case "entity": {
+      const key = rest[0]
+      if (key === undefined)
+        throw new UsageError(`serving ${sub} needs an entity key such as COMPANY#walmart-stores`)
+      if (sub === "feed") {
+        const items = await run(Effect.flatMap(ServingStore, (s) => s.getFeed(key)))
+        for (const i of items)
+          process.stderr.write(
+            `  ${i.date} ${i.agency} ${i.violation_id} ${i.company_name} $${i.penalty_current ?? "-"}\n`
+          )
+        emit({ entity: key, items })
+        return 0
+      }
+      const view = await run(Effect.flatMap(ServingStore, (s) => s.getEntity(key)))
+      if (Option.isNone(view)) {
+        process.stderr.write(`ventureos: no entity ${key} in the serving store\n`)
+        emit({ entity: key, found: false })
+        return 1
+      }
+      emit({ entity: key, found: true, ...view.value })
+      return 0
+    }
+    case "brand": {
+      const [op, arg] = rest
+      if (op === "list") {
+        emit({ brands: await run(Effect.flatMap(ServingStore, (s) => s.listBrands)) })
+        return 0
+      }
+      if (op === "get" || op === "delete") {
+        if (arg === undefined) throw new UsageError(`serving brand ${op} needs a brand id`)
+        if (op === "delete") {
+          emit({ brand: arg, deleted: await run(Effect.flatMap(ServingStore, (s) => s.deleteBrand(arg))) })
+          return 0
+        }
+        const b = await run(Effect.flatMap(ServingStore, (s) => s.getBrand(arg)))
+        if (Option.isNone(b)) {
+          process.stderr.write(`ventureos: no brand ${arg}\n`)
+          emit({ brand: arg, found: false })
+          return 1
+        }
+        emit({ brand: arg, found: true, config: b.value })
+        return 0
+      }
+      if (op === "put" || op === "import") {
+        if (arg === undefined) throw new UsageError(`serving brand ${op} needs a file`)
+        const text = await readFile(arg, "utf8")
+        if (op === "import") {
+          const report = await run(Effect.flatMap(ServingStore, (s) => s.importLegacyBrands(text)))
+          for (const p of report.problems) process.stderr.write(`  not mapped: ${JSON.stringify(p)}\n`)
+          emit(report)
+          return report.problems.length > 0 ? 1 : 0
+        }
+        let json: unknown
+        try {
+          json = JSON.parse(text)
+        } catch (e) {
+          process.stderr.write(`ventureos: ${arg}: not JSON: ${(e as Error).message}\n`)
+          return 2
+        }
+        const decoded = Schema.decodeUnknownExit(BrandConfig)(json)
+        if (decoded._tag === "Failure") {
+          process.stderr.write(`ventureos: ${arg}: not a valid brand config: ${String(decoded.cause)}\n`)
+          return 2
+        }
+        await run(Effect.flatMap(ServingStore, (s) => s.putBrand(decoded.value)))
+        emit({ brand: decoded.value.id, put: true })
+        return 0
+      }
+      throw new UsageError("serving brand needs get|put|delete|list|import")
+    }
+    default:
+      throw new UsageError(`serving needs setup|tables|sync|feed|entity|brand, got "${sub ?? ""}"`)
+  }
+}

@@ -1,0 +1,313 @@
+import { type Violation, ViolationTypes } from "@ventureos/core"
+import { CatalogFileSystem, FileIO, Lakehouse as L, type LakehouseError } from "@ventureos/storage"
+import * as LakehouseDuckDb from "@ventureos/storage/duckdb"
+import { Effect, Layer, Option } from "effect"
+import type { EntityKind, GoldDelta } from "./Gold"
+import { type GoldTotalsRow, Warehouse, WarehouseError, type WarehouseShape } from "./Warehouse"
+
+/** Gold delta tables: one row per (entity, agency, event date, place) and batch. Field ids are stable. */
+export const goldDefinition: L.TableDefinition = {
+  columns: [
+    { name: "entity_key", id: 1, type: "string", required: true },
+    { name: "agency", id: 2, type: "string", required: true },
+    { name: "event_date", id: 3, type: "date", required: false },
+    { name: "state", id: 4, type: "string", required: false },
+    { name: "city_slug", id: 5, type: "string", required: false },
+    { name: "violation_count", id: 6, type: "long", required: true },
+    { name: "open_count", id: 7, type: "long", required: true },
+    { name: "closed_count", id: 8, type: "long", required: true },
+    { name: "penalty_initial", id: 9, type: "decimal(18,2)", required: true },
+    { name: "penalty_current", id: 10, type: "decimal(18,2)", required: true },
+    ...ViolationTypes.map((t, i) => ({
+      name: `count_${t}`,
+      id: 11 + i,
+      type: "long" as const,
+      required: true
+    })),
+    { name: "entity_name", id: 30, type: "string", required: false },
+    { name: "source_id", id: 31, type: "string", required: true },
+    { name: "created_at", id: 32, type: "timestamptz", required: true }
+  ]
+}
+
+export const goldTableOf = (kind: EntityKind): string => `gold.${kind}_stats`
+const silverTableOf = (agency: string): string => `silver.${agency}`
+
+const q = (s: string) => `'${s.replaceAll("'", "''")}'`
+const inList = (vals: ReadonlyArray<string>) => (vals.length === 0 ? "(NULL)" : `(${vals.map(q).join(",")})`)
+const cents = (c: bigint) => {
+  const neg = c < 0n
+  const a = neg ? -c : c
+  return `${neg ? "-" : ""}${a / 100n}.${(a % 100n).toString().padStart(2, "0")}`
+}
+const toCents = (v: unknown): bigint => {
+  const s = String(v ?? "0")
+  const neg = s.startsWith("-")
+  const [w = "0", f = ""] = (neg ? s.slice(1) : s).split(".")
+  const c = BigInt(w) * 100n + BigInt((f + "00").slice(0, 2))
+  return neg ? -c : c
+}
+
+const lift =
+  (op: string, table: string) =>
+  (e: LakehouseError): WarehouseError =>
+    new WarehouseError({
+      op,
+      table,
+      reason:
+        e.reason === "CommitConflict"
+          ? "Conflict"
+          : e.reason === "Unavailable"
+            ? "Unavailable"
+            : e.reason === "CommitStateUnknown"
+              ? "CommitStateUnknown"
+              : e.reason === "InvalidMetadata" || e.reason === "MissingFile" || e.reason === "CorruptFile"
+                ? "Corrupt"
+                : "Unknown",
+      detail: e.message
+    })
+
+/** Silver rows come back from DuckDB as JSON-safe values: restore the record's exact shape. */
+const SILVER_SELECT = `SELECT * REPLACE (
+  CAST(event_date AS VARCHAR) AS event_date, CAST(opened_date AS VARCHAR) AS opened_date,
+  CAST(closed_date AS VARCHAR) AS closed_date,
+  CAST(penalty_initial AS VARCHAR) AS penalty_initial, CAST(penalty_current AS VARCHAR) AS penalty_current,
+  strftime(ingested_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS ingested_at,
+  CAST(source_row AS DOUBLE) AS source_row)`
+
+const toViolation = (row: Record<string, unknown>): Violation => {
+  const details = row.violation_details
+  return {
+    ...row,
+    violation_details: typeof details === "string" ? JSON.parse(details) : details
+  } as unknown as Violation
+}
+
+/**
+ * The warehouse over Iceberg tables (`silver.<agency>`, `gold.{company,city,state}_stats`) through the
+ * Lakehouse port: upserts with equality deletes, exactly-once commits by source, time travel for recovery.
+ */
+export const makeIceberg = Effect.gen(function* () {
+  const lake: L.LakehouseShape = yield* L.Lakehouse
+  const ensured = new Set<string>()
+  const ensure = (name: string, def: L.TableDefinition) =>
+    ensured.has(name)
+      ? Effect.void
+      : Effect.asVoid(lake.ensureTable(name, def)).pipe(
+          Effect.tap(() => Effect.sync(() => ensured.add(name))),
+          Effect.mapError(lift("ensure", name))
+        )
+  const head = (name: string) =>
+    Effect.map(lake.loadTable(name), (t) => {
+      const id = t.metadata.refs.main?.["snapshot-id"] ?? t.metadata["current-snapshot-id"]
+      return id === undefined || id < 0n ? null : id.toString()
+    })
+
+  const shape: WarehouseShape = {
+    silverHead: (agency) =>
+      Effect.andThen(
+        ensure(silverTableOf(agency), L.silverDefinition),
+        head(silverTableOf(agency)).pipe(Effect.mapError(lift("head", silverTableOf(agency))))
+      ),
+    silverLookup: (agency, ids, at) =>
+      Effect.gen(function* () {
+        const name = silverTableOf(agency)
+        yield* ensure(name, L.silverDefinition)
+        const snapshot = at === undefined ? yield* head(name) : at
+        if (snapshot === null || ids.length === 0) return new Map<string, Violation>()
+        const scan = yield* lake.scanSql(name, {
+          snapshotId: BigInt(snapshot),
+          filter: [{ column: "violation_id", op: "in", value: ids }]
+        })
+        const rows = yield* lake.query(`${SILVER_SELECT} FROM (${scan}) WHERE violation_id IN ${inList(ids)}`)
+        return new Map(rows.map((r) => [String(r.violation_id), toViolation(r)] as const))
+      }).pipe(
+        Effect.mapError((e) => (e._tag === "LakehouseError" ? lift("lookup", silverTableOf(agency))(e) : e))
+      ),
+    silverFindSource: (agency, sourceId) =>
+      Effect.gen(function* () {
+        const name = silverTableOf(agency)
+        yield* ensure(name, L.silverDefinition)
+        const s = yield* lake.findSource(name, { id: sourceId })
+        if (s === undefined) return Option.none()
+        return Option.some({
+          snapshotId: s["snapshot-id"].toString(),
+          parentId: s["parent-snapshot-id"] === undefined ? null : s["parent-snapshot-id"].toString()
+        })
+      }).pipe(
+        Effect.mapError((e) =>
+          e._tag === "LakehouseError" ? lift("find-source", silverTableOf(agency))(e) : e
+        )
+      ),
+    silverCommit: (agency, source, expectedParent, changes) =>
+      Effect.gen(function* () {
+        const name = silverTableOf(agency)
+        yield* ensure(name, L.silverDefinition)
+        let written = 0
+        const rows = (async function* () {
+          for await (const batch of changes) {
+            written += batch.length
+            yield batch.map((c) => c.record as unknown as Record<string, unknown>)
+          }
+        })()
+        const out = yield* lake.write(name, rows, {
+          mode: "upsert",
+          source: { id: source.id },
+          expectedParent: expectedParent === null ? null : BigInt(expectedParent)
+        })
+        if (out._tag === "NoChange")
+          return {
+            snapshotId: expectedParent ?? "",
+            parentId: expectedParent,
+            written: 0,
+            alreadyCommitted: false
+          }
+        if (out._tag === "AlreadyCommitted") {
+          const s = out.table.metadata.snapshots.find((x) => x["snapshot-id"] === out.snapshotId)
+          return {
+            snapshotId: out.snapshotId.toString(),
+            parentId: s?.["parent-snapshot-id"]?.toString() ?? null,
+            written: 0,
+            alreadyCommitted: true
+          }
+        }
+        return {
+          snapshotId: out.snapshotId.toString(),
+          parentId: expectedParent,
+          written,
+          alreadyCommitted: false
+        }
+      }).pipe(
+        Effect.mapError((e) => (e._tag === "LakehouseError" ? lift("commit", silverTableOf(agency))(e) : e))
+      ),
+    goldAppend: (kind, source, deltas) =>
+      Effect.gen(function* () {
+        const name = goldTableOf(kind)
+        yield* ensure(name, goldDefinition)
+        const now = new Date().toISOString()
+        const rows = deltas.map((d: GoldDelta) => {
+          const r: Record<string, unknown> = {
+            entity_key: d.entity_key,
+            agency: d.agency,
+            event_date: d.event_date,
+            state: d.state,
+            city_slug: d.city_slug,
+            violation_count: d.violation_count,
+            open_count: d.open_count,
+            closed_count: d.closed_count,
+            penalty_initial: cents(d.penalty_initial_cents),
+            penalty_current: cents(d.penalty_current_cents),
+            entity_name: d.entity_name,
+            source_id: source.id,
+            created_at: now
+          }
+          for (const t of ViolationTypes) r[`count_${t}`] = d.by_type[t]
+          return r
+        })
+        const out = yield* lake.write(name, rows, { mode: "append", source: { id: source.id } })
+        return {
+          snapshotId: out._tag === "NoChange" ? null : out.snapshotId.toString(),
+          alreadyCommitted: out._tag === "AlreadyCommitted"
+        }
+      }).pipe(
+        Effect.mapError((e) => (e._tag === "LakehouseError" ? lift("append", goldTableOf(kind))(e) : e))
+      ),
+    goldTotals: (kind, keys) =>
+      Effect.gen(function* () {
+        const name = goldTableOf(kind)
+        yield* ensure(name, goldDefinition)
+        if (keys !== undefined && keys.length === 0) return []
+        const filter = keys === undefined ? [] : [{ column: "entity_key", op: "in" as const, value: keys }]
+        const scan = yield* lake.scanSql(name, { filter })
+        const where = keys === undefined ? "" : `WHERE entity_key IN ${inList(keys)}`
+        const types = ViolationTypes.map((t) => `sum(count_${t})::BIGINT AS count_${t}`).join(", ")
+        const sql = `
+          WITH d AS (SELECT * FROM (${scan}) ${where}),
+          expanded AS (SELECT * FROM d UNION ALL SELECT * REPLACE ('all' AS agency) FROM d),
+          dates AS (
+            SELECT entity_key, agency, min(event_date) AS first_date, max(event_date) AS last_date FROM (
+              SELECT entity_key, agency, event_date FROM expanded WHERE event_date IS NOT NULL
+              GROUP BY ALL HAVING sum(violation_count) > 0) GROUP BY ALL)
+          SELECT e.entity_key, e.agency,
+            arg_max(e.entity_name, e.created_at) FILTER (WHERE e.entity_name IS NOT NULL) AS name,
+            sum(violation_count)::BIGINT AS violation_count, sum(open_count)::BIGINT AS open_count,
+            sum(closed_count)::BIGINT AS closed_count,
+            CAST(sum(penalty_initial) AS VARCHAR) AS penalty_initial, CAST(sum(penalty_current) AS VARCHAR) AS penalty_current,
+            ${types},
+            CAST(any_value(dt.first_date) AS VARCHAR) AS first_event_date, CAST(any_value(dt.last_date) AS VARCHAR) AS last_event_date
+          FROM expanded e LEFT JOIN dates dt USING (entity_key, agency)
+          GROUP BY e.entity_key, e.agency ORDER BY e.entity_key, e.agency`
+        const rows = yield* lake.query(sql)
+        return rows.map(
+          (r): GoldTotalsRow => ({
+            entity_key: String(r.entity_key),
+            agency: String(r.agency),
+            name: r.name == null ? null : String(r.name),
+            violation_count: Number(r.violation_count),
+            open_count: Number(r.open_count),
+            closed_count: Number(r.closed_count),
+            penalty_initial_cents: toCents(r.penalty_initial),
+            penalty_current_cents: toCents(r.penalty_current),
+            by_type: Object.fromEntries(ViolationTypes.map((t) => [t, Number(r[`count_${t}`])])),
+            first_event_date: r.first_event_date == null ? null : String(r.first_event_date),
+            last_event_date: r.last_event_date == null ? null : String(r.last_event_date)
+          })
+        )
+      }).pipe(
+        Effect.mapError((e) => (e._tag === "LakehouseError" ? lift("totals", goldTableOf(kind))(e) : e))
+      ),
+    goldTop: (top) =>
+      Effect.gen(function* () {
+        const name = goldTableOf("company")
+        yield* ensure(name, goldDefinition)
+        const [kind, value] =
+          top.scope === "national" ? ["national", ""] : (top.scope.split(":") as [string, string])
+        const filter = [
+          ...(top.agency === "all" ? [] : [{ column: "agency", op: "=" as const, value: top.agency }]),
+          ...(kind === "state" ? [{ column: "state", op: "=" as const, value }] : []),
+          ...(kind === "city" ? [{ column: "city_slug", op: "=" as const, value }] : [])
+        ]
+        const scan = yield* lake.scanSql(name, { filter })
+        const conds = [
+          top.agency === "all" ? "TRUE" : `agency = ${q(top.agency)}`,
+          kind === "state" ? `state = ${q(value)}` : "TRUE",
+          kind === "city" ? `city_slug = ${q(value)}` : "TRUE"
+        ].join(" AND ")
+        const order = top.by === "count" ? "c DESC, p DESC" : "p DESC, c DESC"
+        const rows = yield* lake.query(`
+          SELECT entity_key, arg_max(entity_name, created_at) FILTER (WHERE entity_name IS NOT NULL) AS name,
+            sum(violation_count)::BIGINT AS c, sum(penalty_current) AS p_num, CAST(sum(penalty_current) AS VARCHAR) AS p
+          FROM (${scan}) WHERE ${conds}
+          GROUP BY entity_key HAVING sum(violation_count) > 0
+          ORDER BY ${order.replace("p DESC", "p_num DESC")}, entity_key LIMIT ${Math.max(1, Math.floor(top.limit))}`)
+        return rows.map((r) => ({
+          entity_key: String(r.entity_key),
+          name: r.name == null ? String(r.entity_key) : String(r.name),
+          violation_count: Number(r.c),
+          penalty_current_cents: toCents(r.p)
+        }))
+      }).pipe(
+        Effect.mapError((e) => (e._tag === "LakehouseError" ? lift("top", goldTableOf("company"))(e) : e))
+      ),
+    goldCompact: (kind) =>
+      Effect.asVoid(lake.compact(goldTableOf(kind))).pipe(Effect.mapError(lift("compact", goldTableOf(kind))))
+  }
+  return shape
+})
+
+/** Layer: the Iceberg warehouse (needs a Lakehouse). */
+export const layerIceberg: Layer.Layer<Warehouse, never, L.Lakehouse> = Layer.effect(Warehouse, makeIceberg)
+
+/**
+ * The local default: Iceberg tables in a filesystem warehouse (`<dir>/silver/osha/...`), read and written
+ * through an embedded DuckDB.
+ */
+export const layerLocal = (
+  warehouse: string,
+  options: LakehouseDuckDb.LakehouseDuckDbOptions = {}
+): Layer.Layer<Warehouse | L.Lakehouse> => {
+  const lakehouse = LakehouseDuckDb.layer(options).pipe(
+    Layer.provide(Layer.mergeAll(CatalogFileSystem.layer({ warehouse }), FileIO.layerLocal))
+  )
+  return Layer.provideMerge(layerIceberg, lakehouse)
+}
