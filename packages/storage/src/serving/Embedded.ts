@@ -26,8 +26,10 @@ export const startDynalite = (options: { readonly path?: string; readonly port?:
   Effect.acquireRelease(
     Effect.tryPromise({
       try: async () => {
-        // A dynamic import: only local runs need dynalite (and its LevelDB binding), Lambda bundles never do.
-        const { default: dynalite } = await import("dynalite")
+        // Only local runs need dynalite (and its native LevelDB binding). A non-literal specifier keeps
+        // bundlers (esbuild/tsup) from pulling it into Lambda bundles that import this subpath.
+        const specifier = "dynalite"
+        const { default: dynalite } = (await import(specifier)) as typeof import("dynalite")
         if (options.path !== undefined) mkdirSync(options.path, { recursive: true })
         const server = dynalite({
           ...(options.path === undefined ? {} : { path: options.path }),

@@ -195,3 +195,26 @@ describe("legacy brand import mapper", () => {
     expect(r.warnings.map((w) => w.key)).toEqual(["BRAND#oshatrail", "BRAND#nocolor"])
   })
 })
+
+describe("subpaths", () => {
+  it("@ventureos/storage/serving never reaches the AWS SDK or dynalite (handlers bundle only what they use)", async () => {
+    const { readFileSync } = await import("node:fs")
+    const { dirname, join } = await import("node:path")
+    const { fileURLToPath } = await import("node:url")
+    const dir = join(dirname(fileURLToPath(import.meta.url)), "../../src/serving")
+    const seen = new Set<string>()
+    const externals = new Set<string>()
+    const visit = (file: string) => {
+      if (seen.has(file)) return
+      seen.add(file)
+      const src = readFileSync(join(dir, `${file}.ts`), "utf8")
+      for (const m of src.matchAll(/(?:from|import)\s*\(?\s*"([^"]+)"/g)) {
+        const spec = m[1]!
+        if (spec.startsWith("./")) visit(spec.slice(2))
+        else externals.add(spec)
+      }
+    }
+    visit("index")
+    expect([...externals].sort()).toEqual(["@ventureos/core", "effect"])
+  })
+})
