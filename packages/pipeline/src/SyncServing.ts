@@ -131,25 +131,22 @@ export const syncServing = (
     for (const k of touched.state) scopes.add(`state:${k.slice(6).toUpperCase()}`)
     for (const k of touched.city) scopes.add(`city:${k.slice(5)}`)
     const lists: Array<TopList> = []
-    for (const scope of scopes) {
-      for (const by of ["count", "penalties"] as const) {
-        for (const agency of ["all", ...agencies]) {
-          const top = yield* warehouse.goldTop({ scope, by, agency, limit })
-          lists.push({
-            scope,
-            by,
-            agency,
-            entries: top.map((t, i) => ({
-              rank: i + 1,
-              entity_key: t.entity_key,
-              name: t.name,
-              violation_count: t.violation_count,
-              penalty_current_total: moneyFromCents(t.penalty_current_cents)
-            })),
-            updated_at: now
-          } as unknown as TopList)
-        }
-      }
+    const tops = yield* warehouse.goldTopMany({ scopes: [...scopes], agencies: ["all", ...agencies], limit })
+    for (const [key, top] of tops) {
+      const [scope, by, agency] = key.split("|") as [string, "count" | "penalties", string]
+      lists.push({
+        scope,
+        by,
+        agency,
+        entries: top.map((t, i) => ({
+          rank: i + 1,
+          entity_key: t.entity_key,
+          name: t.name,
+          violation_count: t.violation_count,
+          penalty_current_total: moneyFromCents(t.penalty_current_cents)
+        })),
+        updated_at: now
+      } as unknown as TopList)
     }
     const topRep = lists.length > 0 ? yield* serving.putTopLists(lists) : { written: 0 }
     return {

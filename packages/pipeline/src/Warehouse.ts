@@ -113,6 +113,26 @@ export interface WarehouseShape {
     }>,
     WarehouseError
   >
+  /**
+   * Many Top-N lists at once (every scope x by x agency combination), in one pass over company gold.
+   * Keys of the result: `${scope}|${by}|${agency}`.
+   */
+  readonly goldTopMany: (q: {
+    readonly scopes: ReadonlyArray<string>
+    readonly agencies: ReadonlyArray<string>
+    readonly limit: number
+  }) => Effect.Effect<
+    ReadonlyMap<
+      string,
+      ReadonlyArray<{
+        entity_key: string
+        name: string
+        violation_count: number
+        penalty_current_cents: bigint
+      }>
+    >,
+    WarehouseError
+  >
   /** Collapse a gold table's deltas into a checkpoint (same totals, fewer rows). */
   readonly goldCompact: (kind: EntityKind) => Effect.Effect<void, WarehouseError>
 }

@@ -2,7 +2,7 @@ import { type Violation, ViolationTypes } from "@ventureos/core"
 import { CatalogFileSystem, FileIO, Lakehouse as L, type LakehouseError } from "@ventureos/storage"
 import * as LakehouseDuckDb from "@ventureos/storage/duckdb"
 import { Effect, Layer, Option } from "effect"
-import type { EntityKind, GoldDelta } from "./Gold"
+import type { EntityKind, GoldDelta, Ranked } from "./Gold"
 import { type GoldTotalsRow, Warehouse, WarehouseError, type WarehouseShape } from "./Warehouse"
 
 /** Gold delta tables: one row per (entity, agency, event date, place) and batch. Field ids are stable. */
@@ -286,6 +286,64 @@ export const makeIceberg = Effect.gen(function* () {
           violation_count: Number(r.c),
           penalty_current_cents: toCents(r.p)
         }))
+      }).pipe(
+        Effect.mapError((e) => (e._tag === "LakehouseError" ? lift("top", goldTableOf("company"))(e) : e))
+      ),
+    goldTopMany: (top) =>
+      Effect.gen(function* () {
+        const name = goldTableOf("company")
+        yield* ensure(name, goldDefinition)
+        const out = new Map<
+          string,
+          Array<{ entity_key: string; name: string; violation_count: number; penalty_current_cents: bigint }>
+        >()
+        for (const scope of top.scopes)
+          for (const by of ["count", "penalties"])
+            for (const a of top.agencies) out.set(`${scope}|${by}|${a}`, [])
+        if (top.scopes.length === 0 || top.agencies.length === 0) return out
+        const scan = yield* lake.scanSql(name)
+        const limit = Math.max(1, Math.floor(top.limit))
+        const per = (scopeExpr: string, group: string, where: string) => `
+          SELECT ${scopeExpr} AS scope, agency, entity_key, sum(violation_count)::BIGINT AS c, sum(penalty_current) AS p,
+            arg_max(entity_name, created_at) FILTER (WHERE entity_name IS NOT NULL) AS name
+          FROM x WHERE ${where} GROUP BY ${group}, agency, entity_key`
+        const rows = yield* lake.query(`
+          WITH d AS (${scan}),
+          x AS (SELECT * FROM d UNION ALL SELECT * REPLACE ('all' AS agency) FROM d),
+          agg AS (
+            ${per("'national'", "ALL", "TRUE").replace("GROUP BY ALL, agency, entity_key", "GROUP BY agency, entity_key")}
+            UNION ALL ${per("'state:' || state", "state", "state IS NOT NULL")}
+            UNION ALL ${per("'city:' || city_slug", "city_slug", "city_slug IS NOT NULL")}
+          ),
+          ranked AS (
+            SELECT *, row_number() OVER (PARTITION BY scope, agency ORDER BY c DESC, p DESC, entity_key) AS rc,
+              row_number() OVER (PARTITION BY scope, agency ORDER BY p DESC, c DESC, entity_key) AS rp
+            FROM agg WHERE c > 0 AND scope IN ${inList(top.scopes)} AND agency IN ${inList(top.agencies)}
+          )
+          SELECT scope, agency, entity_key, name, c, CAST(p AS VARCHAR) AS p, rc, rp FROM ranked
+          WHERE rc <= ${limit} OR rp <= ${limit}`)
+        const ranked = new Map<string, Array<{ rank: number; entry: Ranked }>>()
+        const put = (k: string, rank: number, entry: Ranked) => {
+          const l = ranked.get(k) ?? []
+          l.push({ rank, entry })
+          ranked.set(k, l)
+        }
+        for (const r of rows) {
+          const entry: Ranked = {
+            entity_key: String(r.entity_key),
+            name: r.name == null ? String(r.entity_key) : String(r.name),
+            violation_count: Number(r.c),
+            penalty_current_cents: toCents(r.p)
+          }
+          if (Number(r.rc) <= limit) put(`${r.scope}|count|${r.agency}`, Number(r.rc), entry)
+          if (Number(r.rp) <= limit) put(`${r.scope}|penalties|${r.agency}`, Number(r.rp), entry)
+        }
+        for (const [k, l] of ranked)
+          out.set(
+            k,
+            l.sort((x, y) => x.rank - y.rank).map((x) => x.entry)
+          )
+        return out
       }).pipe(
         Effect.mapError((e) => (e._tag === "LakehouseError" ? lift("top", goldTableOf("company"))(e) : e))
       ),

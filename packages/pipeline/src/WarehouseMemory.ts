@@ -118,6 +118,18 @@ export const makeMemory = (): WarehouseShape => {
         })
       }),
     goldTop: (q) => Effect.sync(() => topN(goldTable("company").deltas, q)),
+    goldTopMany: (q) =>
+      Effect.sync(() => {
+        const out = new Map<string, ReturnType<typeof topN>>()
+        for (const scope of q.scopes)
+          for (const by of ["count", "penalties"] as const)
+            for (const agency of q.agencies)
+              out.set(
+                `${scope}|${by}|${agency}`,
+                topN(goldTable("company").deltas, { scope, by, agency, limit: q.limit })
+              )
+        return out
+      }),
     goldCompact: () => Effect.void
   }
 }

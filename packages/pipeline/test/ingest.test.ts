@@ -6,7 +6,7 @@ import { makeRegistry, oshaPlugin } from "@ventureos/normalizers"
 import { layerFileSystem, type RawArchive } from "@ventureos/storage/archive"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from "vitest"
-import { deltasFor, foldDeltas, type GoldDelta, toEntityStats } from "../src/Gold"
+import { deltasFor, foldDeltas, type GoldDelta, toEntityStats, topN } from "../src/Gold"
 import { ingestFiles } from "../src/IngestFiles"
 import { Warehouse, WarehouseError, type WarehouseShape } from "../src/Warehouse"
 import { layerLocal } from "../src/WarehouseIceberg"
@@ -49,6 +49,40 @@ const checkGoldMatchesSilver = async (wh: WarehouseShape, ids: ReadonlyArray<str
       )
     }
   }
+}
+
+/** Top-N lists from gold (one-pass and per-scope) == Top-N recomputed from current silver rows. */
+const checkTopMatchesSilver = async (wh: WarehouseShape, ids: ReadonlyArray<string>) => {
+  const silver = await Effect.runPromise(wh.silverLookup("osha", ids))
+  const ds: Array<GoldDelta> = []
+  for (const r of silver.values()) ds.push(...deltasFor(null, r).company)
+  const scopes = [
+    "national",
+    ...new Set([...silver.values()].flatMap((r) => (r.state ? [`state:${r.state}`] : []))),
+    ...new Set([...silver.values()].flatMap((r) => (r.city_slug ? [`city:${r.city_slug}`] : [])))
+  ]
+  const many = await Effect.runPromise(wh.goldTopMany({ scopes, agencies: ["all", "osha"], limit: 3 }))
+  for (const scope of scopes)
+    for (const by of ["count", "penalties"] as const)
+      for (const agency of ["all", "osha"]) {
+        const expected = topN(ds, { scope, by, agency, limit: 3 }).map((t) => [
+          t.entity_key,
+          t.violation_count,
+          t.penalty_current_cents
+        ])
+        const one = await Effect.runPromise(wh.goldTop({ scope, by, agency, limit: 3 }))
+        expect(
+          one.map((t) => [t.entity_key, t.violation_count, t.penalty_current_cents]),
+          `${scope} ${by} ${agency}`
+        ).toEqual(expected)
+        expect(
+          (many.get(`${scope}|${by}|${agency}`) ?? []).map((t) => [
+            t.entity_key,
+            t.violation_count,
+            t.penalty_current_cents
+          ])
+        ).toEqual(expected)
+      }
 }
 
 const allIds = async (path: string) => {
@@ -133,6 +167,7 @@ describe.each(warehouses)("ingest (%s warehouse, filesystem bronze)", (_name, op
     expect(fix).toMatchObject({ status: "ingested", inserted: 0, updated: 2, unchanged: 38, feed: true })
     expect(fix!.changed.map((r: Violation) => r.violation_id).sort()).toEqual([ids[0], ids[1]].sort())
     await checkGoldMatchesSilver(wh, ids)
+    await checkTopMatchesSilver(wh, ids)
     const now = await Effect.runPromise(wh.silverLookup("osha", [ids[0]!, ids[1]!]))
     expect(now.get(ids[0]!)?.penalty_current).toBe("75.00")
     expect(now.get(ids[1]!)?.status).toBe("deleted")
