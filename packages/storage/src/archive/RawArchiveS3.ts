@@ -120,7 +120,11 @@ export const makeS3 = (options: RawArchiveS3Options): RawArchiveShape => {
       Effect.tryPromise({
         try: async () => {
           const r = await client.send(
-            new GetObjectCommand({ Bucket: options.bucket, Key: full(key), Range: `bytes=0-${Math.max(bytes - 1, 0)}` })
+            new GetObjectCommand({
+              Bucket: options.bucket,
+              Key: full(key),
+              Range: `bytes=0-${Math.max(bytes - 1, 0)}`
+            })
           )
           return await r.Body!.transformToByteArray()
         },
