@@ -2,13 +2,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { makeRegistry, oshaPlugin } from "@ventureos/normalizers"
-import {
-  layerMemory as _unused,
-  makeMemory,
-  Warehouse,
-  WarehouseError,
-  type WarehouseShape
-} from "@ventureos/pipeline"
+import { makeMemory, Warehouse, WarehouseError, type WarehouseShape } from "@ventureos/pipeline"
 import { layerFileSystem, makeFileSystem } from "@ventureos/storage/archive"
 import { Effect, Layer } from "effect"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
