@@ -70,6 +70,11 @@ export const decodeTableMetadata = (text: string): TableMetadata => {
   } catch (e) {
     throw new MetadataFormatError(`not valid JSON (${(e as Error).message})`)
   }
+  return decodeTableMetadataValue(raw)
+}
+
+/** Decode already parsed (BigInt-safe) table metadata JSON. */
+export const decodeTableMetadataValue = (raw: unknown): TableMetadata => {
   const m = obj(raw, "table metadata")
   if (num(m["format-version"], "format-version") !== 2)
     throw new MetadataFormatError(`unsupported format-version ${String(m["format-version"])}`)
