@@ -1,0 +1,107 @@
+import { createHash } from "node:crypto"
+import { Api, CompanyApi, ConfigApi, PlacesApi, ViolationsApi } from "@ventureos/api-contract"
+import { Effect, Layer } from "effect"
+import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
+import { CompanyHandlers, ConfigHandlers, PlacesHandlers, TopHandlers, ViolationsHandlers } from "./Handlers"
+
+/** Cache policy of a successful GET, by path. */
+export const cacheControlFor = (path: string): string | undefined =>
+  path.startsWith("/api/violations/")
+    ? // A summary can appear at any time: always revalidate (cheap with the ETag).
+      "no-cache"
+    : path.startsWith("/api/")
+      ? "public, max-age=60, stale-while-revalidate=300"
+      : path === "/openapi.json"
+        ? "public, max-age=300"
+        : undefined
+
+/** A strong validator of a body. */
+export const etagOf = (body: Uint8Array): string => `"${createHash("sha1").update(body).digest("base64url")}"`
+
+/** RFC 9110 If-None-Match (weak comparison). */
+export const matchesIfNoneMatch = (header: string | undefined, etag: string): boolean => {
+  if (header === undefined) return false
+  const bare = etag.replace(/^W\//, "")
+  return header
+    .split(",")
+    .map((t) => t.trim())
+    .some((t) => t === "*" || t.replace(/^W\//, "") === bare)
+}
+
+/**
+ * ETag and Cache-Control on successful reads, `304 Not Modified` when `If-None-Match` matches, and
+ * `Retry-After` on 429s. One global middleware, so every deployment (Node server, Lambda) behaves alike.
+ */
+export const CachingMiddleware = HttpRouter.middleware(
+  (app) =>
+    Effect.gen(function* () {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const response = yield* app
+      const path = request.url.split("?")[0] ?? request.url
+      if (response.status === 429 && response.body._tag === "Uint8Array") {
+        const retry = /"retry_after_seconds":(\d+)/.exec(new TextDecoder().decode(response.body.body))?.[1]
+        return retry === undefined ? response : HttpServerResponse.setHeader(response, "retry-after", retry)
+      }
+      if ((request.method !== "GET" && request.method !== "HEAD") || response.status !== 200) return response
+      if (response.body._tag !== "Uint8Array") return response
+      const cacheControl = cacheControlFor(path)
+      if (cacheControl === undefined) return response
+      const etag = etagOf(response.body.body)
+      const headers = { etag, "cache-control": cacheControl, vary: "accept-encoding" }
+      if (matchesIfNoneMatch(request.headers["if-none-match"], etag))
+        return HttpServerResponse.empty({ status: 304, headers })
+      return HttpServerResponse.setHeaders(response, headers)
+    }),
+  { global: true }
+)
+
+/** Where the human docs come from: the Scalar bundle shipped with effect, a CDN page, or none. */
+export type DocsMode = "bundled" | "cdn" | "none"
+
+const docs = (mode: DocsMode) =>
+  mode === "bundled"
+    ? HttpApiScalar.layer(Api, { path: "/docs" })
+    : mode === "cdn"
+      ? HttpApiScalar.layerCdn(Api, { path: "/docs" })
+      : Layer.empty
+
+const openapiPath = "/openapi.json" as const
+
+/**
+ * The whole API as router routes: every endpoint, `/openapi.json`, `/docs`, caching. Needs the serving
+ * store, the violation locator and the summary trigger (see `layerServices`), plus the HTTP platform
+ * services a server provides.
+ */
+export const layerRoutes = (options: { readonly docs?: DocsMode } = {}) =>
+  Layer.mergeAll(
+    HttpApiBuilder.layer(Api, { openapiPath }).pipe(
+      Layer.provide([CompanyHandlers, PlacesHandlers, TopHandlers, ConfigHandlers, ViolationsHandlers])
+    ),
+    docs(options.docs ?? "bundled"),
+    CachingMiddleware
+  )
+
+/** Routes of `api-company-handler`: companies only. */
+export const layerCompanyRoutes = Layer.mergeAll(
+  HttpApiBuilder.layer(CompanyApi, { openapiPath }).pipe(Layer.provide(CompanyHandlers)),
+  CachingMiddleware
+)
+
+/** Routes of `api-city-handler`: cities, states and Top-10 lists. */
+export const layerPlacesRoutes = Layer.mergeAll(
+  HttpApiBuilder.layer(PlacesApi, { openapiPath }).pipe(Layer.provide([PlacesHandlers, TopHandlers])),
+  CachingMiddleware
+)
+
+/** Routes of `api-config-handler`: brand configs. */
+export const layerConfigRoutes = Layer.mergeAll(
+  HttpApiBuilder.layer(ConfigApi, { openapiPath }).pipe(Layer.provide(ConfigHandlers)),
+  CachingMiddleware
+)
+
+/** Routes of a violations-only handler (reads and summary triggers). */
+export const layerViolationsRoutes = Layer.mergeAll(
+  HttpApiBuilder.layer(ViolationsApi, { openapiPath }).pipe(Layer.provide(ViolationsHandlers)),
+  CachingMiddleware
+)

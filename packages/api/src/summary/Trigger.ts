@@ -1,0 +1,102 @@
+import {
+  InvalidRequestError,
+  NotFoundError,
+  RateLimitedError,
+  type SummaryAccepted,
+  UnavailableError
+} from "@ventureos/api-contract"
+import { ServingStore, type ServingStoreError } from "@ventureos/storage/serving"
+import { Clock, Context, Effect, Layer, Option } from "effect"
+import { ViolationLocator } from "../ViolationLocator"
+import { SummaryDispatch } from "./Dispatch"
+import { SummaryLease } from "./Lease"
+import { RateLimiter, RateLimitPolicy } from "./RateLimit"
+
+/** Who triggers: the brand site and the client address (rate-limit buckets). */
+export interface TriggerOrigin {
+  readonly brand: string
+  readonly client: string
+}
+
+/** Map a store failure to the API's errors (bad keys are 400s, outages 503s, the rest a defect). */
+export const storeFailure = (
+  e: ServingStoreError
+): Effect.Effect<never, InvalidRequestError | UnavailableError> =>
+  e.reason === "InvalidKey"
+    ? Effect.fail(new InvalidRequestError({ field: e.operation, value: "", reason: e.detail }))
+    : e.isRetryable || e.reason === "TableMissing"
+      ? Effect.fail(new UnavailableError({ detail: `${e.reason}: serving store`, retryable: true }))
+      : Effect.die(e)
+
+const secondsToMidnight = (now: number) => Math.max(1, Math.ceil((86_400_000 - (now % 86_400_000)) / 1000))
+
+/**
+ * The POST trigger: answers at once. Already summarized -> `ready`; a generation in flight -> `in_progress`;
+ * otherwise the daily budgets are charged (429 beyond them, nothing generated) and a job is dispatched.
+ */
+export class SummaryTrigger extends Context.Service<
+  SummaryTrigger,
+  {
+    readonly trigger: (
+      violationId: string,
+      entityHint: string | undefined,
+      origin: TriggerOrigin
+    ) => Effect.Effect<
+      SummaryAccepted,
+      NotFoundError | RateLimitedError | InvalidRequestError | UnavailableError
+    >
+  }
+>()("@ventureos/api/SummaryTrigger") {
+  static readonly layer = Layer.effect(
+    SummaryTrigger,
+    Effect.gen(function* () {
+      const store = yield* ServingStore
+      const locator = yield* ViolationLocator
+      const lease = yield* SummaryLease
+      const limiter = yield* RateLimiter
+      const policy = yield* RateLimitPolicy
+      const dispatch = yield* SummaryDispatch
+      return SummaryTrigger.of({
+        trigger: (violationId, entityHint, origin) =>
+          Effect.gen(function* () {
+            const found = yield* locator.find(violationId, entityHint)
+            if (Option.isNone(found))
+              return yield* new NotFoundError({
+                resource: "violation",
+                id: violationId,
+                ...(entityHint === undefined
+                  ? { hint: "pass ?entity=<entity key> under which the violation is listed" }
+                  : {})
+              })
+            const item = found.value
+            const state = { violation_id: item.violation_id }
+            const existing = yield* store.getSummary(violationId)
+            if (Option.isSome(existing) && existing.value.content_hash === item.content_hash)
+              return { ...state, state: "ready" as const }
+            if (yield* lease.isHeld(violationId)) return { ...state, state: "in_progress" as const }
+            const now = yield* Clock.currentTimeMillis
+            const day = new Date(now).toISOString().slice(0, 10)
+            const client = yield* limiter.consume(`client:${origin.client}`, day, policy.clientDaily)
+            if (!client.allowed)
+              return yield* new RateLimitedError({
+                scope: "client",
+                limit: policy.clientDaily,
+                retry_after_seconds: secondsToMidnight(now)
+              })
+            const brand = yield* limiter.consume(`brand:${origin.brand}`, day, policy.brandDaily)
+            if (!brand.allowed)
+              return yield* new RateLimitedError({
+                scope: "brand",
+                limit: policy.brandDaily,
+                retry_after_seconds: secondsToMidnight(now)
+              })
+            yield* dispatch.dispatch({
+              violation_id: item.violation_id,
+              entity_key: entityHint ?? `COMPANY#${item.company_slug}`
+            })
+            return { ...state, state: "queued" as const }
+          }).pipe(Effect.catchTag("ServingStoreError", storeFailure))
+      })
+    })
+  )
+}
