@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
-import type { DuckDBConnection } from "@duckdb/node-api"
+import { BIGINT, type DuckDBConnection, DuckDBScalarFunction, INTEGER, VARCHAR } from "@duckdb/node-api"
 import { Effect } from "effect"
 import { type FileIOShape, toFileUri } from "../FileIO"
 import { fromFileIO, LakehouseError } from "../LakehouseError"
@@ -10,7 +10,7 @@ import { sqlIdent, sqlString } from "./SqlText"
 import { fromText, type IcebergValue, toBinary, truncateLower, truncateUpper } from "./spec/Conversions"
 import type { DataFile } from "./spec/Manifest"
 import { duckdbType, type IcebergSchema, type NestedField } from "./spec/Schema"
-import { type BoundPartitionField, transformSql } from "./spec/Transforms"
+import { applyTransform, type BoundPartitionField, parseTransform, transformSql } from "./spec/Transforms"
 
 /** Run a statement, mapping DuckDB errors to LakehouseError. */
 export const runSql = (conn: DuckDBConnection, table: string, sql: string) =>
@@ -23,6 +23,37 @@ export const runSql = (conn: DuckDBConnection, table: string, sql: string) =>
         detail: `${(e as Error).message}\n  in: ${sql.slice(0, 400)}`
       })
   })
+
+const withBucketFunctions = new WeakSet<DuckDBConnection>()
+
+/** Register Iceberg's bucket[N] (murmur3) as DuckDB scalar functions on a connection. */
+export const registerBucketFunctions = (conn: DuckDBConnection): void => {
+  if (withBucketFunctions.has(conn)) return
+  const fn = (name: string, type: typeof VARCHAR | typeof BIGINT, source: "string" | "long") =>
+    DuckDBScalarFunction.create({
+      name,
+      returnType: INTEGER,
+      parameterTypes: [type, INTEGER],
+      mainFunction: (_info, input, output) => {
+        const values = input.getColumnVector(0)
+        const ns = input.getColumnVector(1)
+        for (let i = 0; i < input.rowCount; i++) {
+          const v = values.getItem(i)
+          const n = ns.getItem(i)
+          output.setItem(
+            i,
+            v === null || n === null
+              ? null
+              : (applyTransform(parseTransform(`bucket[${n}]`), source, v as string | bigint) as number)
+          )
+        }
+        output.flush()
+      }
+    })
+  conn.registerScalarFunction(fn("__iceberg_bucket_string", VARCHAR, "string"))
+  conn.registerScalarFunction(fn("__iceberg_bucket_long", BIGINT, "long"))
+  withBucketFunctions.add(conn)
+}
 
 /** What to write. */
 export interface WriteRequest {
@@ -85,6 +116,7 @@ export const writeFiles = (req: WriteRequest): Effect.Effect<ReadonlyArray<DataF
             if (f === undefined) throw new Error(`equality field ${id} not in schema`)
             return f
           })
+    if (req.partition.some((b) => b.transform._tag === "bucket")) registerBucketFunctions(conn)
     const probe = yield* runSql(conn, table, `SELECT * FROM (${req.sourceSql}) LIMIT 0`)
     const have = new Set(probe.columnNames())
     for (const f of fields)

@@ -207,7 +207,17 @@ export const transformSql = (b: BoundPartitionField, column: string): string => 
       const w = b.transform.width
       return b.sourceType === "string" ? `left(${c}, ${w})` : `(${c} - (((${c} % ${w}) + ${w}) % ${w}))`
     }
-    case "bucket":
+    case "bucket": {
+      // murmur3 is not a DuckDB builtin: the DuckDB writer registers these as scalar functions
+      const n = b.transform.n
+      if (b.sourceType === "string") return `__iceberg_bucket_string(${c}, ${n})`
+      if (b.sourceType === "int" || b.sourceType === "long")
+        return `__iceberg_bucket_long(CAST(${c} AS BIGINT), ${n})`
+      if (b.sourceType === "date") return `__iceberg_bucket_long(CAST(${days} AS BIGINT), ${n})`
+      if (b.sourceType === "timestamp" || b.sourceType === "timestamptz")
+        return `__iceberg_bucket_long(epoch_us(${c}), ${n})`
+      throw new Error(`bucket partitioning of ${b.sourceType} columns is not supported by the writer`)
+    }
     case "void":
       return "NULL"
   }
