@@ -55,6 +55,12 @@ export const toServingError = (operation: string, cause: unknown): ServingStoreE
   })
 }
 
+/** The AWS error name behind a port error (e.g. `ConditionalCheckFailedException`), if any. */
+export const awsErrorName = (e: ServingStoreError): string | undefined => {
+  const c = e.cause as { name?: unknown } | undefined
+  return typeof c?.name === "string" ? c.name : undefined
+}
+
 /** Backoff with full jitter: a random delay in [0, min(cap, base * 2^attempt)]. */
 export const backoff = (attempt: number, baseMs = 25, capMs = 2_000): Duration.Duration =>
   Duration.millis(Math.floor(Math.random() * Math.min(capMs, baseMs * 2 ** attempt)))

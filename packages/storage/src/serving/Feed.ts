@@ -169,6 +169,8 @@ export interface GroupPlan {
   readonly deletes: ReadonlyArray<FeedItem>
   readonly unchanged: number
   readonly skippedOld: number
+  /** Incoming versions older (by `ingested_at`) than the stored version of the same violation: ignored. */
+  readonly stale: number
   /** The stored feed once the plan is applied, newest first. */
   readonly final: ReadonlyArray<FeedItem>
 }
@@ -185,15 +187,25 @@ const comparable = (i: FeedItem): string => {
  */
 export const planFeedGroup = (
   current: ReadonlyArray<FeedItem>,
-  incoming: ReadonlyArray<FeedItem>,
+  incomingVersions: ReadonlyArray<FeedItem>,
   removeIds: ReadonlySet<string>,
   size: number
 ): GroupPlan => {
+  // A stale redelivery (an older version of a violation than the one stored here, by `ingested_at`) must not
+  // revert a correction: the stored version stays.
+  const storedAt = new Map<string, number>()
+  for (const c of current)
+    storedAt.set(c.violation_id, Math.max(storedAt.get(c.violation_id) ?? 0, Date.parse(c.ingested_at)))
+  const isStale = (i: FeedItem) =>
+    (storedAt.get(i.violation_id) ?? Number.NEGATIVE_INFINITY) > Date.parse(i.ingested_at)
+  const staleIds = new Set(incomingVersions.filter(isStale).map((i) => i.violation_id))
+  const incoming = incomingVersions.filter((i) => !staleIds.has(i.violation_id))
   const incomingIds = new Set(incoming.map((i) => i.violation_id))
   const seen = new Set<string>()
   const kept: Array<FeedItem> = []
   for (const c of [...current].sort(compareNewestFirst)) {
-    if (removeIds.has(c.violation_id) || incomingIds.has(c.violation_id) || seen.has(c.violation_id)) continue
+    const superseded = removeIds.has(c.violation_id) && !staleIds.has(c.violation_id)
+    if (superseded || incomingIds.has(c.violation_id) || seen.has(c.violation_id)) continue
     seen.add(c.violation_id)
     kept.push(c)
   }
@@ -224,5 +236,5 @@ export const planFeedGroup = (
   }
   const deletes = current.filter((c) => !finalSks.has(feedItemSk(c)))
   const skippedOld = incoming.filter((i) => !finalSks.has(feedItemSk(i))).length
-  return { puts, deletes, unchanged, skippedOld, final: result }
+  return { puts, deletes, unchanged, skippedOld, stale: staleIds.size, final: result }
 }

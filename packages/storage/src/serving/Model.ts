@@ -90,6 +90,11 @@ export interface WriteReport {
   readonly written: number
   /** Items skipped because the stored value was already identical. */
   readonly unchanged: number
+  /**
+   * Items skipped because the stored value is newer (its `updated_at` is later): a redelivered old sync
+   * never reverts newer totals.
+   */
+  readonly stale: number
 }
 
 /** Outcome of {@link ServingStore.applyFeed}; `puts + deletes` is the DynamoDB write count. */
@@ -103,6 +108,8 @@ export interface FeedReport {
   readonly unchanged: number
   /** Placements not written because they would be trimmed at once (older than the N newest). */
   readonly skippedOld: number
+  /** Versions older (by `ingested_at`) than the stored version of the same violation: ignored. */
+  readonly stale: number
   /** Violations with neither event nor opened date: they cannot be ordered, so they are not shown. */
   readonly noDate: number
   /** `puts + deletes`. */

@@ -1,5 +1,4 @@
 import type { EntityStats, TopBy, TopList, Violation } from "@ventureos/core"
-import { parseEntityKey } from "@ventureos/core"
 import { Context, Effect, Layer, Option } from "effect"
 import type { BrandConfig } from "./BrandConfig"
 import { compareNewestFirst, type FeedGroup, feedItemSk, planFeedGroup } from "./Feed"
@@ -179,7 +178,13 @@ export const feedReport = (
   violations: number,
   groups: number,
   noDate: number,
-  plans: ReadonlyArray<{ puts: number; deletes: number; unchanged: number; skippedOld: number }>
+  plans: ReadonlyArray<{
+    puts: number
+    deletes: number
+    unchanged: number
+    skippedOld: number
+    stale: number
+  }>
 ): FeedReport => {
   const sum = (f: (p: (typeof plans)[number]) => number) => plans.reduce((a, p) => a + f(p), 0)
   const puts = sum((p) => p.puts)
@@ -191,10 +196,15 @@ export const feedReport = (
     deletes,
     unchanged: sum((p) => p.unchanged),
     skippedOld: sum((p) => p.skippedOld),
+    stale: sum((p) => p.stale),
     noDate,
     writes: puts + deletes
   }
 }
+
+/** True when timestamp `stored` is strictly later than `incoming` (ISO-8601, any fraction digits). */
+export const isNewer = (stored: string, incoming: string): boolean =>
+  Date.parse(stored) > Date.parse(incoming)
 
 /** Attach a known summary to items of the same content. */
 export const withSummary = (item: FeedItem, summary: ViolationSummary | undefined): FeedItem =>
@@ -205,6 +215,8 @@ export const withSummary = (item: FeedItem, summary: ViolationSummary | undefine
 /** An in-memory ServingStore with the same contract as the DynamoDB driver (tests, demos). */
 export const makeMemory = (options?: { readonly feedSize?: number }): ServingStoreShape => {
   const feedSize = options?.feedSize ?? DEFAULT_FEED_SIZE
+  if (!Number.isInteger(feedSize) || feedSize < 1 || feedSize > 1000)
+    throw new RangeError(`feed size must be an integer in 1..1000: ${feedSize}`)
   const profiles = new Map<string, EntityProfile>()
   const stats = new Map<string, Map<string, EntityStats>>()
   const tops = new Map<string, TopList>()
@@ -228,7 +240,8 @@ export const makeMemory = (options?: { readonly feedSize?: number }): ServingSto
       puts: plan.puts.length,
       deletes: plan.deletes.length,
       unchanged: plan.unchanged,
-      skippedOld: plan.skippedOld
+      skippedOld: plan.skippedOld,
+      stale: plan.stale
     }
   }
 
@@ -249,7 +262,7 @@ export const makeMemory = (options?: { readonly feedSize?: number }): ServingSto
           profiles.set(p.entity_key, p)
           written++
         }
-        return { received: input.length, written, unchanged: ps.length - written }
+        return { received: input.length, written, unchanged: ps.length - written, stale: 0 }
       }),
     getEntity: (entityKey) =>
       Effect.map(requireEntityKey("getEntity", entityKey), ({ kind }) => {
@@ -264,15 +277,18 @@ export const makeMemory = (options?: { readonly feedSize?: number }): ServingSto
     syncStats: (input, snapshotId) =>
       Effect.map(validateStats(input, snapshotId), (ss) => {
         let written = 0
+        let stale = 0
         for (const s of ss) {
           const m = stats.get(s.entity_key) ?? new Map<string, EntityStats>()
           stats.set(s.entity_key, m)
           const old = m.get(s.agency)
-          if (old !== undefined && statsFingerprint(old) === statsFingerprint(s)) continue
-          m.set(s.agency, s)
-          written++
+          if (old !== undefined && isNewer(old.updated_at, s.updated_at)) stale++
+          else if (old === undefined || statsFingerprint(old) !== statsFingerprint(s)) {
+            m.set(s.agency, s)
+            written++
+          }
         }
-        return { received: input.length, written, unchanged: ss.length - written }
+        return { received: input.length, written, unchanged: ss.length - written - stale, stale }
       }),
     getStats: (entityKey, agency = "all") =>
       Effect.gen(function* () {
@@ -283,14 +299,17 @@ export const makeMemory = (options?: { readonly feedSize?: number }): ServingSto
     putTopLists: (input) =>
       Effect.map(validateTopLists(input), (ls) => {
         let written = 0
+        let stale = 0
         for (const l of ls) {
           const k = `${l.scope}|${l.by}|${l.agency}`
           const old = tops.get(k)
-          if (old !== undefined && topListFingerprint(old) === topListFingerprint(l)) continue
-          tops.set(k, l)
-          written++
+          if (old !== undefined && isNewer(old.updated_at, l.updated_at)) stale++
+          else if (old === undefined || topListFingerprint(old) !== topListFingerprint(l)) {
+            tops.set(k, l)
+            written++
+          }
         }
-        return { received: input.length, written, unchanged: ls.length - written }
+        return { received: input.length, written, unchanged: ls.length - written - stale, stale }
       }),
     getTopList: (scope, by, agency = "all") =>
       Effect.gen(function* () {
@@ -370,6 +389,3 @@ export const makeMemory = (options?: { readonly feedSize?: number }): ServingSto
 /** In-memory layer (a fresh store per build). */
 export const layerMemory = (options?: { readonly feedSize?: number }): Layer.Layer<ServingStore> =>
   Layer.sync(ServingStore, () => ServingStore.of(makeMemory(options)))
-
-/** Entity kind of a valid key (re-exported for API handlers). */
-export const entityKind = (key: string) => parseEntityKey(key)?.kind

@@ -9,6 +9,7 @@ import {
   QueryCommand,
   type QueryCommandInput,
   ScanCommand,
+  type ScanCommandOutput,
   UpdateItemCommand
 } from "@aws-sdk/client-dynamodb"
 import { EntityStats, TopList } from "@ventureos/core"
@@ -16,7 +17,7 @@ import { Config, Effect, Layer, Option, Schema } from "effect"
 import { type AttributeMap, marshall, marshallItem, unmarshallItem } from "./AttributeValue"
 import { batchGet, batchWrite, type WriteOp } from "./BatchWriter"
 import { BrandConfig } from "./BrandConfig"
-import { type Client, fromSdk, send, toSdk } from "./DynamoClient"
+import { awsErrorName, type Client, fromSdk, send, toSdk } from "./DynamoClient"
 import { compareNewestFirst, type FeedGroup, feedItemSk, planFeedGroup } from "./Feed"
 import {
   agencyOfViolationId,
@@ -53,6 +54,7 @@ import { EntityProfile, FeedItem, ViolationSummary } from "./Model"
 import {
   DEFAULT_FEED_SIZE,
   feedReport,
+  isNewer,
   requireEntityKey,
   ServingStore,
   type ServingStoreShape,
@@ -135,10 +137,26 @@ export interface DynamoOptions {
   readonly setup?: boolean
 }
 
-/** Build the service over a client. */
+const checkFeedSize = (n: number): number => {
+  if (!Number.isInteger(n) || n < 1 || n > 1000)
+    throw new RangeError(`feed size must be an integer in 1..1000: ${n}`)
+  return n
+}
+
+const validateOptions = (o: DynamoOptions): ServingStoreError | undefined => {
+  try {
+    tableNames(o.tablePrefix ?? DEFAULT_TABLE_PREFIX)
+    checkFeedSize(o.feedSize ?? DEFAULT_FEED_SIZE)
+    return undefined
+  } catch (e) {
+    return new ServingStoreError({ reason: "InvalidInput", operation: "layer", detail: String(e) })
+  }
+}
+
+/** Build the service over a client (throws a RangeError on an invalid prefix or feed size). */
 export const make = (client: Client, options: DynamoOptions = {}): ServingStoreShape => {
   const tables: TableNames = tableNames(options.tablePrefix ?? DEFAULT_TABLE_PREFIX)
-  const feedSize = options.feedSize ?? DEFAULT_FEED_SIZE
+  const feedSize = checkFeedSize(options.feedSize ?? DEFAULT_FEED_SIZE)
   const concurrency = options.concurrency ?? 16
   const reconcile = options.reconcileFeed ?? true
 
@@ -215,6 +233,8 @@ export const make = (client: Client, options: DynamoOptions = {}): ServingStoreS
       readonly sk: string
       readonly fp: string
       readonly record: object
+      /** `updated_at` of the record: a stored record with a later one is newer and stays. */
+      readonly updatedAt?: string
     }>
   ) =>
     Effect.gen(function* () {
@@ -223,16 +243,25 @@ export const make = (client: Client, options: DynamoOptions = {}): ServingStoreS
         table,
         entries.map((e) => ({ PK: { S: e.pk }, SK: { S: e.sk } })),
         concurrency,
-        KEY_ATTRS
+        [...KEY_ATTRS, "updated_at"]
       )
-      const storedFp = new Map(stored.map((i) => [`${str(i, "PK")}\u0000${str(i, "SK")}`, str(i, "fp")]))
-      const changed = entries.filter((e) => storedFp.get(`${e.pk}\u0000${e.sk}`) !== e.fp)
+      const byKey = new Map(stored.map((i) => [`${str(i, "PK")}\u0000${str(i, "SK")}`, i]))
+      let stale = 0
+      const changed = entries.filter((e) => {
+        const old = byKey.get(`${e.pk}\u0000${e.sk}`)
+        const oldAt = old === undefined ? undefined : str(old, "updated_at")
+        if (oldAt !== undefined && e.updatedAt !== undefined && isNewer(oldAt, e.updatedAt)) {
+          stale++
+          return false
+        }
+        return old === undefined || str(old, "fp") !== e.fp
+      })
       const written = yield* batchWrite(
         client,
         changed.map((e): WriteOp => ({ table, put: toItem(e.pk, e.sk, e.record, e.fp) })),
         concurrency
       )
-      return { received, written, unchanged: entries.length - written }
+      return { received, written, unchanged: entries.length - written - stale, stale }
     }).pipe(Effect.withSpan(`ServingStore.${operation}`))
 
   const waitActive = (table: string) =>
@@ -278,7 +307,7 @@ export const make = (client: Client, options: DynamoOptions = {}): ServingStoreS
           ).pipe(
             // Another process created it between our describe and create: fine.
             Effect.catchIf(
-              (e) => e.detail.startsWith("ResourceInUseException"),
+              (e) => awsErrorName(e) === "ResourceInUseException",
               () => Effect.void
             )
           )
@@ -358,9 +387,10 @@ export const make = (client: Client, options: DynamoOptions = {}): ServingStoreS
           puts: p.plan.puts.length,
           deletes: p.plan.deletes.length,
           unchanged: p.plan.unchanged,
-          skippedOld: p.plan.skippedOld
+          skippedOld: p.plan.skippedOld,
+          stale: p.plan.stale
         })),
-        { puts: 0, deletes: extraDeletes.length, unchanged: 0, skippedOld: 0 }
+        { puts: 0, deletes: extraDeletes.length, unchanged: 0, skippedOld: 0, stale: 0 }
       ])
     }).pipe(Effect.withSpan("ServingStore.applyFeed"))
 
@@ -439,7 +469,13 @@ export const make = (client: Client, options: DynamoOptions = {}): ServingStoreS
           "syncStats",
           tables.entities,
           input.length,
-          ss.map((s) => ({ pk: s.entity_key, sk: statsSk(s.agency), fp: fp(statsFingerprint(s)), record: s }))
+          ss.map((s) => ({
+            pk: s.entity_key,
+            sk: statsSk(s.agency),
+            fp: fp(statsFingerprint(s)),
+            record: s,
+            updatedAt: s.updated_at
+          }))
         )
       ),
     getStats: (entityKey, agency = "all") =>
@@ -462,7 +498,8 @@ export const make = (client: Client, options: DynamoOptions = {}): ServingStoreS
             pk: topPk(l.scope),
             sk: topSk(l.by, l.agency),
             fp: fp(topListFingerprint(l)),
-            record: l
+            record: l,
+            updatedAt: l.updated_at
           }))
         )
       ),
@@ -534,7 +571,7 @@ export const make = (client: Client, options: DynamoOptions = {}): ServingStoreS
                   )
                 ).pipe(
                   Effect.catchIf(
-                    (e) => e.detail.startsWith("ConditionalCheckFailedException"),
+                    (e) => awsErrorName(e) === "ConditionalCheckFailedException",
                     () => Effect.void
                   )
                 )
@@ -570,7 +607,7 @@ export const make = (client: Client, options: DynamoOptions = {}): ServingStoreS
       }),
     listBrands: Effect.gen(function* () {
       const out: Array<BrandConfig> = []
-      let start: Record<string, unknown> | undefined
+      let start: ScanCommandOutput["LastEvaluatedKey"]
       do {
         const from = start
         const page = yield* send("listBrands", (abortSignal) =>
@@ -581,7 +618,7 @@ export const make = (client: Client, options: DynamoOptions = {}): ServingStoreS
               FilterExpression: "begins_with(#pk, :b) AND #sk = :c",
               ExpressionAttributeNames: { "#pk": "PK", "#sk": "SK" },
               ExpressionAttributeValues: toSdk({ ":b": { S: "BRAND#" }, ":c": { S: BRAND_SK } }),
-              ...(from === undefined ? {} : { ExclusiveStartKey: from as never })
+              ...(from === undefined ? {} : { ExclusiveStartKey: from })
             }),
             { abortSignal }
           )
@@ -626,6 +663,8 @@ export const layer = (options: DynamoOptions = {}): Layer.Layer<ServingStore, Se
   Layer.effect(
     ServingStore,
     Effect.gen(function* () {
+      const bad = validateOptions(options)
+      if (bad !== undefined) return yield* bad
       const client = options.client ?? (yield* makeClient(options))
       const service = make(client, options)
       if (options.setup === true) yield* service.setup

@@ -122,8 +122,18 @@ export const suite = (
             first_seen: "2019-01-02" as EntityProfile["first_seen"],
             last_seen: "2024-05-06" as EntityProfile["last_seen"]
           }
-          assert.deepStrictEqual(yield* s.putProfiles([p]), { received: 1, written: 1, unchanged: 0 })
-          assert.deepStrictEqual(yield* s.putProfiles([p]), { received: 1, written: 0, unchanged: 1 })
+          assert.deepStrictEqual(yield* s.putProfiles([p]), {
+            received: 1,
+            written: 1,
+            unchanged: 0,
+            stale: 0
+          })
+          assert.deepStrictEqual(yield* s.putProfiles([p]), {
+            received: 1,
+            written: 0,
+            unchanged: 1,
+            stale: 0
+          })
           const e = yield* s.getEntity(ACME)
           assert.isTrue(Option.isSome(e))
           assert.deepStrictEqual(Option.getOrThrow(e).profile, p)
@@ -137,15 +147,39 @@ export const suite = (
       run((s) =>
         Effect.gen(function* () {
           const batch = [stats(ACME, "all", 3), stats(ACME, "osha", 3), stats(TX, "all", 10)]
-          assert.deepStrictEqual(yield* s.syncStats(batch, "101"), { received: 3, written: 3, unchanged: 0 })
+          assert.deepStrictEqual(yield* s.syncStats(batch, "101"), {
+            received: 3,
+            written: 3,
+            unchanged: 0,
+            stale: 0
+          })
           // A retry (or a later snapshot with the same totals) writes nothing.
-          assert.deepStrictEqual(yield* s.syncStats(batch, "101"), { received: 3, written: 0, unchanged: 3 })
-          assert.deepStrictEqual(yield* s.syncStats(batch, "102"), { received: 3, written: 0, unchanged: 3 })
+          assert.deepStrictEqual(yield* s.syncStats(batch, "101"), {
+            received: 3,
+            written: 0,
+            unchanged: 3,
+            stale: 0
+          })
+          assert.deepStrictEqual(yield* s.syncStats(batch, "102"), {
+            received: 3,
+            written: 0,
+            unchanged: 3,
+            stale: 0
+          })
           const changed = [stats(ACME, "all", 4), stats(ACME, "osha", 3)]
           assert.deepStrictEqual(yield* s.syncStats(changed, "103"), {
             received: 2,
             written: 1,
-            unchanged: 1
+            unchanged: 1,
+            stale: 0
+          })
+          // A redelivered older sync (earlier updated_at) never reverts newer totals.
+          const old = { ...stats(ACME, "all", 99), updated_at: "2025-12-31T00:00:00Z" } as EntityStats
+          assert.deepStrictEqual(yield* s.syncStats([old], "99"), {
+            received: 1,
+            written: 0,
+            unchanged: 0,
+            stale: 1
           })
           const all = Option.getOrThrow(yield* s.getStats(ACME))
           assert.strictEqual(all.violation_count, 4)
@@ -313,6 +347,24 @@ export const suite = (
           const refill = yield* s.applyFeed([moved, fixed, violation({ id: "older", date: "2020-01-01" })])
           assert.strictEqual(refill.puts, 3)
           assert.strictEqual((yield* s.getFeed(TX)).length, 3)
+        })
+      )
+    )
+
+    it.live("feed: a stale redelivery of an older version never reverts a correction", () =>
+      run((s) =>
+        Effect.gen(function* () {
+          const first = violation({ id: "r1", date: "2024-05-01" })
+          const fixed = {
+            ...violation({ id: "r1", date: "2024-05-03", penalty: "9.00" }),
+            ingested_at: "2026-02-01T00:00:00.000Z"
+          }
+          yield* s.applyFeed([first])
+          yield* s.applyFeed([fixed as Violation])
+          const r = yield* s.applyFeed([first])
+          assert.deepStrictEqual([r.writes, r.stale], [0, 3])
+          const [item] = yield* s.getFeed(ACME)
+          assert.deepStrictEqual([item?.date, item?.penalty_current], ["2024-05-03", "9.00"])
         })
       )
     )
