@@ -1,0 +1,75 @@
+import { OpenApi } from "effect/http-api"
+import { describe, expect, it } from "vitest"
+import {
+  Api,
+  brandId,
+  CompanyApi,
+  cityEntityKey,
+  companyEntityKey,
+  entityKeyHint,
+  InvalidRequestError,
+  stateEntityKey,
+  topQuery,
+  violationId
+} from "../src"
+
+const reason = (v: unknown) => (v instanceof InvalidRequestError ? v.reason : undefined)
+
+describe("id validation", () => {
+  it("maps valid ids to entity keys", () => {
+    expect(companyEntityKey("wal-mart-stores")).toBe("COMPANY#wal-mart-stores")
+    expect(cityEntityKey("san-antonio-tx")).toBe("CITY#san-antonio-tx")
+    expect(stateEntityKey("TX")).toBe("STATE#tx")
+    expect(stateEntityKey("pr")).toBe("STATE#pr")
+    expect(topQuery({})).toEqual({ scope: "national", by: "count", agency: "all" })
+    expect(topQuery({ scope: "state:tx", by: "penalties", agency: "osha" })).toEqual({
+      scope: "state:TX",
+      by: "penalties",
+      agency: "osha"
+    })
+    expect(violationId("epa:npdes_formal_actions:FL0001-2019-01")).toBe(
+      "epa:npdes_formal_actions:FL0001-2019-01"
+    )
+    expect(entityKeyHint(undefined)).toBeUndefined()
+  })
+
+  it("says what was wrong, and never lets a '#' through (key injection)", () => {
+    expect(reason(companyEntityKey("Tesla"))).toContain("try tesla")
+    expect(reason(companyEntityKey("tesla#STATS"))).toContain("slug")
+    expect(reason(companyEntityKey(""))).toContain("required")
+    expect(reason(cityEntityKey("austin"))).toContain("state code")
+    expect(reason(cityEntityKey("austin-zz"))).toContain("state code")
+    expect(reason(stateEntityKey("texas"))).toContain("USPS")
+    expect(reason(topQuery({ scope: "city:Austin" }))).toContain("national")
+    expect(reason(topQuery({ scope: "state:ZZ" }))).toContain("unknown state")
+    expect(reason(topQuery({ agency: "OSHA" }))).toContain("agency")
+    expect(reason(brandId("Osha Trail"))).toContain("brand id")
+    expect(reason(violationId("osha:x:1#2"))).toContain("'#'")
+    expect(reason(entityKeyHint("COMPANY#a#b"))).toContain("COMPANY#")
+    const long = companyEntityKey("x".repeat(10_000))
+    expect(long instanceof InvalidRequestError && long.value.length).toBeLessThanOrEqual(201)
+  })
+})
+
+describe("OpenAPI document", () => {
+  it("documents every endpoint with its errors, and slices share the definition", () => {
+    const spec = OpenApi.fromApi(Api)
+    expect(spec.info.title).toBe("VentureOS API")
+    const ops = Object.values(spec.paths).flatMap((p) => Object.values(p as object)) as Array<{
+      operationId: string
+      responses: Record<string, unknown>
+    }>
+    expect(ops.map((o) => o.operationId).sort()).toEqual([
+      "company.get",
+      "config.get",
+      "places.city",
+      "places.state",
+      "top.get",
+      "violations.get",
+      "violations.summarize"
+    ])
+    for (const o of ops)
+      expect(Object.keys(o.responses)).toEqual(expect.arrayContaining(["400", "404", "503"]))
+    expect(Object.keys(OpenApi.fromApi(CompanyApi).paths)).toEqual(["/api/company/{id}"])
+  })
+})
