@@ -32,7 +32,9 @@ const s3fail = (op: string, key: string, e: unknown) => {
     reason:
       name === "NoSuchKey" || name === "NotFound" || status === 404
         ? "NotFound"
-        : status >= 500 || name === "SlowDown"
+        : status >= 500 ||
+            status === 429 ||
+            /SlowDown|Throttl|Timeout|ECONN|socket/i.test(`${name} ${String(e)}`)
           ? "Unavailable"
           : "Unknown",
     detail: e instanceof Error ? e.message : String(e)
