@@ -201,14 +201,19 @@ export const planFeedGroup = (
   const staleIds = new Set(incomingVersions.filter(isStale).map((i) => i.violation_id))
   const incoming = incomingVersions.filter((i) => !staleIds.has(i.violation_id))
   const incomingIds = new Set(incoming.map((i) => i.violation_id))
-  const seen = new Set<string>()
-  const kept: Array<FeedItem> = []
-  for (const c of [...current].sort(compareNewestFirst)) {
+  // One item per violation: two writers correcting the same violation at once can leave two; the latest
+  // ingested version wins (then the newer sort key).
+  const best = new Map<string, FeedItem>()
+  for (const c of current) {
     const superseded = removeIds.has(c.violation_id) && !staleIds.has(c.violation_id)
-    if (superseded || incomingIds.has(c.violation_id) || seen.has(c.violation_id)) continue
-    seen.add(c.violation_id)
-    kept.push(c)
+    if (superseded || incomingIds.has(c.violation_id)) continue
+    const other = best.get(c.violation_id)
+    const cAt = Date.parse(c.ingested_at)
+    const oAt = other === undefined ? Number.NEGATIVE_INFINITY : Date.parse(other.ingested_at)
+    if (other === undefined || cAt > oAt || (cAt === oAt && compareNewestFirst(c, other) < 0))
+      best.set(c.violation_id, c)
   }
+  const kept = [...best.values()]
   const final = [...kept, ...incoming].sort(compareNewestFirst).slice(0, Math.max(0, size))
   const finalSks = new Set(final.map(feedItemSk))
   const currentBySk = new Map(current.map((c) => [feedItemSk(c), c]))

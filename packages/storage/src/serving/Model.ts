@@ -64,7 +64,8 @@ export const ViolationSummary = Schema.Struct({
   violation_id: ViolationId,
   /** The content hash of the violation version that was summarized: a correction invalidates it. */
   content_hash: Schema.String,
-  text: Schema.String,
+  /** At most 4,000 characters: feed items keep room for it under DynamoDB's 400 KB item limit. */
+  text: Schema.String.check(Schema.isMaxLength(4_000)),
   model: Schema.String,
   generated_at: IsoTimestamp
 })
