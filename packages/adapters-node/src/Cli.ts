@@ -3,6 +3,7 @@ import { normalizeToFiles, syncServing } from "@ventureos/pipeline"
 import { Lakehouse } from "@ventureos/storage"
 import { Effect, Layer } from "effect"
 import { type Args, flagString, parseArgs, UsageError } from "./Args"
+import { runBronze } from "./commands/Bronze"
 import { runIngest } from "./commands/Ingest"
 import { runStats, runTop } from "./commands/Query"
 import { runServing } from "./commands/Serving"
@@ -27,6 +28,8 @@ commands:
       DuckDB SQL over the silver.* / gold.* views; one JSON object per result row
   serving setup|tables|sync|feed <key>|entity <key>|brand get|put|delete|list|import <file>
       the DynamoDB serving store (embedded dynalite unless AWS_ENDPOINT_URL_DYNAMODB is set)
+  bronze lifecycle [--prefix p] [--apply --bucket <raw bucket>]
+      the S3 lifecycle / Intelligent-Tiering configuration of the raw archive (printed, or applied in AWS)
   demo
       the main job on embedded defaults: ingest the bundled real sample files and sync the serving store
 
@@ -133,7 +136,7 @@ const demo = async (args: Args): Promise<number> => {
 
 /** Run the CLI; returns the exit code. */
 export const runCli = async (argv: ReadonlyArray<string>): Promise<number> => {
-  const args = parseArgs(argv, ["help"])
+  const args = parseArgs(argv, ["help", "apply"])
   try {
     switch (args.command) {
       case "normalize":
@@ -148,6 +151,8 @@ export const runCli = async (argv: ReadonlyArray<string>): Promise<number> => {
         return await runSql(args)
       case "serving":
         return await runServing(args, servingLayer(), () => lakeLayer())
+      case "bronze":
+        return await runBronze(args)
       case "demo":
         return await demo(args)
       case undefined:

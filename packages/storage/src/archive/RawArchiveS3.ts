@@ -201,3 +201,31 @@ export const bronzeIntelligentTieringConfiguration = (prefix = "") => ({
     { Days: 180, AccessTier: "DEEP_ARCHIVE_ACCESS" }
   ]
 })
+
+/**
+ * Apply the bronze lifecycle and Intelligent-Tiering configurations to a bucket (the `ventureos bronze
+ * lifecycle --apply` setup step). Idempotent: S3 replaces both configurations.
+ */
+export const applyBronzeLifecycle = async (options: RawArchiveS3Options): Promise<void> => {
+  const { PutBucketLifecycleConfigurationCommand, PutBucketIntelligentTieringConfigurationCommand } =
+    await import("@aws-sdk/client-s3")
+  const client = new S3Client({ forcePathStyle: true, ...options.client })
+  try {
+    await client.send(
+      new PutBucketLifecycleConfigurationCommand({
+        Bucket: options.bucket,
+        LifecycleConfiguration: bronzeLifecycleConfiguration(options.prefix) as never
+      })
+    )
+    const tiering = bronzeIntelligentTieringConfiguration(options.prefix)
+    await client.send(
+      new PutBucketIntelligentTieringConfigurationCommand({
+        Bucket: options.bucket,
+        Id: tiering.Id,
+        IntelligentTieringConfiguration: tiering as never
+      })
+    )
+  } finally {
+    client.destroy()
+  }
+}
