@@ -63,6 +63,10 @@ export interface ServingStoreShape {
   readonly putProfiles: (
     profiles: ReadonlyArray<EntityProfile>
   ) => Effect.Effect<WriteReport, ServingStoreError>
+  /** Profiles of many entities at once (BatchGetItem, 100 per request); missing ones are absent. */
+  readonly getProfiles: (
+    entityKeys: ReadonlyArray<string>
+  ) => Effect.Effect<ReadonlyMap<string, EntityProfile>, ServingStoreError>
   /** Profile and all stats of an entity; none when nothing is stored. */
   readonly getEntity: (entityKey: string) => Effect.Effect<Option.Option<EntityView>, ServingStoreError>
   /**
@@ -264,6 +268,18 @@ export const makeMemory = (options?: { readonly feedSize?: number }): ServingSto
         }
         return { received: input.length, written, unchanged: ps.length - written, stale: 0 }
       }),
+    getProfiles: (entityKeys) =>
+      Effect.map(
+        Effect.forEach(entityKeys, (k) => requireEntityKey("getProfiles", k)),
+        () => {
+          const out = new Map<string, EntityProfile>()
+          for (const k of entityKeys) {
+            const p = profiles.get(k)
+            if (p !== undefined) out.set(k, p)
+          }
+          return out
+        }
+      ),
     getEntity: (entityKey) =>
       Effect.map(requireEntityKey("getEntity", entityKey), ({ kind }) => {
         const profile = profiles.get(entityKey) ?? null

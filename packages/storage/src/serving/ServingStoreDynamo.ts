@@ -441,6 +441,22 @@ export const make = (client: Client, options: DynamoOptions = {}): ServingStoreS
           ps.map((p) => ({ pk: p.entity_key, sk: METADATA_SK, fp: fp(profileFingerprint(p)), record: p }))
         )
       ),
+    getProfiles: (entityKeys) =>
+      Effect.gen(function* () {
+        for (const k of entityKeys) yield* requireEntityKey("getProfiles", k)
+        const items = yield* batchGet(
+          client,
+          tables.entities,
+          entityKeys.map((k) => ({ PK: { S: k }, SK: { S: METADATA_SK } })),
+          concurrency
+        )
+        const out = new Map<string, EntityProfile>()
+        for (const i of items) {
+          const p = yield* decodeProfile(i)
+          out.set(p.entity_key, p)
+        }
+        return out
+      }).pipe(Effect.withSpan("ServingStore.getProfiles")),
     getEntity: (entityKey) =>
       Effect.gen(function* () {
         const { kind } = yield* requireEntityKey("getEntity", entityKey)
