@@ -1,6 +1,7 @@
 import { readdirSync, statSync } from "node:fs"
+import { open } from "node:fs/promises"
 import { join, resolve } from "node:path"
-import type { Registry } from "@ventureos/normalizers"
+import { detect, type Registry, readHeader } from "@ventureos/normalizers"
 import { type BatchResult, type IngestMode, ingestFiles, type Warehouse } from "@ventureos/pipeline"
 import type { RawArchive } from "@ventureos/storage/archive"
 import { Effect, type Layer } from "effect"
@@ -61,6 +62,38 @@ export const summarize = (results: ReadonlyArray<BatchResult>): IngestSummary =>
   }
 }
 
+/**
+ * Estimate the data rows of the records files (for the progress bar's ETA): file size divided by the
+ * mean row length of the first MiB. Lookup files (OSHA inspections) are not counted.
+ */
+export const estimateRows = async (
+  files: ReadonlyArray<string>,
+  registry: Registry,
+  agency: string
+): Promise<number | undefined> => {
+  let total = 0
+  for (const f of files) {
+    try {
+      const d = detect(registry, await readHeader(f), agency)
+      if (d === undefined || d.dataset.role !== "records") continue
+      const size = statSync(f).size
+      const fh = await open(f, "r")
+      try {
+        const buf = Buffer.alloc(Math.min(size, 1 << 20))
+        const { bytesRead } = await fh.read(buf, 0, buf.length, 0)
+        let lines = 0
+        for (let i = 0; i < bytesRead; i++) if (buf[i] === 10) lines++
+        if (lines > 1) total += Math.round(size / (bytesRead / lines)) - 1
+      } finally {
+        await fh.close()
+      }
+    } catch {
+      return undefined
+    }
+  }
+  return total > 0 ? total : undefined
+}
+
 /** `ventureos ingest <file|dir>... [--mode daily|historical] [--agency auto|…] [--date yyyy-mm-dd]`. */
 export const runIngest = async (
   args: Args,
@@ -76,7 +109,10 @@ export const runIngest = async (
   const date = flagString(args, "date")
   if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date))
     throw new UsageError(`--date must be yyyy-mm-dd, got "${date}"`)
-  const progress = makeProgress("ingest")
+  const progress = makeProgress(
+    "ingest",
+    await estimateRows(files, registry, flagString(args, "agency") ?? "auto")
+  )
   let base = 0
   const result = await Effect.runPromise(
     ingestFiles(files, {
