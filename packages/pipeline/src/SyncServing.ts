@@ -1,6 +1,6 @@
 import { type EntityStats, moneyFromCents, type TopList, type Violation } from "@ventureos/core"
 import { type EntityProfile, ServingStore, type ServingStoreError } from "@ventureos/storage/serving"
-import { Effect, Option } from "effect"
+import { Effect } from "effect"
 import type { EntityKind } from "./Gold"
 import type { BatchResult } from "./Ingest"
 import { type GoldTotalsRow, Warehouse, type WarehouseError } from "./Warehouse"
@@ -97,10 +97,12 @@ export const syncServing = (
       statsWritten += rep.written
       statsUnchanged += rep.unchanged
       const profiles: Array<EntityProfile> = []
+      const priors = yield* serving.getProfiles(
+        rows.filter((r) => r.agency === "all").map((r) => r.entity_key)
+      )
       for (const r of rows) {
         if (r.agency !== "all") continue
-        const existing = yield* serving.getEntity(r.entity_key)
-        const prior = Option.isSome(existing) ? existing.value.profile : null
+        const prior = priors.get(r.entity_key) ?? null
         const variants = new Set(prior?.name_variants ?? [])
         for (const n of namesSeen.get(r.entity_key) ?? []) variants.add(n)
         if (r.name !== null) variants.add(r.name)
