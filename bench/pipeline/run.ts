@@ -1,0 +1,158 @@
+/**
+ * Pipeline benchmark (issue 4). One run, same generated files:
+ *  1. floor: DuckDB converting the OSHA CSVs to Parquet with no processing;
+ *  2. historical ingest of N violations end to end (CLI in a child process: wall time, peak RSS);
+ *  3. replay of the same files (must be a no-op);
+ *  4. a daily file of D rows on top of a small history (S) and on top of the big history (N or --big);
+ *  5. peak RSS while ingesting the big history.
+ *
+ *   pnpm exec tsx bench/pipeline/run.ts [--violations 1000000] [--big 5000000] [--small 100000] [--daily 10000]
+ *
+ * Results are printed as JSON (last stdout line) and belong in bench/pipeline/README.md.
+ */
+import { execFileSync } from "node:child_process"
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs"
+import { cpus, totalmem } from "node:os"
+import { join, resolve } from "node:path"
+import { parseArgs } from "node:util"
+import { DuckDBInstance } from "@duckdb/node-api"
+import { generateOsha } from "../../packages/testkit/src/index"
+
+const { values } = parseArgs({
+  options: {
+    violations: { type: "string", default: "1000000" },
+    big: { type: "string", default: "5000000" },
+    small: { type: "string", default: "100000" },
+    daily: { type: "string", default: "10000" },
+    out: { type: "string", default: "bench/out" }
+  }
+})
+const root = resolve(import.meta.dirname, "..", "..")
+const out = resolve(root, values.out ?? "bench/out")
+const N = Number(values.violations)
+const BIG = Number(values.big)
+const SMALL = Number(values.small)
+const DAILY = Number(values.daily)
+const log = (s: string) => process.stderr.write(`${s}\n`)
+
+const dataset = async (violations: number, seed: number) => {
+  const dir = join(out, `osha-${violations}-s${seed}`)
+  if (!existsSync(join(dir, "manifest.json"))) {
+    log(`generating ${violations.toLocaleString("en-US")} violations (seed ${seed}) -> ${dir}`)
+    await generateOsha({ violations, seed, outDir: dir })
+  }
+  return { dir, files: [join(dir, "osha_violation.csv"), join(dir, "osha_inspection.csv")] }
+}
+
+/** Run the CLI in a child process under /usr/bin/time: wall seconds, peak RSS and its JSON summary. */
+const timedRss = (home: string, args: ReadonlyArray<string>) => {
+  const started = performance.now()
+  const res = (() => {
+    try {
+      return execFileSync(
+        "bash",
+        [
+          "-c",
+          `/usr/bin/time -v "$@" 2>&1 1>/tmp/vos-bench-stdout | grep -E "Maximum resident" ; true`,
+          "x",
+          join(root, "node_modules/.bin/tsx"),
+          join(root, "packages/adapters-node/src/bin.ts"),
+          ...args
+        ],
+        {
+          cwd: root,
+          env: {
+            ...process.env,
+            VENTUREOS_HOME: home,
+            PATH: `${join(root, "node_modules/.bin")}:${process.env.PATH}`
+          },
+          encoding: "utf8",
+          maxBuffer: 1 << 30
+        }
+      )
+    } catch (e) {
+      throw new Error(`ventureos ${args.join(" ")} failed: ${String(e)}`)
+    }
+  })()
+  const seconds = (performance.now() - started) / 1000
+  const kb = Number(/(\d+)/.exec(res)?.[1] ?? "0")
+  const stdout = readFileSync("/tmp/vos-bench-stdout", "utf8")
+  const summary = JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}")
+  return { seconds: +seconds.toFixed(2), peakRssMB: Math.round(kb / 1024), summary }
+}
+
+const floor = async (files: ReadonlyArray<string>, dir: string) => {
+  const db = await DuckDBInstance.create(":memory:")
+  const c = await db.connect()
+  const started = performance.now()
+  for (const f of files) {
+    const target = join(dir, `${f.split("/").at(-1)}.parquet`)
+    await c.run(
+      `COPY (SELECT * FROM read_csv('${f}', all_varchar = true, header = true, null_padding = true, ignore_errors = true)) TO '${target}' (FORMAT parquet, COMPRESSION zstd)`
+    )
+  }
+  const seconds = (performance.now() - started) / 1000
+  c.closeSync()
+  db.closeSync()
+  return +seconds.toFixed(2)
+}
+
+const results: Record<string, unknown> = {
+  machine: {
+    cpus: cpus().length,
+    model: cpus()[0]?.model,
+    memoryGB: Math.round(totalmem() / 2 ** 30),
+    node: process.version
+  },
+  command: `pnpm exec tsx bench/pipeline/run.ts --violations ${N} --big ${BIG} --small ${SMALL} --daily ${DAILY}`
+}
+const work = join(out, "pipeline-work")
+rmSync(work, { recursive: true, force: true })
+mkdirSync(work, { recursive: true })
+
+// 1 + 2 + 3
+const main = await dataset(N, 1)
+const floorSeconds = await floor(main.files, work)
+log(`floor: DuckDB CSV -> Parquet of ${N} violations + inspections: ${floorSeconds}s`)
+const homeN = join(work, "home-n")
+const ingestN = timedRss(homeN, ["ingest", ...main.files, "--mode", "historical", "--date", "2026-01-01"])
+log(`historical ingest ${N}: ${ingestN.seconds}s, peak RSS ${ingestN.peakRssMB} MB`)
+const replay = timedRss(homeN, ["ingest", ...main.files, "--mode", "historical", "--date", "2026-01-01"])
+log(`replay: ${replay.seconds}s`)
+results.historical = {
+  violations: N,
+  floorSeconds,
+  ingestSeconds: ingestN.seconds,
+  ratioToFloor: +(ingestN.seconds / floorSeconds).toFixed(2),
+  peakRssMB: ingestN.peakRssMB,
+  rowsPerSecond: Math.round(N / ingestN.seconds),
+  summary: ingestN.summary
+}
+results.replay = {
+  seconds: replay.seconds,
+  ratioToFirst: +(replay.seconds / ingestN.seconds).toFixed(3),
+  summary: replay.summary
+}
+
+// 4: daily on top of small vs big history
+const daily = await dataset(DAILY, 2)
+const small = await dataset(SMALL, 1)
+const homeS = join(work, "home-small")
+timedRss(homeS, ["ingest", ...small.files, "--mode", "historical", "--date", "2026-01-01"])
+const dailySmall = timedRss(homeS, ["ingest", ...daily.files, "--mode", "historical", "--date", "2026-01-02"])
+const big = BIG === N ? main : await dataset(BIG, 1)
+const homeB = BIG === N ? homeN : join(work, "home-big")
+let bigIngest: ReturnType<typeof timedRss> | undefined
+if (BIG !== N) {
+  bigIngest = timedRss(homeB, ["ingest", ...big.files, "--mode", "historical", "--date", "2026-01-01"])
+  log(`historical ingest ${BIG}: ${bigIngest.seconds}s, peak RSS ${bigIngest.peakRssMB} MB`)
+}
+const dailyBig = timedRss(homeB, ["ingest", ...daily.files, "--mode", "historical", "--date", "2026-01-02"])
+results.daily = {
+  rows: DAILY,
+  onSmallHistory: { history: SMALL, seconds: dailySmall.seconds, summary: dailySmall.summary },
+  onBigHistory: { history: BIG, seconds: dailyBig.seconds, summary: dailyBig.summary },
+  ratio: +(dailyBig.seconds / dailySmall.seconds).toFixed(2)
+}
+if (bigIngest) results.big = { violations: BIG, seconds: bigIngest.seconds, peakRssMB: bigIngest.peakRssMB }
+process.stdout.write(`${JSON.stringify(results)}\n`)
