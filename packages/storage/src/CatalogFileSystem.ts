@@ -87,12 +87,26 @@ export const make = (options: FileSystemCatalogOptions): CatalogShape => {
     }
   }
 
+  // decoded metadata by file + size + mtime: vN files are immutable once published, so each is parsed once
+  const cache = new Map<string, { key: string; table: LoadedTable }>()
   const readVersion = (id: TableIdentifier, v: number): Effect.Effect<LoadedTable, CatalogError> => {
     const file = versionFile(id, v)
+    let statKey = ""
     return Effect.tryPromise({
-      try: () => fs.readFile(file, "utf8"),
+      try: async () => {
+        const st = await fs.stat(file)
+        statKey = `${st.size}:${st.mtimeMs}`
+        const hit = cache.get(file)
+        if (hit !== undefined && hit.key === statKey) return hit.table
+        return await fs.readFile(file, "utf8")
+      },
       catch: (e) => err(id, codeOf(e) === "ENOENT" ? "NoSuchTable" : "Io", String(e), file)
     }).pipe(
+      Effect.flatMap((x) => (typeof x === "string" ? decodeFile(id, file, x, statKey) : Effect.succeed(x)))
+    )
+  }
+  const decodeFile = (id: TableIdentifier, file: string, text: string, statKey: string) =>
+    Effect.succeed(text).pipe(
       Effect.flatMap((text) =>
         Effect.try({
           try: () => decodeTableMetadata(text),
@@ -105,9 +119,13 @@ export const make = (options: FileSystemCatalogOptions): CatalogShape => {
             )
         })
       ),
-      Effect.map((metadata) => ({ identifier: id, metadata, metadataLocation: toFileUri(file) }))
+      Effect.map((metadata) => {
+        const table = { identifier: id, metadata, metadataLocation: toFileUri(file) }
+        if (cache.size > 256) cache.clear()
+        cache.set(file, { key: statKey, table })
+        return table
+      })
     )
-  }
 
   const loadWithVersion = (id: TableIdentifier) =>
     Effect.tryPromise({
@@ -141,6 +159,9 @@ export const make = (options: FileSystemCatalogOptions): CatalogShape => {
         } finally {
           await fs.rm(tmp, { force: true })
         }
+        const st = await fs.stat(versionFile(id, v))
+        const table = { identifier: id, metadata: m, metadataLocation: toFileUri(versionFile(id, v)) }
+        cache.set(versionFile(id, v), { key: `${st.size}:${st.mtimeMs}`, table })
         // best effort: readers probe past a stale hint
         await writeFileAtomic(path.join(dir, "version-hint.text"), String(v)).catch(() => undefined)
         return { identifier: id, metadata: m, metadataLocation: toFileUri(versionFile(id, v)) }

@@ -3,9 +3,10 @@ import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, ManagedRuntime } from "effect"
 import { Catalog, type LoadedTable, showTableId, type TableIdentifier, tableId } from "./Catalog"
-import { FileIO } from "./FileIO"
+import * as CatalogFileSystem from "./CatalogFileSystem"
+import { FileIO, layerLocal } from "./FileIO"
 import { writeFiles } from "./iceberg/ParquetWriter"
 import { scanSql as buildScanSql } from "./iceberg/ScanSql"
 import { sqlIdent, sqlString } from "./iceberg/SqlText"
@@ -488,5 +489,26 @@ export const make = (options: LakehouseDuckDbOptions = {}) =>
 export const layer = (
   options: LakehouseDuckDbOptions = {}
 ): Layer.Layer<Lakehouse, never, Catalog | FileIO> => Layer.effect(Lakehouse, make(options))
+
+/** A lakehouse opened outside an Effect program (scripts, benchmarks, REPL). */
+export interface OpenLakehouse {
+  readonly lakehouse: LakehouseShape
+  /** Run one of the lakehouse's effects. */
+  readonly run: <A, E>(effect: Effect.Effect<A, E>) => Promise<A>
+  readonly close: () => Promise<void>
+}
+
+/** Open a lakehouse on a local filesystem warehouse (filesystem catalog + local FileIO). */
+export const open = async (
+  options: LakehouseDuckDbOptions & { readonly warehouse: string }
+): Promise<OpenLakehouse> => {
+  const rt = ManagedRuntime.make(
+    layer(options).pipe(
+      Layer.provide(Layer.mergeAll(CatalogFileSystem.layer({ warehouse: options.warehouse }), layerLocal))
+    )
+  )
+  const lakehouse = await rt.runPromise(Lakehouse.use(Effect.succeed))
+  return { lakehouse, run: (effect) => rt.runPromise(effect), close: () => rt.dispose() }
+}
 
 export type { LoadedTable }

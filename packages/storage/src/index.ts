@@ -4,8 +4,8 @@
  * DuckDB), `./s3` (FileIO on S3), `./iceberg-rest` (REST catalog: S3 Tables, Glue), `./iceberg` (the Iceberg
  * model), `./archive`, `./serving`, `./dynamodb`.
  */
-export * as Catalog from "./Catalog"
+export * from "./Catalog"
 export * as CatalogFileSystem from "./CatalogFileSystem"
-export * as FileIO from "./FileIO"
-export * as Lakehouse from "./Lakehouse"
+export * from "./FileIO"
+export * from "./Lakehouse"
 export * from "./LakehouseError"

@@ -7,11 +7,24 @@ export const parseJsonBigInt = (text: string): unknown =>
     /^-?\d+$/.test(value) && !isSafeNumber(value) ? BigInt(value) : Number(value)
   )
 
-/** Stringify JSON with bigint written as plain JSON numbers. */
+const MARK = `__bigint_${Math.random().toString(36).slice(2)}__`
+const MARKED = new RegExp(`"${MARK}(-?\\d+)"`, "g")
+
+/**
+ * Stringify JSON with bigint written as plain JSON numbers (exact). Uses the native serializer with a
+ * marker for bigints (fast for large metadata files); falls back to lossless-json for exotic values.
+ */
 export const stringifyJsonBigInt = (value: unknown, space?: number): string => {
-  const s = stringify(value, null, space)
-  if (s === undefined) throw new Error("value is not JSON-serializable")
-  return s
+  try {
+    return JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? `${MARK}${v}` : v), space).replace(
+      MARKED,
+      "$1"
+    )
+  } catch {
+    const s = stringify(value, null, space)
+    if (s === undefined) throw new Error("value is not JSON-serializable")
+    return s
+  }
 }
 
 /** A JSON document that is not valid table metadata. */
