@@ -99,7 +99,7 @@ const runSql = async (args: Args): Promise<number> => {
     throw new UsageError('sql needs a query, e.g. ventureos sql "SELECT count(*) FROM silver.violations"')
   const result = await Effect.runPromise(
     Effect.gen(function* () {
-      const lake = yield* Lakehouse.Lakehouse
+      const lake = yield* Lakehouse
       yield* lake.ensureSilverTables
       yield* lake.refreshViews
       return yield* lake.query(text)

@@ -21,9 +21,7 @@ export const paths = (home = ventureosHome()) => ({
 })
 
 /** Raw archive + Iceberg warehouse: everything ingest needs (no serving store). */
-export const lakeLayer = (
-  home = ventureosHome()
-): Layer.Layer<RawArchive | Warehouse | Lakehouse.Lakehouse> => {
+export const lakeLayer = (home = ventureosHome()): Layer.Layer<RawArchive | Warehouse | Lakehouse> => {
   const p = paths(home)
   return Layer.mergeAll(layerFileSystem(p.lake), warehouseLocal(p.warehouse))
 }

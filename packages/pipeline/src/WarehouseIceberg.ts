@@ -1,12 +1,20 @@
 import { type Violation, ViolationTypes } from "@ventureos/core"
-import { CatalogFileSystem, FileIO, Lakehouse as L, type LakehouseError } from "@ventureos/storage"
+import {
+  CatalogFileSystem,
+  layerLocal as fileIOLocal,
+  Lakehouse,
+  type LakehouseError,
+  type LakehouseShape,
+  silverDefinition,
+  type TableDefinition
+} from "@ventureos/storage"
 import * as LakehouseDuckDb from "@ventureos/storage/duckdb"
 import { Effect, Layer, Option } from "effect"
 import type { EntityKind, GoldDelta, Ranked } from "./Gold"
 import { type GoldTotalsRow, Warehouse, WarehouseError, type WarehouseShape } from "./Warehouse"
 
 /** Gold delta tables: one row per (entity, agency, event date, place) and batch. Field ids are stable. */
-export const goldDefinition: L.TableDefinition = {
+export const goldDefinition: TableDefinition = {
   columns: [
     { name: "entity_key", id: 1, type: "string", required: true },
     { name: "agency", id: 2, type: "string", required: true },
@@ -88,9 +96,9 @@ const toViolation = (row: Record<string, unknown>): Violation => {
  * Lakehouse port: upserts with equality deletes, exactly-once commits by source, time travel for recovery.
  */
 export const makeIceberg = Effect.gen(function* () {
-  const lake: L.LakehouseShape = yield* L.Lakehouse
+  const lake: LakehouseShape = yield* Lakehouse
   const ensured = new Set<string>()
-  const ensure = (name: string, def: L.TableDefinition) =>
+  const ensure = (name: string, def: TableDefinition) =>
     ensured.has(name)
       ? Effect.void
       : Effect.asVoid(lake.ensureTable(name, def)).pipe(
@@ -106,13 +114,13 @@ export const makeIceberg = Effect.gen(function* () {
   const shape: WarehouseShape = {
     silverHead: (agency) =>
       Effect.andThen(
-        ensure(silverTableOf(agency), L.silverDefinition),
+        ensure(silverTableOf(agency), silverDefinition),
         head(silverTableOf(agency)).pipe(Effect.mapError(lift("head", silverTableOf(agency))))
       ),
     silverLookup: (agency, ids, at) =>
       Effect.gen(function* () {
         const name = silverTableOf(agency)
-        yield* ensure(name, L.silverDefinition)
+        yield* ensure(name, silverDefinition)
         const snapshot = at === undefined ? yield* head(name) : at
         if (snapshot === null || ids.length === 0) return new Map<string, Violation>()
         const scan = yield* lake.scanSql(name, {
@@ -127,7 +135,7 @@ export const makeIceberg = Effect.gen(function* () {
     silverFindSource: (agency, sourceId) =>
       Effect.gen(function* () {
         const name = silverTableOf(agency)
-        yield* ensure(name, L.silverDefinition)
+        yield* ensure(name, silverDefinition)
         const s = yield* lake.findSource(name, { id: sourceId })
         if (s === undefined) return Option.none()
         return Option.some({
@@ -142,7 +150,7 @@ export const makeIceberg = Effect.gen(function* () {
     silverCommit: (agency, source, expectedParent, changes) =>
       Effect.gen(function* () {
         const name = silverTableOf(agency)
-        yield* ensure(name, L.silverDefinition)
+        yield* ensure(name, silverDefinition)
         let written = 0
         const rows = (async function* () {
           for await (const batch of changes) {
@@ -354,7 +362,7 @@ export const makeIceberg = Effect.gen(function* () {
 })
 
 /** Layer: the Iceberg warehouse (needs a Lakehouse). */
-export const layerIceberg: Layer.Layer<Warehouse, never, L.Lakehouse> = Layer.effect(Warehouse, makeIceberg)
+export const layerIceberg: Layer.Layer<Warehouse, never, Lakehouse> = Layer.effect(Warehouse, makeIceberg)
 
 /**
  * The local default: Iceberg tables in a filesystem warehouse (`<dir>/silver/osha/...`), read and written
@@ -363,9 +371,9 @@ export const layerIceberg: Layer.Layer<Warehouse, never, L.Lakehouse> = Layer.ef
 export const layerLocal = (
   warehouse: string,
   options: LakehouseDuckDb.LakehouseDuckDbOptions = {}
-): Layer.Layer<Warehouse | L.Lakehouse> => {
+): Layer.Layer<Warehouse | Lakehouse> => {
   const lakehouse = LakehouseDuckDb.layer(options).pipe(
-    Layer.provide(Layer.mergeAll(CatalogFileSystem.layer({ warehouse }), FileIO.layerLocal))
+    Layer.provide(Layer.mergeAll(CatalogFileSystem.layer({ warehouse }), fileIOLocal))
   )
   return Layer.provideMerge(layerIceberg, lakehouse)
 }
