@@ -1,17 +1,13 @@
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { NodeHttpServer } from "@effect/platform-node"
-import {
-  type DocsMode,
-  layerRoutes,
-  layerServices,
-  type ServicesOptions,
-  TrustForwardedFor
-} from "@ventureos/api"
+import { docsCdn, layerRoutes, layerServices, type ServicesOptions, TrustForwardedFor } from "@ventureos/api"
 import { layerProviderConfig } from "@ventureos/api/aws"
+import { Api } from "@ventureos/api-contract"
 import { ServingStore } from "@ventureos/storage/serving"
 import { Context, Effect, Exit, Layer, Option, Scope } from "effect"
 import { HttpRouter } from "effect/http"
+import { HttpApiScalar } from "effect/http-api"
 import { type Args, flagString, parseArgs, UsageError } from "./Args"
 import { servingLayer } from "./Layers"
 
@@ -25,8 +21,8 @@ export interface ServeOptions {
   readonly layer: Layer.Layer<ServingStore, unknown>
   /** Summary loop pieces (provider, lease, rate limiter, budgets); local defaults otherwise. */
   readonly services?: ServicesOptions
-  /** Human docs at `/docs` (default: the Scalar bundle shipped with effect, works offline). */
-  readonly docs?: DocsMode
+  /** Human docs at `/docs`: the Scalar bundle shipped with effect (default, works offline), its CDN, or none. */
+  readonly docs?: "bundled" | "cdn" | "none"
   /** Take the client address from `X-Forwarded-For` (behind a proxy). Default false. */
   readonly trustForwardedFor?: boolean
   /** Log each request (default false). */
@@ -55,10 +51,17 @@ export interface RunningServer {
 export const serve = async (options: ServeOptions): Promise<RunningServer> => {
   const host = options.host ?? "127.0.0.1"
   let address: AddressInfo | undefined
-  const app = HttpRouter.serve(layerRoutes({ docs: options.docs ?? "bundled" }), {
-    disableListenLog: true,
-    disableLogger: options.logRequests !== true
-  }).pipe(
+  const app = HttpRouter.serve(
+    layerRoutes(
+      options.docs === "none"
+        ? {}
+        : { docs: options.docs === "cdn" ? docsCdn() : HttpApiScalar.layer(Api, { path: "/docs" }) }
+    ),
+    {
+      disableListenLog: true,
+      disableLogger: options.logRequests !== true
+    }
+  ).pipe(
     Layer.provide(layerServices(options.services)),
     Layer.provide(Layer.succeed(TrustForwardedFor, options.trustForwardedFor ?? false)),
     Layer.provide(options.layer),

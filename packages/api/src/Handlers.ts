@@ -73,7 +73,7 @@ const place = (resource: "city" | "state", id: string, key: string, scope: strin
   })
 
 /** `company` group over the serving store. */
-export const CompanyHandlers = HttpApiBuilder.group(Api, "company", (h) =>
+export const CompanyHandlers = /* @__PURE__ */ HttpApiBuilder.group(Api, "company", (h) =>
   h.handle("get", ({ params }) =>
     Effect.gen(function* () {
       const key = yield* check(companyEntityKey(params.id))
@@ -85,7 +85,7 @@ export const CompanyHandlers = HttpApiBuilder.group(Api, "company", (h) =>
 )
 
 /** `places` group (cities and states, with their Top-10 companies). */
-export const PlacesHandlers = HttpApiBuilder.group(Api, "places", (h) =>
+export const PlacesHandlers = /* @__PURE__ */ HttpApiBuilder.group(Api, "places", (h) =>
   h
     .handle("city", ({ params }) =>
       Effect.gen(function* () {
@@ -102,7 +102,7 @@ export const PlacesHandlers = HttpApiBuilder.group(Api, "places", (h) =>
 )
 
 /** `top` group: stored Top-10 lists. */
-export const TopHandlers = HttpApiBuilder.group(Api, "top", (h) =>
+export const TopHandlers = /* @__PURE__ */ HttpApiBuilder.group(Api, "top", (h) =>
   h.handle("get", ({ query }) =>
     Effect.gen(function* () {
       const q = yield* check(topQuery(query))
@@ -115,7 +115,7 @@ export const TopHandlers = HttpApiBuilder.group(Api, "top", (h) =>
 )
 
 /** `config` group: brand configs. */
-export const ConfigHandlers = HttpApiBuilder.group(Api, "config", (h) =>
+export const ConfigHandlers = /* @__PURE__ */ HttpApiBuilder.group(Api, "config", (h) =>
   h.handle("get", ({ params }) =>
     Effect.gen(function* () {
       const id = yield* check(brandId(params.brand))
@@ -128,7 +128,7 @@ export const ConfigHandlers = HttpApiBuilder.group(Api, "config", (h) =>
 )
 
 /** `violations` group: one violation (summary or raw description) and the summary trigger. */
-export const ViolationsHandlers = HttpApiBuilder.group(Api, "violations", (h) =>
+export const ViolationsHandlers = /* @__PURE__ */ HttpApiBuilder.group(Api, "violations", (h) =>
   h
     .handle("get", ({ params, query }) =>
       Effect.gen(function* () {
@@ -173,4 +173,9 @@ export const ViolationsHandlers = HttpApiBuilder.group(Api, "violations", (h) =>
 )
 
 /** Every group's implementation (each needs only what its handlers use). */
-export const readHandlers = Layer.mergeAll(CompanyHandlers, PlacesHandlers, TopHandlers, ConfigHandlers)
+export const readHandlers = /* @__PURE__ */ Layer.mergeAll(
+  CompanyHandlers,
+  PlacesHandlers,
+  TopHandlers,
+  ConfigHandlers
+)

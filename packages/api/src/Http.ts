@@ -2,7 +2,7 @@ import { createHash } from "node:crypto"
 import { Api, CompanyApi, ConfigApi, PlacesApi, ViolationsApi } from "@ventureos/api-contract"
 import { Effect, Layer } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
-import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
+import { HttpApiBuilder } from "effect/http-api"
 import { CompanyHandlers, ConfigHandlers, PlacesHandlers, TopHandlers, ViolationsHandlers } from "./Handlers"
 
 /** Cache policy of a successful GET, by path. */
@@ -33,7 +33,7 @@ export const matchesIfNoneMatch = (header: string | undefined, etag: string): bo
  * ETag and Cache-Control on successful reads, `304 Not Modified` when `If-None-Match` matches, and
  * `Retry-After` on 429s. One global middleware, so every deployment (Node server, Lambda) behaves alike.
  */
-export const CachingMiddleware = HttpRouter.middleware(
+export const CachingMiddleware = /* @__PURE__ */ HttpRouter.middleware(
   (app) =>
     Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
@@ -56,52 +56,68 @@ export const CachingMiddleware = HttpRouter.middleware(
   { global: true }
 )
 
-/** Where the human docs come from: the Scalar bundle shipped with effect, a CDN page, or none. */
-export type DocsMode = "bundled" | "cdn" | "none"
+const DOCS_PAGE = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>VentureOS API</title>
+  </head>
+  <body>
+    <noscript>The API reference needs JavaScript; the OpenAPI document is at <a href="openapi.json">openapi.json</a>.</noscript>
+    <script id="api-reference" data-url="openapi.json"></script>
+    <script src="https://cdn.jsdelivr.net/npm/@scalar/api-reference"></script>
+  </body>
+</html>
+`
 
-const docs = (mode: DocsMode) =>
-  mode === "bundled"
-    ? HttpApiScalar.layer(Api, { path: "/docs" })
-    : mode === "cdn"
-      ? HttpApiScalar.layerCdn(Api, { path: "/docs" })
-      : Layer.empty
+/**
+ * Human docs at `/docs`: a static page rendering `openapi.json` (a relative URL, so it works under an API
+ * Gateway stage prefix) with Scalar loaded from its CDN. It keeps Lambda bundles small; the Node server can
+ * use effect's bundled Scalar instead (works offline).
+ */
+export function docsCdn() {
+  return HttpRouter.add("GET", "/docs", HttpServerResponse.html(DOCS_PAGE))
+}
 
 const openapiPath = "/openapi.json" as const
 
 /**
- * The whole API as router routes: every endpoint, `/openapi.json`, `/docs`, caching. Needs the serving
- * store, the violation locator and the summary trigger (see `layerServices`), plus the HTTP platform
- * services a server provides.
+ * The whole API as router routes: every endpoint, `/openapi.json`, caching, and `docs` (e.g.
+ * {@link docsCdn}) when given. Needs the serving store, the violation locator and the summary trigger
+ * (see `layerServices`), plus the HTTP platform services a server provides.
  */
-export const layerRoutes = (options: { readonly docs?: DocsMode } = {}) =>
+export const layerRoutes = (
+  options: { readonly docs?: Layer.Layer<never, never, HttpRouter.HttpRouter> } = {}
+) =>
   Layer.mergeAll(
     HttpApiBuilder.layer(Api, { openapiPath }).pipe(
       Layer.provide([CompanyHandlers, PlacesHandlers, TopHandlers, ConfigHandlers, ViolationsHandlers])
     ),
-    docs(options.docs ?? "bundled"),
+    options.docs ?? Layer.empty,
     CachingMiddleware
   )
 
 /** Routes of `api-company-handler`: companies only. */
-export const layerCompanyRoutes = Layer.mergeAll(
+export const layerCompanyRoutes = /* @__PURE__ */ Layer.mergeAll(
   HttpApiBuilder.layer(CompanyApi, { openapiPath }).pipe(Layer.provide(CompanyHandlers)),
   CachingMiddleware
 )
 
 /** Routes of `api-city-handler`: cities, states and Top-10 lists. */
-export const layerPlacesRoutes = Layer.mergeAll(
+export const layerPlacesRoutes = /* @__PURE__ */ Layer.mergeAll(
   HttpApiBuilder.layer(PlacesApi, { openapiPath }).pipe(Layer.provide([PlacesHandlers, TopHandlers])),
   CachingMiddleware
 )
 
 /** Routes of `api-config-handler`: brand configs. */
-export const layerConfigRoutes = Layer.mergeAll(
+export const layerConfigRoutes = /* @__PURE__ */ Layer.mergeAll(
   HttpApiBuilder.layer(ConfigApi, { openapiPath }).pipe(Layer.provide(ConfigHandlers)),
   CachingMiddleware
 )
 
 /** Routes of a violations-only handler (reads and summary triggers). */
-export const layerViolationsRoutes = Layer.mergeAll(
+export const layerViolationsRoutes = /* @__PURE__ */ Layer.mergeAll(
   HttpApiBuilder.layer(ViolationsApi, { openapiPath }).pipe(Layer.provide(ViolationsHandlers)),
   CachingMiddleware
 )
