@@ -356,7 +356,33 @@ export const makeIceberg = Effect.gen(function* () {
         Effect.mapError((e) => (e._tag === "LakehouseError" ? lift("top", goldTableOf("company"))(e) : e))
       ),
     goldCompact: (kind) =>
-      Effect.asVoid(lake.compact(goldTableOf(kind))).pipe(Effect.mapError(lift("compact", goldTableOf(kind))))
+      Effect.gen(function* () {
+        // Checkpoint: replace all deltas by their net sum per grain, in one overwrite snapshot. Totals are
+        // unchanged (sums are associative); grains that net to zero disappear.
+        const name = goldTableOf(kind)
+        yield* ensure(name, goldDefinition)
+        const headId = yield* head(name)
+        if (headId === null) return
+        const scan = yield* lake.scanSql(name, { snapshotId: BigInt(headId) })
+        const sums = [
+          "violation_count",
+          "open_count",
+          "closed_count",
+          ...ViolationTypes.map((t) => `count_${t}`)
+        ]
+        const sql = `
+          SELECT entity_key, agency, event_date, state, city_slug,
+            ${sums.map((c) => `sum(${c})::BIGINT AS ${c}`).join(", ")},
+            sum(penalty_initial) AS penalty_initial, sum(penalty_current) AS penalty_current,
+            arg_max(entity_name, created_at) FILTER (WHERE entity_name IS NOT NULL) AS entity_name,
+            ${q(`checkpoint@${headId}`)} AS source_id, max(created_at) AS created_at
+          FROM (${scan})
+          GROUP BY entity_key, agency, event_date, state, city_slug
+          HAVING ${[...sums.map((c) => `sum(${c}) <> 0`), "sum(penalty_initial) <> 0", "sum(penalty_current) <> 0"].join(" OR ")}`
+        yield* lake.writeQuery(name, sql, { mode: "overwrite", source: { id: `checkpoint@${headId}` } })
+      }).pipe(
+        Effect.mapError((e) => (e._tag === "LakehouseError" ? lift("compact", goldTableOf(kind))(e) : e))
+      )
   }
   return shape
 })

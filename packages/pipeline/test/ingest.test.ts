@@ -168,6 +168,10 @@ describe.each(warehouses)("ingest (%s warehouse, filesystem bronze)", (_name, op
     expect(fix!.changed.map((r: Violation) => r.violation_id).sort()).toEqual([ids[0], ids[1]].sort())
     await checkGoldMatchesSilver(wh, ids)
     await checkTopMatchesSilver(wh, ids)
+    // checkpoint: deltas collapse to net rows, totals and Top-N stay the same, later deltas still add up
+    for (const kind of ["company", "city", "state"] as const) await Effect.runPromise(wh.goldCompact(kind))
+    await checkGoldMatchesSilver(wh, ids)
+    await checkTopMatchesSilver(wh, ids)
     const now = await Effect.runPromise(wh.silverLookup("osha", [ids[0]!, ids[1]!]))
     expect(now.get(ids[0]!)?.penalty_current).toBe("75.00")
     expect(now.get(ids[1]!)?.status).toBe("deleted")

@@ -43,7 +43,11 @@ export type Rows =
 /** How a batch is written. */
 export interface WriteOptions {
   /** `upsert` replaces rows with the same identifier (equality deletes); `append` just adds. Default append. */
-  readonly mode?: "append" | "upsert"
+  /**
+   * `overwrite` atomically replaces the table's whole content with the rows (one "overwrite" snapshot that
+   * removes every live data and delete file): used for gold checkpoints.
+   */
+  readonly mode?: "append" | "upsert" | "overwrite"
   /** Exactly-once: the same source committed again is a no-op. */
   readonly source?: SourceRef
   /** Fail with CommitConflict unless the table head is still this snapshot (null = empty table). */

@@ -206,18 +206,34 @@ export const make = (options: LakehouseDuckDbOptions = {}) =>
           : yield* writeFiles({ ...base, partition: bindSpec(spec, schema) })
         const unpart = m["partition-specs"].find((s) => s.fields.length === 0)
         const addedDeletes = upsert ? yield* writeFiles({ ...base, partition: [], equalityIds: keyIds }) : []
-        if (addedData.length === 0 && addedDeletes.length === 0) return { _tag: "NoChange", table } as const
+        // overwrite: every file live at the head is removed in the same commit
+        const replaced =
+          opts.mode === "overwrite" && head !== null
+            ? yield* Effect.map(planScan(ctx, table, { snapshotId: head }), (p) =>
+                [...p.dataFiles, ...p.deleteFiles].map((d) => d.dataFile.filePath)
+              )
+            : []
+        if (addedData.length === 0 && addedDeletes.length === 0 && replaced.length === 0)
+          return { _tag: "NoChange", table } as const
         const written = [...addedData, ...addedDeletes].map((f) => f.filePath)
         return yield* commitChanges(
           ctx,
           id,
           {
-            operation: opts.deleteOnly ? "delete" : upsert ? "overwrite" : "append",
+            operation: opts.deleteOnly
+              ? "delete"
+              : upsert || opts.mode === "overwrite"
+                ? "overwrite"
+                : "append",
             addedData,
             addedDeletes,
             ...(unpart === undefined ? {} : { deleteSpecId: unpart["spec-id"] }),
-            removedPaths: new Set(),
-            ...(opts.expectedParent === undefined ? {} : { requireBaseSnapshot: opts.expectedParent })
+            removedPaths: new Set(replaced),
+            ...(opts.expectedParent !== undefined
+              ? { requireBaseSnapshot: opts.expectedParent }
+              : opts.mode === "overwrite"
+                ? { requireBaseSnapshot: head }
+                : {})
           },
           opts.source === undefined ? {} : { source: opts.source }
         ).pipe(
