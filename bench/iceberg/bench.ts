@@ -59,6 +59,7 @@ await q(synth("synth", N))
 const plain: Array<number> = []
 const plainPartitioned: Array<number> = []
 const iceberg: Array<number> = []
+const icebergUnpartitioned: Array<number> = []
 for (let r = 0; r < 3; r++) {
   const p = path.join(dir, `plain-${r}.parquet`)
   plain.push(
@@ -77,16 +78,22 @@ for (let r = 0; r < 3; r++) {
   const t = `silver.append_${r}`
   await h.run(lh().createTable(t, silverDefinition))
   iceberg.push((await time(() => h.run(lh().writeQuery(t, "SELECT * FROM synth"))))[0])
+  // same files as the plain COPY (one unpartitioned file): isolates the cost of Iceberg itself
+  const u = `silver.unpartitioned_${r}`
+  await h.run(lh().createTable(u, { ...silverDefinition, partitionBy: [] }))
+  icebergUnpartitioned.push((await time(() => h.run(lh().writeQuery(u, "SELECT * FROM synth"))))[0])
 }
 const best = (xs: Array<number>) => Math.min(...xs)
-out.runsMs = { plain, plainPartitioned, iceberg }
+out.runsMs = { plain, plainPartitioned, iceberg, icebergUnpartitioned }
 const rowsBack = await countSql("silver.append_1")
 const plan1 = await h.run(lh().plan("silver.append_1"))
 out.append = {
   plainCopyMs: Math.round(best(plain)),
   plainPartitionedCopyMs: Math.round(best(plainPartitioned)),
   icebergAppendMs: Math.round(best(iceberg)),
+  icebergUnpartitionedAppendMs: Math.round(best(icebergUnpartitioned)),
   ratio: +(best(iceberg) / best(plain)).toFixed(2),
+  ratioUnpartitioned: +(best(icebergUnpartitioned) / best(plain)).toFixed(2),
   ratioVsPartitionedCopy: +(best(iceberg) / best(plainPartitioned)).toFixed(2),
   rowsReadBack: rowsBack,
   dataFiles: plan1.dataFiles.length

@@ -77,14 +77,20 @@ export const make = (options: FileSystemCatalogOptions): CatalogShape => {
     } catch {
       return undefined
     }
+    const fromHint = v
     for (;;) {
       try {
         await fs.access(versionFile(id, v + 1))
         v++
       } catch {
-        return v
+        break
       }
     }
+    // heal a stale hint (a writer died between publishing vN and updating the hint): readers that trust
+    // the hint alone (icebird) then see the latest version too
+    if (v !== fromHint)
+      await writeFileAtomic(path.join(dir, "version-hint.text"), String(v)).catch(() => undefined)
+    return v
   }
 
   // decoded metadata by file + size + mtime: vN files are immutable once published, so each is parsed once

@@ -100,6 +100,8 @@ export const make = (options: LakehouseDuckDbOptions = {}) =>
           const c = await instance.connect()
           // statistics and timestamptz text must be UTC (bounds are derived from it)
           await c.run("SET TimeZone = 'UTC'")
+          // files carry no order guarantee; letting DuckDB write out of order makes COPY markedly faster
+          await c.run("SET preserve_insertion_order = false")
           return c
         }),
         f,

@@ -7,11 +7,30 @@ import { Lakehouse, silverDefinition } from "../../src/Lakehouse"
 import { icebirdRows, type LakehouseRuntime, lakehouseLayer, tempDir } from "./helpers"
 
 const child = path.join(import.meta.dirname, "child-writer.ts")
-const start = (warehouse: string, offset: number, count: number, source: string): ChildProcess =>
-  spawn(process.execPath, ["--import", "tsx", child, warehouse, String(offset), String(count), source], {
-    cwd: path.resolve(import.meta.dirname, "../../../.."),
-    stdio: ["ignore", "pipe", "pipe"]
-  })
+const start = (
+  warehouse: string,
+  offset: number,
+  count: number,
+  source: string,
+  crashAt?: string
+): ChildProcess =>
+  spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      child,
+      warehouse,
+      String(offset),
+      String(count),
+      source,
+      ...(crashAt ? [crashAt] : [])
+    ],
+    {
+      cwd: path.resolve(import.meta.dirname, "../../../.."),
+      stdio: ["ignore", "pipe", "pipe"]
+    }
+  )
 const finish = (p: ChildProcess) =>
   new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
     let out = ""
@@ -73,25 +92,32 @@ describe("filesystem catalog under concurrency and crashes", () => {
   it("a writer killed mid-commit leaves the table readable; rerun lands once; orphans are removed", async () => {
     const before = await countRows()
     const killedSources: Array<string> = []
-    for (let k = 0; k < 3; k++) {
+    // a random point of the write (SIGKILL from outside), then right before and right after the metadata publish
+    const points = [undefined, "before-publish", "after-publish"] as const
+    for (const [k, point] of points.entries()) {
       const source = `bronze/crash${k}.csv@e`
-      const p = start(dir, 5000 + k * 50, 50, source)
+      const prev = await countRows()
+      const p = start(dir, 5000 + k * 50, 50, source, point)
       const done = finish(p)
-      await new Promise<void>((resolve) => {
-        p.stdout?.on("data", (d: Buffer) => {
-          if (d.toString().includes("writing"))
-            setTimeout(() => {
-              p.kill("SIGKILL")
-              resolve()
-            }, k * 60)
+      if (point === undefined)
+        await new Promise<void>((resolve) => {
+          p.stdout?.on("data", (d: Buffer) => {
+            if (d.toString().includes("writing"))
+              setTimeout(() => {
+                p.kill("SIGKILL")
+                resolve()
+              }, 150)
+          })
+          p.on("close", () => resolve())
         })
-        p.on("close", () => resolve())
-      })
-      await done
+      const r = await done
+      if (point !== undefined) expect(r.out).not.toContain("done")
       killedSources.push(source)
       // readable at its last committed snapshot, no duplicates
       const now = await countRows()
       expect(now.n).toBe(now.d)
+      if (point === undefined) expect([prev.n, prev.n + 50]).toContain(now.n)
+      else expect(now.n).toBe(prev.n + (point === "after-publish" ? 50 : 0))
       expect(await icebirdRows(`file://${dir}/silver/osha`)).toHaveLength(now.n)
     }
     // rerun every killed batch: completes exactly once (or is recognised as already committed)
@@ -118,6 +144,8 @@ describe("filesystem catalog under concurrency and crashes", () => {
       )
     )
     expect(again.deleted).toEqual([])
-    expect(removed.deleted.length).toBeGreaterThanOrEqual(0)
+    // the writer killed before publishing left data files, manifests and a manifest list behind
+    expect(removed.deleted.some((f) => f.endsWith(".parquet"))).toBe(true)
+    expect(removed.deleted.some((f) => f.endsWith(".avro"))).toBe(true)
   })
 })
