@@ -34,6 +34,8 @@ export interface BatchResult {
   readonly manifestKey: string
   /** Records that changed (inserted or updated), for the live feed; only kept for daily batches. */
   readonly changed: ReadonlyArray<Violation>
+  /** The replaced versions of updated records (daily batches only): feeds they sat in are cleaned. */
+  readonly previous: ReadonlyArray<Violation>
   /** Entity keys whose gold totals changed, per kind (for the serving sync). */
   readonly touched: Readonly<Record<EntityKind, ReadonlyArray<string>>>
 }
@@ -165,6 +167,7 @@ export const ingestBatch = (
           rejectsKey: null,
           manifestKey: mKey,
           changed: [],
+          previous: [],
           touched: { company: [], city: [], state: [] }
         } satisfies BatchResult
       }
@@ -213,6 +216,7 @@ export const ingestBatch = (
           state: new Map()
         }
         const changed: Array<Violation> = []
+        const previous: Array<Violation> = []
         let inserted = 0
         let updated = 0
         let unchanged = 0
@@ -243,7 +247,10 @@ export const ingestBatch = (
                 touched[kind].add(d.entity_key)
               }
             }
-            if (r.feed) changed.push(rec)
+            if (r.feed) {
+              changed.push(rec)
+              if (old !== null) previous.push(old)
+            }
             out.push({ record: rec, replaces: old !== null })
           }
           return out
@@ -371,6 +378,7 @@ export const ingestBatch = (
           rejectsKey: rKey,
           manifestKey: mKey,
           changed,
+          previous,
           touched: { company: [...touched.company], city: [...touched.city], state: [...touched.state] }
         } satisfies BatchResult
       }),

@@ -57,11 +57,45 @@ export const syncServing = (
 
     // 1. live feed
     const feed: Array<Violation> = []
-    for (const r of results) if (r.feed && r.status === "ingested") feed.push(...r.changed)
+    const previous: Array<Violation> = []
+    for (const r of results)
+      if (r.feed && r.status === "ingested") {
+        feed.push(...r.changed)
+        previous.push(...r.previous)
+      }
     let feedWrites = 0
     if (feed.length > 0) {
-      const rep = yield* serving.applyFeed(feed)
+      const rep = yield* serving.applyFeed(feed, { previous })
       feedWrites = rep.puts + rep.deletes
+      // A deletion, or a correction that moved a violation elsewhere, leaves its old feeds short of N: what
+      // was trimmed earlier is gone from the store, so replay each such feed's N newest live violations
+      // from silver (items already stored cost nothing).
+      const nowLive = new Map(feed.map((v) => [v.violation_id, v]))
+      const short = new Map<
+        string,
+        { agency: string; column: "company_slug" | "city_slug" | "state"; value: string }
+      >()
+      const placements = (v: Violation) => [
+        { column: "company_slug" as const, value: v.company_slug as string },
+        ...(v.city_slug !== null ? [{ column: "city_slug" as const, value: v.city_slug as string }] : []),
+        ...(v.state !== null ? [{ column: "state" as const, value: v.state as string }] : [])
+      ]
+      for (const v of [...feed, ...previous]) {
+        const current = nowLive.get(v.violation_id)
+        const stillThere = (p: { column: string; value: string }) =>
+          current !== undefined &&
+          current.status !== "deleted" &&
+          placements(current).some((c) => c.column === p.column && c.value === p.value)
+        for (const p of placements(v))
+          if (!stillThere(p)) short.set(`${v.agency}|${p.column}|${p.value}`, { agency: v.agency, ...p })
+      }
+      const refill: Array<Violation> = []
+      for (const g of short.values())
+        refill.push(...(yield* warehouse.silverLatest(g.agency, g, serving.feedSize)))
+      if (refill.length > 0) {
+        const rep2 = yield* serving.applyFeed(refill)
+        feedWrites += rep2.puts + rep2.deletes
+      }
     }
 
     // 2. stats + profiles of touched entities

@@ -66,6 +66,15 @@ export interface WarehouseShape {
     ids: ReadonlyArray<string>,
     at?: string | null
   ) => Effect.Effect<ReadonlyMap<string, Violation>, WarehouseError>
+  /**
+   * The `n` newest live (not deleted) violations of one entity in an agency's silver table, newest first by
+   * event date (else opened date): used to refill a live feed after deletions.
+   */
+  readonly silverLatest: (
+    agency: string,
+    where: { readonly column: "company_slug" | "city_slug" | "state"; readonly value: string },
+    n: number
+  ) => Effect.Effect<ReadonlyArray<Violation>, WarehouseError>
   /** The snapshot a source landed in, if it did. */
   readonly silverFindSource: (
     agency: string,

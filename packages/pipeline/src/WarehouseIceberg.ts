@@ -132,6 +132,25 @@ export const makeIceberg = Effect.gen(function* () {
       }).pipe(
         Effect.mapError((e) => (e._tag === "LakehouseError" ? lift("lookup", silverTableOf(agency))(e) : e))
       ),
+    silverLatest: (agency, where, n) =>
+      Effect.gen(function* () {
+        const name = silverTableOf(agency)
+        yield* ensure(name, silverDefinition)
+        const snapshot = yield* head(name)
+        if (snapshot === null) return []
+        const scan = yield* lake.scanSql(name, {
+          snapshotId: BigInt(snapshot),
+          filter: [{ column: where.column, op: "=", value: where.value }]
+        })
+        const rows = yield* lake.query(
+          `${SILVER_SELECT} FROM (${scan}) WHERE ${where.column} = ${q(where.value)} AND status <> 'deleted'
+             AND coalesce(event_date, opened_date) IS NOT NULL
+           ORDER BY coalesce(event_date, opened_date) DESC, violation_id DESC LIMIT ${Math.max(1, Math.floor(n))}`
+        )
+        return rows.map(toViolation)
+      }).pipe(
+        Effect.mapError((e) => (e._tag === "LakehouseError" ? lift("latest", silverTableOf(agency))(e) : e))
+      ),
     silverFindSource: (agency, sourceId) =>
       Effect.gen(function* () {
         const name = silverTableOf(agency)

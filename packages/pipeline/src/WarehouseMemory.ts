@@ -55,6 +55,21 @@ export const makeMemory = (): WarehouseShape => {
           }
         return Effect.succeed(out)
       }),
+    silverLatest: (agency, where, n) =>
+      Effect.sync(() => {
+        const rows = [...(head(table(agency))?.rows.values() ?? [])].filter(
+          (r) =>
+            r.status !== "deleted" &&
+            r[where.column] === where.value &&
+            (r.event_date ?? r.opened_date) !== null
+        )
+        const day = (r: Violation) => String(r.event_date ?? r.opened_date)
+        return rows
+          .sort((a, b) =>
+            day(a) === day(b) ? (a.violation_id < b.violation_id ? 1 : -1) : day(a) < day(b) ? 1 : -1
+          )
+          .slice(0, n)
+      }),
     silverFindSource: (agency, sourceId) =>
       Effect.sync(() => Option.fromNullishOr(table(agency).sources.get(sourceId))),
     silverCommit: (agency, source, expectedParent, changes) =>

@@ -172,6 +172,18 @@ describe.each(warehouses)("ingest (%s warehouse, filesystem bronze)", (_name, op
     for (const kind of ["company", "city", "state"] as const) await Effect.runPromise(wh.goldCompact(kind))
     await checkGoldMatchesSilver(wh, ids)
     await checkTopMatchesSilver(wh, ids)
+    // newest live violations of an entity (the feed refill query) agree with a scan of every row
+    const every = [...(await Effect.runPromise(wh.silverLookup("osha", ids))).values()]
+    const day = (v: Violation) => String(v.event_date ?? v.opened_date)
+    const expectedLatest = every
+      .filter((v) => v.state === "CA" && v.status !== "deleted")
+      .sort((a, b) =>
+        day(a) === day(b) ? (a.violation_id < b.violation_id ? 1 : -1) : day(a) < day(b) ? 1 : -1
+      )
+      .slice(0, 5)
+      .map((v) => v.violation_id)
+    const latest = await Effect.runPromise(wh.silverLatest("osha", { column: "state", value: "CA" }, 5))
+    expect(latest.map((v) => v.violation_id)).toEqual(expectedLatest)
     const now = await Effect.runPromise(wh.silverLookup("osha", [ids[0]!, ids[1]!]))
     expect(now.get(ids[0]!)?.penalty_current).toBe("75.00")
     expect(now.get(ids[1]!)?.status).toBe("deleted")

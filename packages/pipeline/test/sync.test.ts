@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises"
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { makeRegistry, oshaPlugin } from "@ventureos/normalizers"
@@ -78,5 +78,57 @@ describe("serving sync after ingest", () => {
     )
     const rep4 = await Effect.runPromise(syncServing(again).pipe(Effect.provide(layer2)))
     expect(rep4).toMatchObject({ feedWrites: 0, statsWritten: 0, profilesWritten: 0, topListsWritten: 0 })
+  })
+})
+
+describe("live feed after deletions (refill from silver)", () => {
+  it("a deleted newest violation leaves the feed, which is refilled to exactly the N newest live ones", async () => {
+    const serving = makeServing()
+    const wh = makeMemory()
+    const layer = Layer.mergeAll(
+      layerFileSystem(join(dir, "lake")),
+      Layer.succeed(Warehouse, wh),
+      Layer.succeed(ServingStore, serving)
+    )
+    const run = <A, E>(
+      e: Effect.Effect<A, E, Warehouse | ServingStore | import("@ventureos/storage/archive").RawArchive>
+    ) => Effect.runPromise(e.pipe(Effect.provide(layer)))
+    await run(
+      Effect.flatMap(ingestFiles(files, { registry, mode: "daily", date: "2025-12-02" }), (r) =>
+        syncServing(r)
+      )
+    )
+    const before = await Effect.runPromise(serving.getFeed("STATE#ca", "osha"))
+    expect(before.length).toBe(serving.feedSize)
+    const newest = before[0]!
+    // the agency deletes the newest citation: re-publish the violation file with its delete_flag set
+    const lines = (await readFile(files[0]!, "utf8")).split("\r\n")
+    const [activity, citation] = newest.violation_id.split(":")[2]!.split("-")
+    const i = lines.findIndex((l) => l.startsWith(`${activity},${citation},`))
+    expect(i).toBeGreaterThan(0)
+    const cells = lines[i]!.split(",")
+    cells[2] = "X"
+    lines[i] = cells.join(",")
+    const dir2 = join(dir, "day2")
+    await mkdir(dir2)
+    await writeFile(join(dir2, "osha_violation.csv"), lines.join("\r\n"))
+    await cp(files[1]!, join(dir2, "osha_inspection.csv"))
+    await run(
+      Effect.flatMap(
+        ingestFiles([join(dir2, "osha_violation.csv"), join(dir2, "osha_inspection.csv")], {
+          registry,
+          mode: "daily",
+          date: "2025-12-03"
+        }),
+        (r) => syncServing(r)
+      )
+    )
+    const after = await Effect.runPromise(serving.getFeed("STATE#ca", "osha"))
+    expect(after.map((f) => f.violation_id)).not.toContain(newest.violation_id)
+    const expected = await Effect.runPromise(
+      wh.silverLatest("osha", { column: "state", value: "CA" }, serving.feedSize)
+    )
+    expect(after.map((f) => f.violation_id)).toEqual(expected.map((v) => v.violation_id))
+    expect(after.length).toBe(serving.feedSize)
   })
 })
