@@ -108,12 +108,13 @@ export class RowReader {
   /** Every column of the row as published (blank -> null), for `violation_details`. */
   details(exclude: ReadonlyArray<string> = []): Record<string, string | null> {
     const out: Record<string, string | null> = {}
-    this.file.header.forEach((h, i) => {
-      const k = h.toLowerCase()
-      if (exclude.includes(k)) return
+    const keys = lowerHeader(this.file)
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!
+      if (exclude.includes(k)) continue
       const v = this.csv.cells[i] ?? ""
       out[k] = v.trim() === "" ? null : v
-    })
+    }
     return out
   }
 
@@ -144,7 +145,36 @@ export interface RecordFields {
   readonly details: Details
 }
 
-const isViolation = Schema.is(Violation)
+/** Lower-cased header names, computed once per file instead of once per row and column. */
+const lowerHeaders = new WeakMap<SourceFile, ReadonlyArray<string>>()
+const lowerHeader = (file: SourceFile): ReadonlyArray<string> => {
+  let h = lowerHeaders.get(file)
+  if (h === undefined) lowerHeaders.set(file, (h = file.header.map((c) => c.toLowerCase())))
+  return h
+}
+
+/**
+ * `Schema.is(Violation)`, split for speed: the Schema checks every column except `violation_details`, and a
+ * loop checks the details against their schema (`Record<string, string | null>`). The generic Record check
+ * cost about two thirds of the per-row validation on OSHA rows (~60 detail keys); the loop is equivalent.
+ */
+const { violation_details: _details, ...columnsButDetails } = Violation.fields
+const isViolationButDetails = Schema.is(Schema.Struct(columnsButDetails))
+const isDetails = (d: unknown): d is Details => {
+  if (typeof d !== "object" || d === null || Array.isArray(d)) return false
+  for (const k in d) {
+    if (!Object.hasOwn(d, k)) continue
+    const v = (d as Record<string, unknown>)[k]
+    if (v !== null && typeof v !== "string") return false
+  }
+  return true
+}
+/** Same answer as `Schema.is(Violation)` (tested), several times faster. */
+export const isViolation = (u: unknown): u is Violation =>
+  typeof u === "object" &&
+  u !== null &&
+  isDetails((u as { violation_details?: unknown }).violation_details) &&
+  isViolationButDetails(u)
 
 /** Turn a row's fields into a validated record, or the row's rejection. */
 export const finish = (

@@ -4,17 +4,77 @@ import { LineageFields } from "@ventureos/core"
 
 const LINEAGE = new Set<string>(LineageFields)
 
+// The content hash runs once per record over ~90 keys (OSHA details), and JSON.stringify per key and value
+// and a sort per object dominated normalization. The helpers below produce exactly the text of
+// "JSON with sorted keys" (hashes are unchanged) with less work: printable ASCII is quoted directly, key
+// quoting is memoized, and the sorted key order is reused while objects keep the same key order.
+
+/** Printable ASCII except `"` and `\`: JSON.stringify would return it unchanged between quotes. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/
+const quote = (s: string): string => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s))
+
+const quotedKeys = new Map<string, string>()
+const quoteKey = (k: string): string => {
+  let q = quotedKeys.get(k)
+  if (q === undefined) {
+    q = quote(k)
+    if (quotedKeys.size < 100_000) quotedKeys.set(k, q)
+  }
+  return q
+}
+
+/** Per nesting depth, the last key list seen and its sorted copy. */
+const lastKeys: Array<ReadonlyArray<string>> = []
+const lastSorted: Array<ReadonlyArray<string>> = []
+const sortedKeys = (o: object, depth: number): ReadonlyArray<string> => {
+  const keys = Object.keys(o)
+  const prev = lastKeys[depth]
+  if (prev !== undefined && prev.length === keys.length) {
+    let same = true
+    for (let i = 0; i < keys.length; i++)
+      if (keys[i] !== prev[i]) {
+        same = false
+        break
+      }
+    if (same) return lastSorted[depth]!
+  }
+  const sorted = [...keys].sort()
+  if (depth < 8) {
+    lastKeys[depth] = keys
+    lastSorted[depth] = sorted
+  }
+  return sorted
+}
+
 /** Stable JSON: object keys sorted, so equal content always hashes equal. */
-const stable = (v: unknown): string => {
+const stable = (v: unknown, depth: number): string => {
+  if (typeof v === "string") return quote(v)
   if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null"
-  if (Array.isArray(v)) return `[${v.map(stable).join(",")}]`
-  const keys = Object.keys(v as object).sort()
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`).join(",")}}`
+  if (Array.isArray(v)) {
+    let s = "["
+    for (let i = 0; i < v.length; i++) s += (i === 0 ? "" : ",") + stable(v[i], depth + 1)
+    return `${s}]`
+  }
+  const o = v as Record<string, unknown>
+  const keys = sortedKeys(o, depth)
+  let s = "{"
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!
+    s += `${i === 0 ? "" : ","}${quoteKey(k)}:${stable(o[k], depth + 1)}`
+  }
+  return `${s}}`
 }
 
 /** Hash of a record's business content (lineage excluded): equal hash == nothing to re-write. */
 export const contentHash = (record: Omit<Violation, "content_hash"> | Violation): string => {
-  const body: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(record)) if (!LINEAGE.has(k)) body[k] = v
-  return createHash("sha256").update(stable(body)).digest("hex").slice(0, 32)
+  const o = record as unknown as Record<string, unknown>
+  const keys = sortedKeys(o, 0)
+  let s = "{"
+  let first = true
+  for (const k of keys) {
+    if (LINEAGE.has(k)) continue
+    s += `${first ? "" : ","}${quoteKey(k)}:${stable(o[k], 1)}`
+    first = false
+  }
+  return createHash("sha256").update(`${s}}`).digest("hex").slice(0, 32)
 }

@@ -70,10 +70,66 @@ const MAPPED_INSPECTION = [
   "close_case_date"
 ]
 
-const readInspection = (file: SourceFile, row: CsvRow): [string, Inspection] => {
+/** `inspection.<column>` keys, built once rather than once per row (they are property keys of every record). */
+const prefixedKeys = new Map<string, string>()
+const prefixed = (k: string): string => {
+  let p = prefixedKeys.get(k)
+  if (p === undefined) prefixedKeys.set(k, (p = `inspection.${k}`))
+  return p
+}
+
+const SEP = "\u0000"
+
+/**
+ * The inspections of a run by activity_nr, for the join. The full catalog has ~5M inspections, so each is
+ * kept as its raw cells joined into one string (~300 bytes with the map entry, where parsed objects took
+ * ~2.7 KB) and parsed when a violation asks for it. The catalog lists violations grouped by inspection, so a
+ * one-entry cache parses each inspection about once; any order still works, only slower.
+ */
+class InspectionIndex {
+  private readonly raw = new Map<string, string>()
+  private readonly files: Array<SourceFile> = []
+  private cachedId: string | undefined = undefined
+  private cached: Inspection | undefined = undefined
+
+  add(file: SourceFile, row: CsvRow): void {
+    let fi = this.files.indexOf(file)
+    if (fi === -1) fi = this.files.push(file) - 1
+    const id = (row.cells[file.columns.get("activity_nr") ?? -1] ?? "").trim()
+    // a cell holding the separator (never seen in the catalog) falls back to JSON
+    const packed = row.cells.some((c) => c.includes(SEP))
+      ? `J${JSON.stringify([fi, row.row, row.line, row.cells])}`
+      : `${fi}${SEP}${row.row}${SEP}${row.line}${SEP}${row.cells.join(SEP)}`
+    this.raw.set(id, packed)
+    this.cachedId = undefined
+  }
+
+  get(id: string): Inspection | undefined {
+    if (id === this.cachedId) return this.cached
+    const packed = this.raw.get(id)
+    if (packed === undefined) return undefined
+    let fi: number
+    let csv: CsvRow
+    if (packed.startsWith("J")) {
+      const [f, row, line, cells] = JSON.parse(packed.slice(1)) as [number, number, number, Array<string>]
+      fi = f
+      csv = { row, line, cells }
+    } else {
+      const parts = packed.split(SEP)
+      fi = Number(parts[0])
+      csv = { row: Number(parts[1]), line: Number(parts[2]), cells: parts.slice(3) }
+    }
+    const insp = readInspection(this.files[fi]!, csv)
+    this.cachedId = id
+    this.cached = insp
+    return insp
+  }
+}
+
+const readInspection = (file: SourceFile, row: CsvRow): Inspection => {
   const r = new RowReader(file, row)
   const details: Record<string, string | null> = {}
-  for (const [k, v] of Object.entries(r.details(MAPPED_INSPECTION))) details[`inspection.${k}`] = v
+  for (const [k, v] of Object.entries(r.details(MAPPED_INSPECTION))) details[prefixed(k)] = v
   const insp: Inspection = {
     name: r.text("estab_name"),
     address: r.text("site_address"),
@@ -96,19 +152,16 @@ const readInspection = (file: SourceFile, row: CsvRow): [string, Inspection] => 
       rej._tag === "rejected"
         ? `${rej.rejection.field} = ${JSON.stringify(rej.rejection.value)}: ${rej.rejection.reason}`
         : "invalid"
-    return [
-      r.cell("activity_nr").trim(),
-      { ...insp, problem: `its inspection (${file.name} line ${row.line}) is invalid: ${why}` }
-    ]
+    return { ...insp, problem: `its inspection (${file.name} line ${row.line}) is invalid: ${why}` }
   }
-  return [r.cell("activity_nr").trim(), insp]
+  return insp
 }
 
 const normalizeViolation = (
   plugin: NormalizerPlugin,
   file: SourceFile,
   row: CsvRow,
-  inspections: ReadonlyMap<string, Inspection>,
+  inspections: InspectionIndex,
   ctx: NormalizeContext
 ): Outcome => {
   const r = new RowReader(file, row)
@@ -192,13 +245,10 @@ export const oshaPlugin: NormalizerPlugin = {
         "the osha_inspection file passed together with the osha_violation file"
       )
     }
-    const inspections = new Map<string, Inspection>()
+    const inspections = new InspectionIndex()
     for (const f of inspFiles) {
       for await (const batch of f.rows()) {
-        for (const row of batch) {
-          const [id, insp] = readInspection(f, row)
-          inspections.set(id, insp)
-        }
+        for (const row of batch) inspections.add(f, row)
       }
     }
     for (const f of violFiles) {
