@@ -153,6 +153,8 @@ export const runCli = async (argv: ReadonlyArray<string>): Promise<number> => {
         return await runServing(args, servingLayer(), () => lakeLayer())
       case "bronze":
         return await runBronze(args)
+      case "serve":
+        return await (await import("./Serve")).serveCommand(args)
       case "demo":
         return await demo(args)
       case undefined:

@@ -56,6 +56,17 @@ export const CachingMiddleware = /* @__PURE__ */ HttpRouter.middleware(
   { global: true }
 )
 
+/**
+ * CORS for brand sites on other origins: public reads and the summary trigger from any origin, with the
+ * validators and `Retry-After` readable by scripts.
+ */
+export const CorsMiddleware = /* @__PURE__ */ HttpRouter.cors({
+  allowedMethods: ["GET", "HEAD", "POST", "OPTIONS"],
+  allowedHeaders: ["content-type", "if-none-match"],
+  exposedHeaders: ["etag", "cache-control", "retry-after"],
+  maxAge: 600
+})
+
 const DOCS_PAGE = `<!doctype html>
 <html lang="en">
   <head>
@@ -95,29 +106,34 @@ export const layerRoutes = (
       Layer.provide([CompanyHandlers, PlacesHandlers, TopHandlers, ConfigHandlers, ViolationsHandlers])
     ),
     options.docs ?? Layer.empty,
-    CachingMiddleware
+    CachingMiddleware,
+    CorsMiddleware
   )
 
 /** Routes of `api-company-handler`: companies only. */
 export const layerCompanyRoutes = /* @__PURE__ */ Layer.mergeAll(
   HttpApiBuilder.layer(CompanyApi, { openapiPath }).pipe(Layer.provide(CompanyHandlers)),
-  CachingMiddleware
+  CachingMiddleware,
+  CorsMiddleware
 )
 
 /** Routes of `api-city-handler`: cities, states and Top-10 lists. */
 export const layerPlacesRoutes = /* @__PURE__ */ Layer.mergeAll(
   HttpApiBuilder.layer(PlacesApi, { openapiPath }).pipe(Layer.provide([PlacesHandlers, TopHandlers])),
-  CachingMiddleware
+  CachingMiddleware,
+  CorsMiddleware
 )
 
 /** Routes of `api-config-handler`: brand configs. */
 export const layerConfigRoutes = /* @__PURE__ */ Layer.mergeAll(
   HttpApiBuilder.layer(ConfigApi, { openapiPath }).pipe(Layer.provide(ConfigHandlers)),
-  CachingMiddleware
+  CachingMiddleware,
+  CorsMiddleware
 )
 
 /** Routes of a violations-only handler (reads and summary triggers). */
 export const layerViolationsRoutes = /* @__PURE__ */ Layer.mergeAll(
   HttpApiBuilder.layer(ViolationsApi, { openapiPath }).pipe(Layer.provide(ViolationsHandlers)),
-  CachingMiddleware
+  CachingMiddleware,
+  CorsMiddleware
 )

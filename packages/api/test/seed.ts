@@ -232,3 +232,6 @@ export const ids = {
   control: records[6]!.violation_id,
   huge: records[7]!.violation_id
 }
+
+/** Re-exported for tests in packages that do not depend on the storage package (the typed client's). */
+export { makeMemory, ServingStore } from "@ventureos/storage/serving"

@@ -260,3 +260,20 @@ describe("raw HTTP", () => {
     expect(await docs.text()).toContain("<html")
   })
 })
+
+describe("CORS", () => {
+  it("answers preflights and exposes the validators to brand sites on other origins", async () => {
+    const pre = await get("/api/violations/x/summary", {
+      method: "OPTIONS",
+      headers: {
+        origin: "https://oshatrail.example.org",
+        "access-control-request-method": "POST"
+      }
+    })
+    expect(pre.status).toBeLessThan(300)
+    expect(pre.headers.get("access-control-allow-origin")).toBeTruthy()
+    const r = await get("/api/company/acme-widgets", { headers: { origin: "https://oshatrail.example.org" } })
+    expect(r.headers.get("access-control-allow-origin")).toBeTruthy()
+    expect(r.headers.get("access-control-expose-headers")).toContain("etag")
+  })
+})
