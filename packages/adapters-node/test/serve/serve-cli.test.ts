@@ -9,7 +9,7 @@ const BIN = join(import.meta.dirname, "..", "..", "src", "bin.ts")
 describe("ventureos serve", () => {
   it("serves the API over the embedded store, prints the URLs to try, stops on SIGINT", async () => {
     const home = mkdtempSync(join(tmpdir(), "ventureos-serve-"))
-    const env = { ...process.env, VENTUREOS_HOME: home }
+    const env: NodeJS.ProcessEnv = { ...process.env, VENTUREOS_HOME: home }
     delete env.AWS_ENDPOINT_URL_DYNAMODB
     delete env.AWS_ENDPOINT_URL
     const child = spawn(process.execPath, ["--import", "tsx", BIN, "serve", "--port", "0"], {
