@@ -60,7 +60,7 @@ const plain: Array<number> = []
 const plainPartitioned: Array<number> = []
 const iceberg: Array<number> = []
 const icebergUnpartitioned: Array<number> = []
-for (let r = 0; r < 3; r++) {
+for (let r = 0; r < 5; r++) {
   const p = path.join(dir, `plain-${r}.parquet`)
   plain.push(
     (await time(() => q(`COPY (SELECT * FROM synth) TO '${p}' (FORMAT parquet, COMPRESSION zstd)`)))[0]
@@ -83,7 +83,7 @@ for (let r = 0; r < 3; r++) {
   await h.run(lh().createTable(u, { ...silverDefinition, partitionBy: [] }))
   icebergUnpartitioned.push((await time(() => h.run(lh().writeQuery(u, "SELECT * FROM synth"))))[0])
 }
-const best = (xs: Array<number>) => Math.min(...xs)
+const best = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! // median
 out.runsMs = { plain, plainPartitioned, iceberg, icebergUnpartitioned }
 const rowsBack = await countSql("silver.append_1")
 const plan1 = await h.run(lh().plan("silver.append_1"))

@@ -1,8 +1,9 @@
 import { KnownAgencies, type Violation, violationColumnList } from "@ventureos/core"
 import { Context, type Effect } from "effect"
 import type { LoadedTable } from "./Catalog"
+import { microsToTimestamp, timestampToMicros } from "./iceberg/spec/Conversions"
 import type { Snapshot } from "./iceberg/spec/Metadata"
-import type { ColumnSpec, PrimitiveType } from "./iceberg/spec/Schema"
+import type { ColumnSpec, IcebergSchema, PrimitiveType } from "./iceberg/spec/Schema"
 import type { CommitOutcome, Predicate, ScanOptions, ScanPlan, SourceRef } from "./iceberg/Table"
 import type { LakehouseError } from "./LakehouseError"
 
@@ -125,3 +126,44 @@ export interface LakehouseShape {
 
 /** The lakehouse port. Implementation: `@ventureos/storage/duckdb` (`LakehouseDuckDb.layer`). */
 export class Lakehouse extends Context.Service<Lakehouse, LakehouseShape>()("@ventureos/storage/Lakehouse") {}
+
+/** DuckDB's timestamptz text (`2026-11-28 00:00:00+00`) as ISO-8601 UTC (`2026-11-28T00:00:00.000Z`). */
+export const isoTimestampOf = (v: unknown): string | null => {
+  if (v === null || v === undefined) return null
+  const us = timestampToMicros(String(v))
+  const iso = microsToTimestamp(us)
+  return us % 1000n === 0n ? `${iso.slice(0, 23)}Z` : iso
+}
+
+/**
+ * A row from `query` (DuckDB JSON values) in the shape of the table's records: `long` as bigint,
+ * `timestamptz` as ISO-8601 UTC, `int` as number; decimals and dates stay strings (`"900.00"`, `"2014-03-01"`).
+ */
+export const rowFromQuery = (
+  schema: IcebergSchema,
+  row: Readonly<Record<string, unknown>>
+): Record<string, unknown> => {
+  const out: Record<string, unknown> = { ...row }
+  for (const f of schema.fields) {
+    const v = row[f.name]
+    if (v === null || v === undefined) {
+      out[f.name] = null
+      continue
+    }
+    if (f.type === "long") out[f.name] = BigInt(v as string)
+    else if (f.type === "int") out[f.name] = Number(v)
+    else if (f.type === "timestamptz" || f.type === "timestamp") out[f.name] = isoTimestampOf(v)
+  }
+  return out
+}
+
+/** A silver row from `query` as an (undecoded) Violation: JSON details parsed, source_row a number. */
+export const violationFromQuery = (row: Readonly<Record<string, unknown>>): Record<string, unknown> => ({
+  ...row,
+  source_row: row.source_row === null || row.source_row === undefined ? null : Number(row.source_row),
+  ingested_at: isoTimestampOf(row.ingested_at),
+  violation_details:
+    typeof row.violation_details === "string"
+      ? JSON.parse(row.violation_details)
+      : (row.violation_details ?? null)
+})

@@ -162,12 +162,20 @@ export const writeFiles = (req: WriteRequest): Effect.Effect<ReadonlyArray<DataF
     const inner = `SELECT *${partSelect.length ? `, ${partSelect.join(", ")}` : ""} FROM (SELECT ${proj} FROM (${req.sourceSql}))`
     const distinct = req.equalityIds === undefined ? inner : `SELECT DISTINCT * FROM (${inner})`
     const fieldIds = `{${fields.map((f) => `${sqlString(f.name)}: ${f.id}`).join(", ")}}`
-    const partitionBy = [...part.map((p) => sqlIdent(p.alias)), '"__chunk"'].join(", ")
-    const copy = `COPY (SELECT *, ${chunk} AS "__chunk" FROM (${distinct})) TO ${sqlString(target)} (FORMAT parquet, PARTITION_BY (${partitionBy}), WRITE_PARTITION_COLUMNS false, FILENAME_PATTERN '{uuid}', FIELD_IDS ${fieldIds}, COMPRESSION zstd, RETURN_STATS, OVERWRITE_OR_IGNORE)`
+    // partition keys only when needed: a single-file COPY is the fastest path DuckDB has
+    const keys = [...part.map((p) => sqlIdent(p.alias)), ...(chunk === "0" ? [] : ['"__chunk"'])]
+    const common = `FORMAT parquet, FIELD_IDS ${fieldIds}, COMPRESSION zstd, RETURN_STATS`
+    const copy =
+      keys.length === 0
+        ? `COPY (${distinct}) TO ${sqlString(path.join(target, `${randomUUID()}.parquet`))} (${common})`
+        : `COPY (SELECT *${chunk === "0" ? "" : `, ${chunk} AS "__chunk"`} FROM (${distinct})) TO ${sqlString(target)} (${common}, PARTITION_BY (${keys.join(", ")}), WRITE_PARTITION_COLUMNS false, FILENAME_PATTERN '{uuid}', OVERWRITE_OR_IGNORE)`
+    if (keys.length === 0) yield* Effect.promise(() => fs.mkdir(target, { recursive: true }))
     const result = yield* runSql(conn, table, copy)
     const rows = result.getRowObjectsJson() as unknown as ReadonlyArray<StatsRow>
     const byName = new Map(fields.map((f) => [f.name, f]))
     const written: Array<{ local: string; file: DataFile }> = []
+    const empty = rows.filter((r) => Number(r.count) === 0).map((r) => r.filename)
+    yield* Effect.promise(() => Promise.all(empty.map((f) => fs.rm(f, { force: true }))))
     for (const r of rows) {
       if (Number(r.count) === 0) continue
       const columnSizes = new Map<number, bigint>()

@@ -101,6 +101,44 @@ describe("gold tables with a custom schema", () => {
       .map((r) => `${r.entity_key}|${r.agency}|${r.violation_count}|${r.penalty_current_cents}`)
       .sort()
     expect(got).toEqual(["company:acme|epa|1|100", `company:acme|osha|4|${big}`, "company:zeta|osha|2|5"])
+    // overwrite: collapse the table into a checkpoint computed from itself, atomically
+    await run(
+      Effect.gen(function* () {
+        const lh = yield* Lakehouse
+        const sql = yield* lh.scanSql("gold.company_stats")
+        const o = yield* lh.writeQuery(
+          "gold.company_stats",
+          `SELECT 'company:all' AS entity_key, agency, sum(violation_count)::BIGINT AS violation_count, sum(penalty_current_cents)::BIGINT AS penalty_current_cents FROM (${sql}) GROUP BY agency`,
+          { mode: "overwrite", source: { id: "checkpoint:1" } }
+        )
+        expect(o._tag).toBe("Committed")
+      })
+    )
+    const collapsed = await run(
+      Effect.gen(function* () {
+        const lh = yield* Lakehouse
+        const sql = yield* lh.scanSql("gold.company_stats")
+        return yield* lh.query(`SELECT agency, violation_count::INT AS c FROM (${sql}) ORDER BY 1`)
+      })
+    )
+    expect(collapsed).toEqual([
+      { agency: "epa", c: 1 },
+      { agency: "osha", c: 6 }
+    ])
+    const ib2 = await icebergRead({ tableUrl: `file://${dir}/gold/company_stats` })
+    expect(ib2.map((r) => `${r.agency}:${r.violation_count}`).sort()).toEqual(["epa:1", "osha:6"])
+  })
+
+  it("bucket[N] partition values are Iceberg's murmur3 buckets", async () => {
+    await run(
+      Effect.flatMap(Lakehouse, (lh) =>
+        lh.write("gold.company_stats", [
+          { entity_key: "company:acme", agency: "osha", violation_count: 1, penalty_current_cents: 1n },
+          { entity_key: "company:zeta", agency: "osha", violation_count: 1, penalty_current_cents: 1n },
+          { entity_key: "company:beta", agency: "osha", violation_count: 1, penalty_current_cents: 1n }
+        ])
+      )
+    )
     // bucket[4] partition values are Iceberg's murmur3 buckets of the rows in each file
     const plan = await run(Effect.flatMap(Lakehouse, (lh) => lh.plan("gold.company_stats")))
     for (const f of plan.dataFiles) {

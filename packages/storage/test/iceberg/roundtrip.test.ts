@@ -1,7 +1,8 @@
 import * as fs from "node:fs/promises"
-import { Effect, ManagedRuntime } from "effect"
+import { Violation } from "@ventureos/core"
+import { Effect, ManagedRuntime, Schema } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { Lakehouse } from "../../src/Lakehouse"
+import { Lakehouse, violationFromQuery } from "../../src/Lakehouse"
 import {
   icebirdRows,
   type LakehouseRuntime,
@@ -85,6 +86,21 @@ describe("silver tables: real Iceberg read back by icebird", () => {
       "AlreadyCommitted"
     ])
     await checkAll()
+  })
+
+  it("rows read back decode as core Violation records, equal to what was written", async () => {
+    const rows = await run(
+      Effect.gen(function* () {
+        const lh = yield* Lakehouse
+        const sql = yield* lh.scanSql("silver.epa")
+        return yield* lh.query(`SELECT * FROM (${sql}) ORDER BY violation_id`)
+      })
+    )
+    const decoded = rows.map((r) => Schema.decodeUnknownSync(Violation)(violationFromQuery(r)))
+    const want = batch1
+      .filter((r) => r.agency === "epa")
+      .sort((a, b) => a.violation_id.localeCompare(b.violation_id))
+    expect(decoded).toEqual(want)
   })
 
   it("writes Parquet field ids from the schema", async () => {
