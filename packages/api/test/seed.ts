@@ -159,6 +159,8 @@ export const records: ReadonlyArray<Violation> = [
   record({ id: "1002", date: "2024-03-02", type: "willful", penalty: "15000.00" }),
   record({ agency: "epa", id: "2001", date: "2024-05-05", type: "civil_penalty", description: null }),
   record({ id: "3001", company: "GLOBEX CORP", city: "DALLAS", date: "2024-04-04" }),
+  // Source ids may contain '/' (EPA case numbers): the id travels percent-encoded in the path.
+  record({ agency: "epa", id: "FL/0001-2019", company: "GLOBEX CORP", city: "DALLAS", date: "2024-04-05" }),
   record({
     id: "9001",
     company: "INITECH",
@@ -227,10 +229,11 @@ export const seed = Effect.gen(function* () {
 export const ids = {
   acme: records[0]!.violation_id,
   acmeWillful: records[1]!.violation_id,
-  injection: records[4]!.violation_id,
-  html: records[5]!.violation_id,
-  control: records[6]!.violation_id,
-  huge: records[7]!.violation_id
+  slash: records[4]!.violation_id,
+  injection: records[5]!.violation_id,
+  html: records[6]!.violation_id,
+  control: records[7]!.violation_id,
+  huge: records[8]!.violation_id
 }
 
 /** Re-exported for tests in packages that do not depend on the storage package (the typed client's). */

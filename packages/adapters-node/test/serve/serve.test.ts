@@ -157,6 +157,15 @@ describe("raw HTTP", () => {
     }
   })
 
+  it("takes violation ids containing '/' percent-encoded in the path", async () => {
+    expect(ids.slash).toContain("/")
+    const r = await get(
+      `/api/violations/${encodeURIComponent(ids.slash)}?entity=${encodeURIComponent("COMPANY#globex")}`
+    )
+    expect(r.status).toBe(200)
+    expect((await r.json()).violation.violation_id).toBe(ids.slash)
+  })
+
   it("never answers 500 to malformed input", async () => {
     const junk = [
       "%00",
