@@ -163,7 +163,9 @@ describe("raw HTTP", () => {
       `/api/violations/${encodeURIComponent(ids.slash)}?entity=${encodeURIComponent("COMPANY#globex")}`
     )
     expect(r.status).toBe(200)
-    expect((await r.json()).violation.violation_id).toBe(ids.slash)
+    expect(((await r.json()) as { violation: { violation_id: string } }).violation.violation_id).toBe(
+      ids.slash
+    )
   })
 
   it("never answers 500 to malformed input", async () => {
