@@ -3,7 +3,7 @@ import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import { BIGINT, type DuckDBConnection, DuckDBScalarFunction, INTEGER, VARCHAR } from "@duckdb/node-api"
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import { type FileIOShape, toFileUri } from "../FileIO"
 import { fromFileIO, LakehouseError } from "../LakehouseError"
 import { sqlIdent, sqlString } from "./SqlText"
@@ -74,13 +74,18 @@ export interface WriteRequest {
   readonly equalityIds?: ReadonlyArray<number>
 }
 
-type StatsRow = {
-  filename: string
-  count: string
-  file_size_bytes: string
-  column_statistics: Array<{ key: string; value: Array<{ key: string; value: string | null }> }> | null
-  partition_keys: Array<{ key: string; value: string | null }> | null
-}
+const KeyValue = Schema.Struct({ key: Schema.String, value: Schema.NullOr(Schema.String) })
+
+/** A row of DuckDB's `COPY … RETURN_STATS` result (JSON form), decoded at the boundary. */
+const StatsRow = Schema.Struct({
+  filename: Schema.String,
+  count: Schema.String,
+  file_size_bytes: Schema.String,
+  column_statistics: Schema.NullOr(
+    Schema.Array(Schema.Struct({ key: Schema.String, value: Schema.Array(KeyValue) }))
+  ),
+  partition_keys: Schema.NullOr(Schema.Array(KeyValue))
+})
 
 const unquote = (s: string) =>
   s.startsWith('"') && s.endsWith('"') ? s.slice(1, -1).replaceAll('""', '"') : s
@@ -171,7 +176,16 @@ export const writeFiles = (req: WriteRequest): Effect.Effect<ReadonlyArray<DataF
         : `COPY (SELECT *${chunk === "0" ? "" : `, ${chunk} AS "__chunk"`} FROM (${distinct})) TO ${sqlString(target)} (${common}, PARTITION_BY (${keys.join(", ")}), WRITE_PARTITION_COLUMNS false, FILENAME_PATTERN '{uuid}', OVERWRITE_OR_IGNORE)`
     if (keys.length === 0) yield* Effect.promise(() => fs.mkdir(target, { recursive: true }))
     const result = yield* runSql(conn, table, copy)
-    const rows = result.getRowObjectsJson() as unknown as ReadonlyArray<StatsRow>
+    const rows = yield* Schema.decodeUnknownEffect(Schema.Array(StatsRow))(result.getRowObjectsJson()).pipe(
+      Effect.mapError(
+        (e) =>
+          new LakehouseError({
+            reason: "Query",
+            table,
+            detail: `unexpected COPY RETURN_STATS result: ${e.message}`
+          })
+      )
+    )
     const byName = new Map(fields.map((f) => [f.name, f]))
     const written: Array<{ local: string; file: DataFile }> = []
     const empty = rows.filter((r) => Number(r.count) === 0).map((r) => r.filename)

@@ -161,6 +161,64 @@ describe("silver tables: real Iceberg read back by icebird", () => {
     )
   })
 
+  it("time travel by timestamp reads the snapshot current at that instant", async () => {
+    const history = await run(Effect.flatMap(Lakehouse, (lh) => lh.history("silver.osha")))
+    const first = history.find((h) => h["snapshot-id"] === firstOsha)!
+    const rows = await run(
+      Effect.gen(function* () {
+        const lh = yield* Lakehouse
+        const sql = yield* lh.scanSql("silver.osha", { asOfMs: first["timestamp-ms"] })
+        return yield* lh.query(`SELECT count(*)::INT AS n FROM (${sql})`)
+      })
+    )
+    expect(rows[0]?.n).toBe(batch1.filter((r) => r.agency === "osha").length)
+    const before = await run(
+      Effect.flatMap(Lakehouse, (lh) => lh.plan("silver.osha", { asOfMs: first["timestamp-ms"] - 1 }))
+    )
+    expect(before.dataFiles).toHaveLength(0)
+  })
+
+  it("pruning is conservative: filtered plans return exactly the rows a full scan filters", async () => {
+    const cases = [
+      {
+        filter: { column: "event_date", op: ">=", value: "2004-01-01" },
+        where: "event_date >= DATE '2004-01-01'"
+      },
+      {
+        filter: { column: "event_date", op: "<", value: "2002-03-11" },
+        where: "event_date < DATE '2002-03-11'"
+      },
+      { filter: { column: "event_date", op: "is-null" }, where: "event_date IS NULL" },
+      { filter: { column: "source_row", op: "=", value: 20 }, where: "source_row = 20" },
+      { filter: { column: "penalty_current", op: ">", value: "905.00" }, where: "penalty_current > 905.00" },
+      {
+        filter: {
+          column: "violation_id",
+          op: "in",
+          value: ["osha:osha_violation:3", "osha:osha_violation:9"]
+        },
+        where: "violation_id IN ('osha:osha_violation:3', 'osha:osha_violation:9')"
+      },
+      {
+        filter: { column: "description", op: ">=", value: "a fairly long description of violation number 4" },
+        where: "description >= 'a fairly long description of violation number 4'"
+      }
+    ] as const
+    for (const c of cases) {
+      const [pruned, full] = await run(
+        Effect.gen(function* () {
+          const lh = yield* Lakehouse
+          const p = yield* lh.scanSql("silver.osha", { filter: [c.filter] })
+          const f = yield* lh.scanSql("silver.osha")
+          const a = yield* lh.query(`SELECT violation_id FROM (${p}) WHERE ${c.where} ORDER BY 1`)
+          const b = yield* lh.query(`SELECT violation_id FROM (${f}) WHERE ${c.where} ORDER BY 1`)
+          return [a, b] as const
+        })
+      )
+      expect(pruned, c.where).toEqual(full)
+    }
+  })
+
   it("prunes files by partition and column bounds", async () => {
     const all = await run(Effect.flatMap(Lakehouse, (lh) => lh.plan("silver.osha")))
     const some = await run(
