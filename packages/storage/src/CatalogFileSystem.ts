@@ -30,6 +30,8 @@ export interface FileSystemCatalogOptions {
 
 const codeOf = (e: unknown): string | undefined => (e as { code?: string } | null)?.code
 const VERSION = /^v(\d+)\.metadata\.json$/
+const PREVIOUS_VERSIONS_MAX = "write.metadata.previous-versions-max"
+const DELETE_AFTER_COMMIT = "write.metadata.delete-after-commit.enabled"
 
 /** Make the filesystem catalog. */
 export const make = (options: FileSystemCatalogOptions): CatalogShape => {
@@ -213,10 +215,25 @@ export const make = (options: FileSystemCatalogOptions): CatalogShape => {
         const { table, version } = yield* loadWithVersion(id)
         const r = applyCommit(table.metadata, commit, {
           nowMs: Date.now(),
-          previousMetadataFile: table.metadataLocation
+          previousMetadataFile: table.metadataLocation,
+          maxMetadataLog: Number(table.metadata.properties[PREVIOUS_VERSIONS_MAX] ?? "100")
         })
         if (r._tag === "rejected") return yield* rejectionError(id, r.rejection)
-        return yield* publish(id, version + 1, r.metadata)
+        const published = yield* publish(id, version + 1, r.metadata)
+        if (r.metadata.properties[DELETE_AFTER_COMMIT] === "true") {
+          // old metadata files that fell out of the metadata log are no longer needed (Iceberg's
+          // write.metadata.delete-after-commit): keeps the metadata directory bounded
+          const kept = new Set(r.metadata["metadata-log"].map((e) => e["metadata-file"]))
+          const dropped = [
+            ...table.metadata["metadata-log"].map((e) => e["metadata-file"]),
+            table.metadataLocation
+          ]
+            .filter((f) => !kept.has(f))
+            .map(toLocalPath)
+            .filter((f): f is string => f !== undefined)
+          yield* Effect.promise(() => Promise.all(dropped.map((f) => fs.rm(f, { force: true }))))
+        }
+        return published
       }),
     listTables: (ns) =>
       Effect.tryPromise({

@@ -141,6 +141,9 @@ export const make = (options: LakehouseDuckDbOptions = {}) =>
             properties: {
               "write.format.default": "parquet",
               "write.parquet.compression-codec": "zstd",
+              // keep the metadata directory bounded: the last 100 versions stay (time travel by file)
+              "write.metadata.delete-after-commit.enabled": "true",
+              "write.metadata.previous-versions-max": "100",
               ...def.properties
             }
           })

@@ -3,7 +3,7 @@ import * as path from "node:path"
 import { Effect, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Lakehouse, silverDefinition } from "../../src/Lakehouse"
-import { type LakehouseRuntime, lakehouseLayer, makeViolations, tempDir } from "./helpers"
+import { icebirdRows, type LakehouseRuntime, lakehouseLayer, makeViolations, tempDir } from "./helpers"
 
 let dir: string
 let rt: LakehouseRuntime
@@ -82,5 +82,31 @@ describe("bad input gives clear errors naming the file, and overwrites nothing",
     expect(e.message).toContain("company_name")
     const h = await run(Effect.flatMap(Lakehouse, (lh) => lh.history("silver.strict")))
     expect(h).toHaveLength(0)
+  })
+
+  it("old metadata versions are deleted after commit beyond write.metadata.previous-versions-max", async () => {
+    await run(
+      Effect.flatMap(Lakehouse, (lh) =>
+        lh.ensureTable("silver.retention", {
+          ...silverDefinition,
+          properties: { "write.metadata.previous-versions-max": "2" }
+        })
+      )
+    )
+    for (let i = 0; i < 5; i++)
+      await run(
+        Effect.flatMap(Lakehouse, (lh) => lh.write("silver.retention", makeViolations(2, i * 10, "osha")))
+      )
+    const metaDir = path.join(dir, "silver", "retention", "metadata")
+    const versions = (await fs.readdir(metaDir)).filter((n) => /^v\d+\.metadata\.json$/.test(n)).sort()
+    expect(versions).toEqual(["v4.metadata.json", "v5.metadata.json", "v6.metadata.json"])
+    const rows = await run(
+      Effect.gen(function* () {
+        const lh = yield* Lakehouse
+        return yield* lh.query(`SELECT count(*)::INT AS n FROM (${yield* lh.scanSql("silver.retention")})`)
+      })
+    )
+    expect(rows[0]?.n).toBe(10)
+    expect(await icebirdRows(`file://${dir}/silver/retention`)).toHaveLength(10)
   })
 })
