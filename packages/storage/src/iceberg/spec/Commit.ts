@@ -165,7 +165,7 @@ const applyUpdate = (m: TableMetadata, u: TableUpdate, nowMs: number, lastAdded:
               "current-snapshot-id": u["snapshot-id"],
               "snapshot-log": [
                 ...m["snapshot-log"],
-                { "timestamp-ms": Math.max(s["timestamp-ms"], nowMs), "snapshot-id": u["snapshot-id"] }
+                { "timestamp-ms": s["timestamp-ms"], "snapshot-id": u["snapshot-id"] }
               ]
             }
           : {})
