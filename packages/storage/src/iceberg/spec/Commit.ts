@@ -100,7 +100,7 @@ class Invalid extends Error {}
 
 const maxBigint = (a: bigint, b: bigint): bigint => (a >= b ? a : b)
 
-const applyUpdate = (m: TableMetadata, u: TableUpdate, nowMs: number, lastAdded: { schema?: number }) => {
+const applyUpdate = (m: TableMetadata, u: TableUpdate, lastAdded: { schema?: number }) => {
   switch (u.action) {
     case "assign-uuid":
       if (m["table-uuid"] !== u.uuid) throw new Invalid("cannot reassign table uuid")
@@ -214,7 +214,7 @@ export const applyCommit = (
   try {
     const lastAdded: { schema?: number } = {}
     let m = base
-    for (const u of commit.updates) m = applyUpdate(m, u, options.nowMs, lastAdded)
+    for (const u of commit.updates) m = applyUpdate(m, u, lastAdded)
     const log =
       options.previousMetadataFile === undefined
         ? m["metadata-log"]
