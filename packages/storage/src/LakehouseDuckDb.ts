@@ -503,8 +503,25 @@ export const make = (options: LakehouseDuckDbOptions = {}) =>
       removeOrphanFiles: (name, o) => Effect.flatMap(parseId(name), (id) => removeOrphanFiles(ctx, id, o)),
       compact
     }
-    return shape
+    return traced("Lakehouse", shape)
   })
+
+/** Give every method of a service a span named `<service>.<method>` (tracing for free). */
+const traced = <S extends object>(service: string, shape: S): S =>
+  Object.fromEntries(
+    Object.entries(shape).map(([k, v]) => [
+      k,
+      typeof v === "function"
+        ? (...args: Array<unknown>) =>
+            Effect.withSpan(
+              (v as (...a: Array<unknown>) => Effect.Effect<unknown>)(...args),
+              `${service}.${k}`
+            )
+        : Effect.isEffect(v)
+          ? Effect.withSpan(v, `${service}.${k}`)
+          : v
+    ])
+  ) as S
 
 /** The DuckDB lakehouse layer (needs a Catalog and a FileIO). */
 export const layer = (
