@@ -50,6 +50,8 @@ export interface LakehouseDuckDbOptions {
   readonly threads?: number
   /** Default target data file size (default 128 MiB). */
   readonly targetFileSizeBytes?: number
+  /** Where rows are staged before DuckDB reads them (default: the OS temp directory; /tmp in Lambda). */
+  readonly tempDir?: string
 }
 
 const DEFAULT_TARGET = 128 * 1024 * 1024
@@ -199,6 +201,7 @@ export const make = (options: LakehouseDuckDbOptions = {}) =>
         const base = {
           conn: c,
           io,
+          ...(options.tempDir === undefined ? {} : { tempDir: options.tempDir }),
           table: name,
           location: m.location,
           schema,
@@ -258,7 +261,7 @@ export const make = (options: LakehouseDuckDbOptions = {}) =>
       Effect.gen(function* () {
         const table = yield* load(name)
         const schema = currentSchema(table.metadata)
-        const dir = path.join(os.tmpdir(), `ventureos-rows-${randomUUID()}`)
+        const dir = path.join(options.tempDir ?? os.tmpdir(), `ventureos-rows-${randomUUID()}`)
         const files = yield* Effect.tryPromise({
           try: async () => {
             await fs.mkdir(dir, { recursive: true })
@@ -403,6 +406,7 @@ export const make = (options: LakehouseDuckDbOptions = {}) =>
               const addedData = yield* writeFiles({
                 conn: c,
                 io,
+                ...(options.tempDir === undefined ? {} : { tempDir: options.tempDir }),
                 table: name,
                 location: m.location,
                 schema,

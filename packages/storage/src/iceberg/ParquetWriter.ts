@@ -70,6 +70,8 @@ export interface WriteRequest {
   readonly targetFileSizeBytes: number
   /** Estimated compressed bytes per row, to roll files at the target size. */
   readonly bytesPerRow: number
+  /** Local staging directory for remote tables (default: the OS temp directory). */
+  readonly tempDir?: string
   /** Equality delete files: the key field ids (the file holds only those columns). */
   readonly equalityIds?: ReadonlyArray<number>
 }
@@ -159,7 +161,7 @@ export const writeFiles = (req: WriteRequest): Effect.Effect<ReadonlyArray<DataF
     const local = req.io.localDirectory(req.location)
     const target =
       local === undefined
-        ? path.join(os.tmpdir(), `ventureos-stage-${randomUUID()}`)
+        ? path.join(req.tempDir ?? os.tmpdir(), `ventureos-stage-${randomUUID()}`)
         : path.join(local, "data")
     const partSelect = part.map(
       (p) => `${transformSql(p.b, sqlIdent(p.b.sourceName))} AS ${sqlIdent(p.alias)}`

@@ -42,7 +42,8 @@ export const fileIOSuite = (
 
     it("uploads local files (multipart when large) and exposes them as local paths", async () => {
       const size = bigUpload ?? 1024
-      const local = path.join(await fs.mkdtemp(path.join(os.tmpdir(), "vos-up-")), "f.bin")
+      const tmp = await fs.mkdtemp(path.join(os.tmpdir(), "vos-up-"))
+      const local = path.join(tmp, "f.bin")
       const bytes = new Uint8Array(size).map((_, i) => i % 251)
       await fs.writeFile(local, bytes)
       const p = `${root}/up/f.bin`
@@ -52,5 +53,6 @@ export const fileIOSuite = (
       expect(Buffer.from(back).equals(Buffer.from(bytes))).toBe(true)
       const lp = await run(io.localPath(p))
       expect((await fs.stat(lp)).size).toBe(size)
+      await fs.rm(tmp, { recursive: true, force: true })
     })
   })

@@ -14,7 +14,8 @@ export const tempDir = (prefix: string) => fs.mkdtemp(path.join(os.tmpdir(), `vo
 
 /** Lakehouse over a filesystem warehouse. */
 export const lakehouseLayer = (warehouse: string) =>
-  LakehouseDuckDb.layer({ threads: 2 }).pipe(
+  // staging inside the warehouse root (not a table location): a killed writer's leftovers go with the test dir
+  LakehouseDuckDb.layer({ threads: 2, tempDir: path.join(warehouse, ".staging") }).pipe(
     Layer.provide(Layer.mergeAll(CatalogFileSystem.layer({ warehouse }), layerLocal))
   )
 
