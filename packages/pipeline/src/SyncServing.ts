@@ -15,7 +15,8 @@ export interface ServingSyncReport {
   readonly topListsWritten: number
 }
 
-const totalsToStats = (r: GoldTotalsRow, snapshot: string, now: string): EntityStats =>
+/** Gold totals of one (entity, agency) as the serving contract's absolute stats. */
+export const totalsToStats = (r: GoldTotalsRow, snapshot: string, now: string): EntityStats =>
   ({
     entity_key: r.entity_key,
     agency: r.agency,

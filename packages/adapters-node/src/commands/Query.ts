@@ -1,5 +1,5 @@
 import { moneyFromCents, TopScope } from "@ventureos/core"
-import { type EntityKind, Warehouse } from "@ventureos/pipeline"
+import { type EntityKind, totalsToStats, Warehouse } from "@ventureos/pipeline"
 import { Effect, type Layer, Schema } from "effect"
 import { type Args, flagString, UsageError } from "../Args"
 
@@ -76,16 +76,14 @@ export const runStats = async (args: Args, layer: Layer.Layer<Warehouse>): Promi
   let name: string | null = null
   for (const r of rows) {
     if (r.agency === "all") name = r.name
-    stats[r.agency] = {
-      violation_count: r.violation_count,
-      counts_by_type: r.by_type,
-      penalty_initial_total: moneyFromCents(r.penalty_initial_cents),
-      penalty_current_total: moneyFromCents(r.penalty_current_cents),
-      open_count: r.open_count,
-      closed_count: r.closed_count,
-      first_event_date: r.first_event_date,
-      last_event_date: r.last_event_date
-    }
+    const {
+      entity_key: _k,
+      agency: _a,
+      source_snapshot: _s,
+      updated_at: _u,
+      ...totals
+    } = totalsToStats(r, "", "")
+    stats[r.agency] = totals
   }
   const all = stats.all as { violation_count: number; penalty_current_total: string } | undefined
   process.stderr.write(

@@ -1,26 +1,11 @@
 import { readFile } from "node:fs/promises"
 import { moneyFromCents } from "@ventureos/core"
-import { type EntityKind, type GoldTotalsRow, Warehouse } from "@ventureos/pipeline"
+import { type EntityKind, totalsToStats, Warehouse } from "@ventureos/pipeline"
 import { BrandConfig, ServingStore, tableDefinitions } from "@ventureos/storage/serving"
 import { Effect, type Layer, Option, Schema } from "effect"
 import { type Args, UsageError } from "../Args"
 
 const emit = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`)
-
-const statsOf = (r: GoldTotalsRow, snapshot: string, now: string) => ({
-  entity_key: r.entity_key,
-  agency: r.agency,
-  violation_count: r.violation_count,
-  counts_by_type: r.by_type,
-  penalty_initial_total: moneyFromCents(r.penalty_initial_cents),
-  penalty_current_total: moneyFromCents(r.penalty_current_cents),
-  open_count: r.open_count,
-  closed_count: r.closed_count,
-  first_event_date: r.first_event_date,
-  last_event_date: r.last_event_date,
-  source_snapshot: snapshot,
-  updated_at: now
-})
 
 /** `ventureos serving setup|sync|feed <key>|entity <key>|brand get|put|delete|list|import`. */
 export const runServing = async (
@@ -54,7 +39,10 @@ export const runServing = async (
           let unchanged = 0
           for (const kind of ["company", "city", "state"] as Array<EntityKind>) {
             const rows = yield* w.goldTotals(kind)
-            const r = yield* s.syncStats(rows.map((x) => statsOf(x, "full-sync", now)) as never, "full-sync")
+            const r = yield* s.syncStats(
+              rows.map((x) => totalsToStats(x, "full-sync", now)) as never,
+              "full-sync"
+            )
             written += r.written
             unchanged += r.unchanged
           }
