@@ -7,7 +7,7 @@ import { runBronze } from "./commands/Bronze"
 import { runIngest } from "./commands/Ingest"
 import { runStats, runTop } from "./commands/Query"
 import { runServing } from "./commands/Serving"
-import { lakeLayer, paths, servingLayer, ventureosHome } from "./Layers"
+import { lakeLayer, servingLayer, ventureosHome } from "./Layers"
 import { makeProgress } from "./Progress"
 import { defaultRegistry } from "./Registry"
 import { samplePaths } from "./Samples"
@@ -30,8 +30,9 @@ commands:
       the DynamoDB serving store (embedded dynalite unless AWS_ENDPOINT_URL_DYNAMODB is set)
   bronze lifecycle [--prefix p] [--apply --bucket <raw bucket>]
       the S3 lifecycle / Intelligent-Tiering configuration of the raw archive (printed, or applied in AWS)
-  demo
-      the main job on embedded defaults: ingest the bundled real sample files and sync the serving store
+  demo [--port 8787] [--no-serve]
+      the main job on embedded defaults: ingest the bundled real sample files (daily), sync the serving
+      store, then serve the API and print URLs to try
 
 Human output goes to stderr; the last line of stdout is a JSON summary.
 Environment: VENTUREOS_HOME (default ./.ventureos) holds local state.`
@@ -114,7 +115,11 @@ const runSql = async (args: Args): Promise<number> => {
   return 0
 }
 
-/** The main job on embedded defaults. */
+/**
+ * The main job on embedded defaults: ingest the bundled real sample files as a daily upload (bronze →
+ * silver → gold → serving store on an embedded dynalite), then serve the API and print URLs to try.
+ * `--no-serve` stops after the ingest (the last stdout line is then the ingest summary).
+ */
 const demo = async (args: Args): Promise<number> => {
   const home = ventureosHome()
   process.stderr.write(
@@ -128,15 +133,16 @@ const demo = async (args: Args): Promise<number> => {
   const code = await runIngest(demoArgs, defaultRegistry, lakeLayer(home), afterIngest(demoArgs))
   if (code !== 0) return code
   process.stderr.write(
-    `2/2 done. Try:\n  pnpm ventureos top --scope national --by penalties\n  pnpm ventureos stats state ca\n  pnpm ventureos sql "SELECT agency, count(*) n FROM silver.violations GROUP BY agency"\n`
+    `More to try (in another terminal):\n  pnpm ventureos top --scope national --by penalties\n  pnpm ventureos stats state ca\n  pnpm ventureos sql "SELECT agency, count(*) n FROM silver.violations GROUP BY agency"\n`
   )
-  void paths
-  return 0
+  if (args.flags.has("no-serve")) return 0
+  process.stderr.write("2/2 serving the API (Ctrl-C to stop)\n")
+  return await (await import("./Serve")).serveCommand(args)
 }
 
 /** Run the CLI; returns the exit code. */
 export const runCli = async (argv: ReadonlyArray<string>): Promise<number> => {
-  const args = parseArgs(argv, ["help", "apply"])
+  const args = parseArgs(argv, ["help", "apply", "no-serve"])
   try {
     switch (args.command) {
       case "normalize":
