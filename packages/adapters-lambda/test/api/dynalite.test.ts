@@ -85,6 +85,17 @@ describe("API on dynalite (real entry points, DynamoDB protocol)", () => {
     expect((await post(ids.injection)).statusCode).toBe(202)
     expect((await post(ids.html)).statusCode).toBe(202)
     expect((await post(ids.control)).statusCode).toBe(429)
+    // Let the two accepted background generations finish before the server is closed in afterAll:
+    // otherwise their writes race the shutdown ("Database is closed").
+    for (const id of [ids.injection, ids.html]) {
+      let done = false
+      for (let i = 0; i < 200 && !done; i++) {
+        const r = await routed(event("GET", `/api/violations/${id}`, "entity=COMPANY%23initech"))
+        done = JSON.parse(r.body).summary !== null
+        if (!done) await new Promise((ok) => setTimeout(ok, 50))
+      }
+      expect(done, id).toBe(true)
+    }
   })
 
   const bundle = join(import.meta.dirname, "..", "..", "dist", "api", "api-company-handler.mjs")
