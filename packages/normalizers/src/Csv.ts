@@ -23,6 +23,9 @@ export class CsvFileError extends Error {
 }
 
 const SNIFF_BYTES = 64 * 1024
+/** Limits of one quoted cell before its opening quote is treated as a stray literal (see CsvParser). */
+export const MAX_QUOTED_LINES = 50
+export const MAX_QUOTED_CHARS = 256 * 1024
 
 /** Read the header of a CSV file and check it is text. Throws {@link CsvFileError} for unusable files. */
 export const readHeader = async (path: string): Promise<ReadonlyArray<string>> => {
@@ -120,24 +123,44 @@ export class CsvParser {
             closed = true
             break
           }
-          if (!closed) {
-            if (!final) break
-            // unterminated quote at end of file: take the rest as the cell
-            value += s.slice(q)
-            q = n
+          // A stray quote (a `"` opening a cell that was never meant to be quoted) would swallow every
+          // following row into one cell. A quoted cell may span at most MAX_QUOTED_LINES line breaks and
+          // MAX_QUOTED_CHARS characters; past that its quote is taken as a literal character, the cell ends at
+          // the next delimiter, and the following rows parse on their own (the broken row is then usually
+          // rejected for its width, with its line number).
+          const spanEnd = closed ? q : n
+          const tooLong = spanEnd - p > MAX_QUOTED_CHARS
+          if (!closed && !final && !tooLong) break
+          if (tooLong || countNewlines(closed ? value : s.slice(q, n)) > MAX_QUOTED_LINES) {
+            let e = p + 1
+            while (e < n) {
+              const c = s.charCodeAt(e)
+              if (c === 44 || c === 10 || c === 13) break
+              e++
+            }
+            if (e >= n && !final) break
+            if (cells.length === 0) firstQuoted = false
+            cells.push(s.slice(p, e))
+            p = e
+          } else {
+            if (!closed) {
+              // unterminated quote at end of file: take the rest as the cell
+              value += s.slice(q)
+              q = n
+            }
+            newlines += countNewlines(value)
+            // tolerate junk between closing quote and delimiter (e.g. `"abc" x,`): keep it
+            let e = q
+            while (e < n) {
+              const c = s.charCodeAt(e)
+              if (c === 44 || c === 10 || c === 13) break
+              e++
+            }
+            if (e >= n && !final) break
+            if (e > q) value += s.slice(q, e)
+            cells.push(value)
+            p = e
           }
-          newlines += countNewlines(value)
-          // tolerate junk between closing quote and delimiter (e.g. `"abc" x,`): keep it
-          let e = q
-          while (e < n) {
-            const c = s.charCodeAt(e)
-            if (c === 44 || c === 10 || c === 13) break
-            e++
-          }
-          if (e >= n && !final) break
-          if (e > q) value += s.slice(q, e)
-          cells.push(value)
-          p = e
         } else {
           let e = p
           while (e < n) {
