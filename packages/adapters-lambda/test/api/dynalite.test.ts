@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
+import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb"
 import { ServingStoreDynamo, startDynalite } from "@ventureos/storage/dynamodb"
 import type { ServingStore } from "@ventureos/storage/serving"
 import { Effect, Exit, type Layer, Scope } from "effect"
@@ -48,6 +49,25 @@ beforeAll(async () => {
   routed = (await import("../../src/api/api-handler")).handler as unknown as Handler
 })
 afterAll(async () => {
+  // Background summary work (lease releases after the summary is stored) must finish before dynalite
+  // closes, or its late writes fail with "Database is closed": wait until no lease is left.
+  const ddb = new DynamoDBClient({
+    endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB!,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" }
+  })
+  for (let i = 0; i < 200; i++) {
+    const r = await ddb.send(
+      new ScanCommand({
+        TableName: "Smoke-Violations",
+        FilterExpression: "SK = :l",
+        ExpressionAttributeValues: { ":l": { S: "LEASE" } }
+      })
+    )
+    if ((r.Items ?? []).length === 0) break
+    await new Promise((ok) => setTimeout(ok, 50))
+  }
+  ddb.destroy()
   await Effect.runPromise(Scope.close(scope, Exit.void))
   for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k]
   Object.assign(process.env, saved)
