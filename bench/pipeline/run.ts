@@ -88,7 +88,7 @@ const floor = async (files: ReadonlyArray<string>, dir: string) => {
   for (const f of files) {
     const target = join(dir, `${f.split("/").at(-1)}.parquet`)
     await c.run(
-      `COPY (SELECT * FROM read_csv('${f}', all_varchar = true, header = true, null_padding = true, ignore_errors = true)) TO '${target}' (FORMAT parquet, COMPRESSION zstd)`
+      `COPY (SELECT * FROM read_csv('${f}', delim = ',', quote = '"', escape = '"', strict_mode = false, all_varchar = true, header = true, ignore_errors = true)) TO '${target}' (FORMAT parquet, COMPRESSION zstd)`
     )
   }
   const seconds = (performance.now() - started) / 1000

@@ -48,6 +48,10 @@ export interface LakehouseDuckDbOptions {
   readonly duckdbPath?: string
   /** DuckDB worker threads (default: DuckDB's choice). */
   readonly threads?: number
+  /** DuckDB memory limit (default `VENTUREOS_DUCKDB_MEMORY` or 1GB); past it, DuckDB spills to `tempDirectory`. */
+  readonly memoryLimit?: string
+  /** Where DuckDB spills (default `<tmp>/ventureos-duckdb-spill`). */
+  readonly tempDirectory?: string
   /** Default target data file size (default 128 MiB). */
   readonly targetFileSizeBytes?: number
   /** Where rows are staged before DuckDB reads them (default: the OS temp directory; /tmp in Lambda). */
@@ -55,6 +59,7 @@ export interface LakehouseDuckDbOptions {
 }
 
 const DEFAULT_TARGET = 128 * 1024 * 1024
+const DEFAULT_MEMORY_LIMIT = process.env.VENTUREOS_DUCKDB_MEMORY ?? "1GB"
 
 const parseId = (name: string): Effect.Effect<TableIdentifier, LakehouseError> =>
   Effect.try({
@@ -91,7 +96,10 @@ export const make = (options: LakehouseDuckDbOptions = {}) =>
     const instance = yield* Effect.acquireRelease(
       Effect.promise(() =>
         DuckDBInstance.create(options.duckdbPath ?? ":memory:", {
-          ...(options.threads === undefined ? {} : { threads: String(options.threads) })
+          ...(options.threads === undefined ? {} : { threads: String(options.threads) }),
+          // DuckDB defaults to 80% of the machine's RAM; a writer must stay Lambda-sized and spill instead
+          memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+          temp_directory: options.tempDirectory ?? path.join(os.tmpdir(), "ventureos-duckdb-spill")
         })
       ),
       (i) => Effect.sync(() => i.closeSync())
@@ -305,7 +313,9 @@ export const make = (options: LakehouseDuckDbOptions = {}) =>
           files.length === 0
             ? read
             : dedupe && keys.length > 0
-              ? `SELECT * EXCLUDE (__ord) FROM (${read}) QUALIFY row_number() OVER (PARTITION BY ${keys.map(sqlIdent).join(", ")} ORDER BY __ord DESC) = 1`
+              ? // the winning __ord per key is a narrow aggregate; a window over whole rows would have to
+                // materialize every (wide) row in memory at once
+                `SELECT * EXCLUDE (__ord) FROM (${read}) WHERE __ord IN (SELECT max(__ord) FROM (${read}) GROUP BY ${keys.map(sqlIdent).join(", ")})`
               : `SELECT * EXCLUDE (__ord) FROM (${read})`
         return yield* withConn((c) => use(c, source)).pipe(
           Effect.ensuring(Effect.promise(() => fs.rm(dir, { recursive: true, force: true })))
