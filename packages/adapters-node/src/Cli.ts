@@ -55,7 +55,9 @@ const normalize = async (args: Args, paths: ReadonlyArray<string>, defaultOut: s
     }).pipe(Effect.result)
   )
   if (result._tag === "Failure") {
-    process.stderr.write(`ventureos: ${result.failure.message}\n`)
+    const e = result.failure
+    process.stderr.write(`ventureos: ${e.message}\n`)
+    emit({ ok: false, error: e._tag, file: e.file, reason: e.reason, expected: e.expected })
     return 2
   }
   const s = result.success

@@ -132,6 +132,8 @@ export const runIngest = async (
   if (result._tag === "Failure") {
     const e = result.failure
     process.stderr.write(`ventureos: ${e.message}\n`)
+    // the contract holds on failure too: the last stdout line is one JSON object
+    process.stdout.write(`${JSON.stringify({ ok: false, error: e._tag, message: e.message })}\n`)
     return e._tag === "UnusableFileError" || e._tag === "IngestInputError" ? 2 : 1
   }
   const s = summarize(result.success)

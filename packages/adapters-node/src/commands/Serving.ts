@@ -1,5 +1,4 @@
 import { readFile } from "node:fs/promises"
-import { moneyFromCents } from "@ventureos/core"
 import { type EntityKind, totalsToStats, Warehouse } from "@ventureos/pipeline"
 import { BrandConfig, ServingStore, tableDefinitions } from "@ventureos/storage/serving"
 import { Effect, type Layer, Option, Schema } from "effect"
