@@ -142,7 +142,7 @@ export const ViolationsHandlers = /* @__PURE__ */ HttpApiBuilder.group(Api, "vio
             resource: "violation",
             id,
             ...(hint === undefined
-              ? { hint: "pass ?entity=<entity key> under which the violation is listed" }
+              ? { hint: "only violations in a live feed are served; ?entity=<entity key> narrows the lookup" }
               : {})
           })
         const item = found.value

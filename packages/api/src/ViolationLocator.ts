@@ -20,7 +20,7 @@ export interface ViolationLocatorShape {
 export class ViolationLocator extends Context.Service<ViolationLocator, ViolationLocatorShape>()(
   "@ventureos/api/ViolationLocator"
 ) {
-  /** Look in the hinted entity's stored feed (every agency, leftovers included). */
+  /** Look in the hinted entity's stored feed (every agency, leftovers included), or by id alone. */
   static readonly layerFromServingStore = Layer.effect(
     ViolationLocator,
     Effect.gen(function* () {
@@ -28,7 +28,8 @@ export class ViolationLocator extends Context.Service<ViolationLocator, Violatio
       return ViolationLocator.of({
         find: (violationId, entityHint) =>
           entityHint === undefined
-            ? Effect.succeedNone
+            ? // no hint: the store's lookup by violation id (a GSI on DynamoDB)
+              store.getViolation(violationId)
             : Effect.map(store.getFeedRaw(entityHint), (items) =>
                 Option.fromUndefinedOr(items.find((i) => i.violation_id === violationId))
               )

@@ -146,7 +146,9 @@ describe("raw HTTP", () => {
       ["/api/city/nowhere-tx", 404, "city"],
       ["/api/config/unknown", 404, "brand"],
       ["/api/top?scope=city:nowhere-tx", 404, "top-list"],
-      [`/api/violations/${encodeURIComponent(ids.acme)}`, 404, "entity"]
+      ["/api/violations/osha%3Aosha_violation%3A999999999-01001", 404, "violation"],
+      // without ?entity the store finds the violation by id alone
+      [`/api/violations/${encodeURIComponent(ids.acme)}`, 200, ids.acme]
     ]
     for (const [path, status, text] of cases) {
       const r = await get(path)

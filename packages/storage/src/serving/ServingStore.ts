@@ -110,6 +110,8 @@ export interface ServingStoreShape {
    * writer has not trimmed yet; newest first. For diagnostics and tests: readers use {@link getFeed}.
    */
   readonly getFeedRaw: (entityKey: string) => Effect.Effect<ReadonlyArray<FeedItem>, ServingStoreError>
+  /** One violation's feed item (its company placement when listed there), found without an entity key. */
+  readonly getViolation: (violationId: string) => Effect.Effect<Option.Option<FeedItem>, ServingStoreError>
   /** The stored AI summary of a violation. */
   readonly getSummary: (
     violationId: string
@@ -348,6 +350,16 @@ export const makeMemory = (options?: { readonly feedSize?: number }): ServingSto
           (i) => agency === undefined || i.agency === agency
         )
         return topPerAgency(items, feedSize)
+      }),
+    getViolation: (violationId) =>
+      Effect.suspend(() => {
+        const bad = checkViolationId("getViolation", violationId)
+        if (bad !== undefined) return bad
+        const found: Array<FeedItem> = []
+        for (const feed of feeds.values())
+          for (const item of feed.values()) if (item.violation_id === violationId) found.push(item)
+        const best = found.find((i) => i.entity_key.startsWith("COMPANY#")) ?? found[0]
+        return Effect.succeed(Option.fromUndefinedOr(best))
       }),
     getFeedRaw: (entityKey) =>
       Effect.map(requireEntityKey("getFeedRaw", entityKey), () =>

@@ -62,7 +62,13 @@ import {
   withSummary
 } from "./ServingStore"
 import { ServingStoreError } from "./ServingStoreError"
-import { DEFAULT_TABLE_PREFIX, type TableNames, tableDefinitions, tableNames } from "./Tables"
+import {
+  BY_VIOLATION_INDEX,
+  DEFAULT_TABLE_PREFIX,
+  type TableNames,
+  tableDefinitions,
+  tableNames
+} from "./Tables"
 
 // ---------------------------------------------------------------------------------------------------------
 // Storage shape: pure toItem / fromItem. Attributes are the record's own fields plus PK, SK and `fp` (the
@@ -300,7 +306,16 @@ export const make = (client: Client, options: DynamoOptions = {}): ServingStoreS
                 TableName: def.TableName,
                 AttributeDefinitions: def.AttributeDefinitions.map((a) => ({ ...a })),
                 KeySchema: def.KeySchema.map((k) => ({ ...k })),
-                BillingMode: def.BillingMode
+                BillingMode: def.BillingMode,
+                ...(def.GlobalSecondaryIndexes === undefined
+                  ? {}
+                  : {
+                      GlobalSecondaryIndexes: def.GlobalSecondaryIndexes.map((g) => ({
+                        IndexName: g.IndexName,
+                        KeySchema: g.KeySchema.map((k) => ({ ...k })),
+                        Projection: { ...g.Projection }
+                      }))
+                    })
               }),
               { abortSignal }
             )
@@ -538,6 +553,27 @@ export const make = (client: Client, options: DynamoOptions = {}): ServingStoreS
         yield* requireEntityKey("getFeedRaw", entityKey)
         const items = yield* queryPrefix("getFeedRaw", tables.violations, entityKey, "AGENCY#", true)
         return (yield* Effect.forEach(items, decodeFeedItem)).sort(compareNewestFirst)
+      }),
+    getViolation: (violationId) =>
+      Effect.gen(function* () {
+        const bad = checkViolationId("getViolation", violationId)
+        if (bad !== undefined) return yield* bad
+        const out = yield* send("getViolation", (abortSignal) =>
+          client.send(
+            new QueryCommand({
+              TableName: tables.violations,
+              IndexName: BY_VIOLATION_INDEX,
+              KeyConditionExpression: "violation_id = :v",
+              ExpressionAttributeValues: { ":v": { S: violationId } }
+            }),
+            { abortSignal }
+          )
+        )
+        // feed items only (the summary item carries violation_id too); prefer the company's placement
+        const feed = (out.Items ?? []).filter((i) => String(i.SK?.S ?? "").startsWith("AGENCY#"))
+        const best = feed.find((i) => String(i.PK?.S ?? "").startsWith("COMPANY#")) ?? feed[0]
+        if (best === undefined) return Option.none()
+        return Option.some(yield* decodeFeedItem(best as AttributeMap))
       }),
     getSummary: (violationId) =>
       Effect.gen(function* () {

@@ -31,7 +31,18 @@ export interface TableDefinition {
   }>
   readonly KeySchema: ReadonlyArray<{ readonly AttributeName: string; readonly KeyType: "HASH" | "RANGE" }>
   readonly BillingMode: "PAY_PER_REQUEST"
+  readonly GlobalSecondaryIndexes?: ReadonlyArray<{
+    readonly IndexName: string
+    readonly KeySchema: ReadonlyArray<{ readonly AttributeName: string; readonly KeyType: "HASH" | "RANGE" }>
+    readonly Projection: { readonly ProjectionType: "ALL" }
+  }>
 }
+
+/**
+ * GSI of the Violations table: feed items by `violation_id` (their own attribute), so one violation can be
+ * read without knowing an entity it is listed under. No extra writes by the code: DynamoDB maintains it.
+ */
+export const BY_VIOLATION_INDEX = "ByViolation"
 
 const definition = (TableName: string): TableDefinition => ({
   TableName,
@@ -49,7 +60,28 @@ const definition = (TableName: string): TableDefinition => ({
 /** CreateTable inputs of the three tables. */
 export const tableDefinitions = (prefix: string = DEFAULT_TABLE_PREFIX): ReadonlyArray<TableDefinition> => {
   const n = tableNames(prefix)
-  return [definition(n.entities), definition(n.violations), definition(n.projects)]
+  const violations = definition(n.violations)
+  return [
+    definition(n.entities),
+    {
+      ...violations,
+      AttributeDefinitions: [
+        ...violations.AttributeDefinitions,
+        { AttributeName: "violation_id", AttributeType: "S" }
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: BY_VIOLATION_INDEX,
+          KeySchema: [
+            { AttributeName: "violation_id", KeyType: "HASH" },
+            { AttributeName: "PK", KeyType: "RANGE" }
+          ],
+          Projection: { ProjectionType: "ALL" }
+        }
+      ]
+    },
+    definition(n.projects)
+  ]
 }
 
 /** The table definitions as pretty JSON, for infrastructure-as-code. */

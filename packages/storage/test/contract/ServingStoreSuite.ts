@@ -107,6 +107,31 @@ export const suite = (
       )
     )
 
+    it.live("a violation is found by id alone (its company placement), without an entity key", () =>
+      run((s) =>
+        Effect.gen(function* () {
+          const v = violation({
+            id: "gv-1",
+            company: "ACME WIDGETS INC",
+            city: "AUSTIN",
+            state: "TX",
+            date: "2024-03-04"
+          })
+          yield* s.applyFeed([v])
+          const found = yield* s.getViolation(v.violation_id)
+          assert.isTrue(Option.isSome(found))
+          assert.strictEqual(Option.getOrThrow(found).entity_key, ACME)
+          assert.strictEqual(Option.getOrThrow(found).violation_id, v.violation_id)
+          assert.isTrue(Option.isNone(yield* s.getViolation("osha:test:unknown-1")))
+          // a deleted violation leaves the feed, so it is no longer found
+          yield* s.applyFeed([{ ...v, status: "deleted", content_hash: "gone" } as Violation])
+          assert.isTrue(Option.isNone(yield* s.getViolation(v.violation_id)))
+          const bad = yield* Effect.exit(s.getViolation("not an id#"))
+          assert.isTrue(Exit.isFailure(bad))
+        })
+      )
+    )
+
     it.live("profiles: stored, read back, unchanged ones not rewritten", () =>
       run((s) =>
         Effect.gen(function* () {
