@@ -41,3 +41,8 @@ export const flagString = (args: Args, name: string): string | undefined => {
   if (v === true) throw new UsageError(`--${name} needs a value`)
   return v
 }
+
+/** The CLI contract: one JSON object per stdout line; the last one is the command's summary. */
+export const emit = (o: unknown): void => {
+  process.stdout.write(`${JSON.stringify(o)}\n`)
+}

@@ -2,7 +2,7 @@ import { join, resolve } from "node:path"
 import { normalizeToFiles, syncServing } from "@ventureos/pipeline"
 import { Lakehouse } from "@ventureos/storage"
 import { Effect, Layer } from "effect"
-import { type Args, flagString, parseArgs, UsageError } from "./Args"
+import { type Args, emit, flagString, parseArgs, UsageError } from "./Args"
 import { runBronze } from "./commands/Bronze"
 import { runIngest } from "./commands/Ingest"
 import { runStats, runTop } from "./commands/Query"
@@ -38,8 +38,6 @@ Human output goes to stderr; the last line of stdout is a JSON summary.
 Environment: VENTUREOS_HOME (default ./.ventureos) holds local state.`
 
 export { ventureosHome }
-
-const emit = (summary: unknown) => process.stdout.write(`${JSON.stringify(summary)}\n`)
 
 const normalize = async (args: Args, paths: ReadonlyArray<string>, defaultOut: string): Promise<number> => {
   if (paths.length === 0) throw new UsageError("normalize needs at least one file")

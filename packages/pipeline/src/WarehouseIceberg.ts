@@ -1,4 +1,4 @@
-import { type Violation, ViolationTypes } from "@ventureos/core"
+import { moneyFromCents, type Violation, ViolationTypes } from "@ventureos/core"
 import {
   CatalogFileSystem,
   layerLocal as fileIOLocal,
@@ -43,11 +43,6 @@ const silverTableOf = (agency: string): string => `silver.${agency}`
 
 const q = (s: string) => `'${s.replaceAll("'", "''")}'`
 const inList = (vals: ReadonlyArray<string>) => (vals.length === 0 ? "(NULL)" : `(${vals.map(q).join(",")})`)
-const cents = (c: bigint) => {
-  const neg = c < 0n
-  const a = neg ? -c : c
-  return `${neg ? "-" : ""}${a / 100n}.${(a % 100n).toString().padStart(2, "0")}`
-}
 const toCents = (v: unknown): bigint => {
   const s = String(v ?? "0")
   const neg = s.startsWith("-")
@@ -222,8 +217,8 @@ export const makeIceberg = Effect.gen(function* () {
             violation_count: d.violation_count,
             open_count: d.open_count,
             closed_count: d.closed_count,
-            penalty_initial: cents(d.penalty_initial_cents),
-            penalty_current: cents(d.penalty_current_cents),
+            penalty_initial: moneyFromCents(d.penalty_initial_cents),
+            penalty_current: moneyFromCents(d.penalty_current_cents),
             entity_name: d.entity_name,
             source_id: source.id,
             created_at: now

@@ -5,7 +5,7 @@ import { detect, type Registry, readHeader } from "@ventureos/normalizers"
 import { type BatchResult, type IngestMode, ingestFiles, type Warehouse } from "@ventureos/pipeline"
 import type { RawArchive } from "@ventureos/storage/archive"
 import { Effect, type Layer } from "effect"
-import { type Args, flagString, UsageError } from "../Args"
+import { type Args, emit, flagString, UsageError } from "../Args"
 import { makeProgress } from "../Progress"
 
 /** Expand directories (their *.csv files, sorted) and keep files as given. */
@@ -133,13 +133,13 @@ export const runIngest = async (
     const e = result.failure
     process.stderr.write(`ventureos: ${e.message}\n`)
     // the contract holds on failure too: the last stdout line is one JSON object
-    process.stdout.write(`${JSON.stringify({ ok: false, error: e._tag, message: e.message })}\n`)
+    emit({ ok: false, error: e._tag, message: e.message })
     return e._tag === "UnusableFileError" || e._tag === "IngestInputError" ? 2 : 1
   }
   const s = summarize(result.success)
   progress.done(s.rows)
   const extra = after ? await after(s) : {}
   const { results: _r, ...rest } = s
-  process.stdout.write(`${JSON.stringify({ ...rest, mode, ...extra })}\n`)
+  emit({ ...rest, mode, ...extra })
   return 0
 }

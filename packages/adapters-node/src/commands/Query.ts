@@ -1,9 +1,7 @@
 import { moneyFromCents, TopScope } from "@ventureos/core"
 import { type EntityKind, totalsToStats, Warehouse } from "@ventureos/pipeline"
 import { Effect, type Layer, Schema } from "effect"
-import { type Args, flagString, UsageError } from "../Args"
-
-const emit = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`)
+import { type Args, emit, flagString, UsageError } from "../Args"
 
 /** `ventureos top --scope national|state:TX|city:<slug> --by count|penalties [--agency osha] [--limit 10]`. */
 export const runTop = async (args: Args, layer: Layer.Layer<Warehouse>): Promise<number> => {

@@ -2,9 +2,7 @@ import { readFile } from "node:fs/promises"
 import { type EntityKind, totalsToStats, Warehouse } from "@ventureos/pipeline"
 import { BrandConfig, ServingStore, tableDefinitions } from "@ventureos/storage/serving"
 import { Effect, type Layer, Option, Schema } from "effect"
-import { type Args, UsageError } from "../Args"
-
-const emit = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`)
+import { type Args, emit, UsageError } from "../Args"
 
 /** `ventureos serving setup|sync|feed <key>|entity <key>|brand get|put|delete|list|import`. */
 export const runServing = async (

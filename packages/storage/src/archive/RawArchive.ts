@@ -40,7 +40,7 @@ export interface RawArchiveShape {
   readonly head: (key: string) => Effect.Effect<Option.Option<RawObject>, RawArchiveError>
   /** The first `bytes` bytes of an object (to read a CSV header without downloading the file). */
   readonly readStart: (key: string, bytes: number) => Effect.Effect<Uint8Array, RawArchiveError>
-  /** Objects under a prefix, sorted by key. */
+  /** Objects under a prefix, sorted by key (size only: `sha256`/`etag` may be empty; `head` has them). */
   readonly list: (prefix: string) => Effect.Effect<ReadonlyArray<RawObject>, RawArchiveError>
 }
 
@@ -189,11 +189,15 @@ export const makeFileSystem = (root: string): RawArchiveShape => {
               if (ent.isDirectory()) await walk(p)
               else if (!ent.name.includes(".tmp-")) {
                 const key = relative(root, p).split(sep).join("/")
-                if (key.startsWith(prefix)) out.push(await objectAt(key, p))
+                // listing stats files but does not hash them (as S3's list): `head` gives the sha256
+                if (key.startsWith(prefix))
+                  out.push({ key, size: (await stat(p)).size, etag: "", sha256: "" })
               }
             }
           }
-          await walk(root)
+          // start at the deepest folder the prefix names, not at the archive root
+          const folder = prefix.includes("/") ? prefix.slice(0, prefix.lastIndexOf("/")) : ""
+          await walk(validKey(folder) ? join(root, ...folder.split("/")) : root)
           return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
         },
         catch: (e) => fail("list", prefix, e)
