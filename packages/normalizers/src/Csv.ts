@@ -91,121 +91,138 @@ export class CsvParser {
   private drain(final: boolean): Array<CsvRow & { readonly index: number }> {
     const out: Array<CsvRow & { readonly index: number }> = []
     const s = this.buf
-    const n = s.length
     let pos = 0
     for (;;) {
-      if (pos >= n) break
+      const rec = parseRecord(s, pos, final)
+      if (rec === undefined) break
       const startLine = this.line
-      const cells: Array<string> = []
-      let p = pos
-      let newlines = 0
-      let complete = false
-      // a record whose only cell is quoted (`""`) is a row with one empty cell, not a blank line
-      let firstQuoted = false
-      for (;;) {
-        if (p < n && s.charCodeAt(p) === 34 /* " */) {
-          if (cells.length === 0) firstQuoted = true
-          // quoted cell
-          let q = p + 1
-          let value = ""
-          let closed = false
-          for (;;) {
-            const next = s.indexOf('"', q)
-            if (next === -1) break
-            if (next + 1 < n && s.charCodeAt(next + 1) === 34) {
-              value += s.slice(q, next + 1)
-              q = next + 2
-              continue
-            }
-            if (next + 1 >= n && !final) break // cannot tell "" from end yet
-            value += s.slice(q, next)
-            q = next + 1
-            closed = true
-            break
-          }
-          // A stray quote (a `"` opening a cell that was never meant to be quoted) would swallow every
-          // following row into one cell. A quoted cell may span at most MAX_QUOTED_LINES line breaks and
-          // MAX_QUOTED_CHARS characters; past that its quote is taken as a literal character, the cell ends at
-          // the next delimiter, and the following rows parse on their own (the broken row is then usually
-          // rejected for its width, with its line number).
-          const spanEnd = closed ? q : n
-          const tooLong = spanEnd - p > MAX_QUOTED_CHARS
-          if (!closed && !final && !tooLong) break
-          if (tooLong || countNewlines(closed ? value : s.slice(q, n)) > MAX_QUOTED_LINES) {
-            let e = p + 1
-            while (e < n) {
-              const c = s.charCodeAt(e)
-              if (c === 44 || c === 10 || c === 13) break
-              e++
-            }
-            if (e >= n && !final) break
-            if (cells.length === 0) firstQuoted = false
-            cells.push(s.slice(p, e))
-            p = e
-          } else {
-            if (!closed) {
-              // unterminated quote at end of file: take the rest as the cell
-              value += s.slice(q)
-              q = n
-            }
-            newlines += countNewlines(value)
-            // tolerate junk between closing quote and delimiter (e.g. `"abc" x,`): keep it
-            let e = q
-            while (e < n) {
-              const c = s.charCodeAt(e)
-              if (c === 44 || c === 10 || c === 13) break
-              e++
-            }
-            if (e >= n && !final) break
-            if (e > q) value += s.slice(q, e)
-            cells.push(value)
-            p = e
-          }
-        } else {
-          let e = p
-          while (e < n) {
-            const c = s.charCodeAt(e)
-            if (c === 44 || c === 10 || c === 13) break
-            e++
-          }
-          if (e >= n && !final) break
-          cells.push(s.slice(p, e))
-          p = e
-        }
-        if (p >= n) {
-          complete = final
-          break
-        }
-        const c = s.charCodeAt(p)
-        if (c === 44) {
-          p++
-          if (p >= n && final) {
-            cells.push("")
-            complete = true
-            break
-          }
-          continue
-        }
-        // end of record: \n, \r\n or lone \r
-        if (c === 13) {
-          if (p + 1 >= n && !final) break
-          p += p + 1 < n && s.charCodeAt(p + 1) === 10 ? 2 : 1
-        } else p++
-        newlines++
-        complete = true
-        break
-      }
-      if (!complete) break
-      pos = p
-      this.line += newlines
+      pos = rec.end
+      this.line += rec.newlines
       // skip blank lines entirely (trailing newline at EOF, blank separators)
-      if (cells.length === 1 && cells[0] === "" && !firstQuoted) continue
+      if (rec.blank) continue
       const index = this.rowIndex++
-      out.push({ index, row: index, line: startLine, cells })
+      out.push({ index, row: index, line: startLine, cells: rec.cells })
     }
     this.buf = s.slice(pos)
     return out
   }
+}
+
+/** One record parsed from text: its cells, where the next record starts and how many line breaks it spans. */
+export interface ParsedRecord {
+  readonly cells: Array<string>
+  /** Offset just past the record's line terminator. */
+  readonly end: number
+  readonly newlines: number
+  /** A blank line (no cells), skipped by readers; a record whose only cell is quoted (`""`) is not blank. */
+  readonly blank: boolean
+}
+
+/**
+ * Parse the record starting at `pos` of `s` (RFC 4180 with the tolerances described on {@link CsvParser}).
+ * Returns undefined when the text ends before the record does and more may come (`final` false), or when
+ * `pos` is at the end.
+ */
+export const parseRecord = (s: string, pos: number, final: boolean): ParsedRecord | undefined => {
+  const n = s.length
+  if (pos >= n) return undefined
+  const cells: Array<string> = []
+  let p = pos
+  let newlines = 0
+  // a record whose only cell is quoted (`""`) is a row with one empty cell, not a blank line
+  let firstQuoted = false
+  for (;;) {
+    if (p < n && s.charCodeAt(p) === 34 /* " */) {
+      if (cells.length === 0) firstQuoted = true
+      // quoted cell
+      let q = p + 1
+      let value = ""
+      let closed = false
+      for (;;) {
+        const next = s.indexOf('"', q)
+        if (next === -1) break
+        if (next + 1 < n && s.charCodeAt(next + 1) === 34) {
+          value += s.slice(q, next + 1)
+          q = next + 2
+          continue
+        }
+        if (next + 1 >= n && !final) break // cannot tell "" from end yet
+        value += s.slice(q, next)
+        q = next + 1
+        closed = true
+        break
+      }
+      // A stray quote (a `"` opening a cell that was never meant to be quoted) would swallow every
+      // following row into one cell. A quoted cell may span at most MAX_QUOTED_LINES line breaks and
+      // MAX_QUOTED_CHARS characters; past that its quote is taken as a literal character, the cell ends at
+      // the next delimiter, and the following rows parse on their own (the broken row is then usually
+      // rejected for its width, with its line number).
+      const spanEnd = closed ? q : n
+      const tooLong = spanEnd - p > MAX_QUOTED_CHARS
+      if (!closed && !final && !tooLong) return undefined
+      if (tooLong || countNewlines(closed ? value : s.slice(q, n)) > MAX_QUOTED_LINES) {
+        let e = p + 1
+        while (e < n) {
+          const c = s.charCodeAt(e)
+          if (c === 44 || c === 10 || c === 13) break
+          e++
+        }
+        if (e >= n && !final) return undefined
+        if (cells.length === 0) firstQuoted = false
+        cells.push(s.slice(p, e))
+        p = e
+      } else {
+        if (!closed) {
+          // unterminated quote at end of file: take the rest as the cell
+          value += s.slice(q)
+          q = n
+        }
+        newlines += countNewlines(value)
+        // tolerate junk between closing quote and delimiter (e.g. `"abc" x,`): keep it
+        let e = q
+        while (e < n) {
+          const c = s.charCodeAt(e)
+          if (c === 44 || c === 10 || c === 13) break
+          e++
+        }
+        if (e >= n && !final) return undefined
+        if (e > q) value += s.slice(q, e)
+        cells.push(value)
+        p = e
+      }
+    } else {
+      let e = p
+      while (e < n) {
+        const c = s.charCodeAt(e)
+        if (c === 44 || c === 10 || c === 13) break
+        e++
+      }
+      if (e >= n && !final) return undefined
+      cells.push(s.slice(p, e))
+      p = e
+    }
+    if (p >= n) {
+      if (!final) return undefined
+      break
+    }
+    const c = s.charCodeAt(p)
+    if (c === 44) {
+      p++
+      if (p >= n && final) {
+        cells.push("")
+        break
+      }
+      continue
+    }
+    // end of record: \n, \r\n or lone \r
+    if (c === 13) {
+      if (p + 1 >= n && !final) return undefined
+      p += p + 1 < n && s.charCodeAt(p + 1) === 10 ? 2 : 1
+    } else p++
+    newlines++
+    break
+  }
+  return { cells, end: p, newlines, blank: cells.length === 1 && cells[0] === "" && !firstQuoted }
 }
 
 const countNewlines = (v: string): number => {
