@@ -72,6 +72,8 @@ export interface NormalizerPlugin {
     files: ReadonlyArray<SourceFile>,
     ctx: NormalizeContext
   ) => AsyncIterable<ReadonlyArray<Outcome>>
+  /** Optional SQL form of `normalize` for bulk runs (see {@link VectorizedNormalizer}). */
+  readonly vectorized?: VectorizedNormalizer
 }
 
 /** Thrown by a plugin when the set of files it was given cannot be used (e.g. violations without inspections). */
@@ -84,4 +86,45 @@ export class PluginInputError extends Error {
     super(`${file}: ${reason} (expected ${expected})`)
     this.name = "PluginInputError"
   }
+}
+
+/**
+ * A file staged for SQL (see `stageCsv`): `relation` is a SQL table expression with columns `__row`, `__line`,
+ * `__plain` (1 when every cell is printable ASCII) and `c0` … `c{n-1}` (the cells as text, NULL when empty).
+ */
+export interface StagedFile {
+  readonly file: SourceFile
+  /** Position of the file in the run (orders records: earlier files first). */
+  readonly index: number
+  readonly relation: string
+}
+
+/** What a vectorized normalizer is given. */
+export interface VectorizedInput {
+  readonly files: ReadonlyArray<StagedFile>
+  readonly ingestedAt: string
+}
+
+/**
+ * Optional vectorized form of a plugin: the same rules as its `normalize`, written as SQL (DuckDB dialect) so
+ * millions of rows are normalized without a JavaScript call per row. It must agree with `normalize` record
+ * for record (content hashes included); rows it cannot decide exactly (odd formats, anything that would be
+ * rejected, non-ASCII text) are flagged `__js` and the driver runs `normalize` on them instead. Company and
+ * city slugs are computed by the driver in JavaScript, once per distinct value.
+ */
+export interface VectorizedNormalizer {
+  /** `SELECT name`: the company names whose slugs `records` reads from `slugs.company(name, slug)`. */
+  readonly companyNames: (input: VectorizedInput) => string
+  /** `SELECT city, state`: the places whose slugs `records` reads from `slugs.city(city, state, slug)`. */
+  readonly cityPlaces: (input: VectorizedInput) => string
+  /**
+   * One row per data row of every `records` file: the silver columns, `__file` (file index), `__row`,
+   * `__line` and `__js` (true: let `normalize` decide this row; its other columns are then ignored).
+   */
+  readonly records: (input: VectorizedInput, slugs: { company: string; city: string }) => string
+  /**
+   * `SELECT __file, __row`: every row (of any file) `normalize` needs to decide the rows listed in table
+   * `flagged(__file, __row)`, e.g. the lookup rows they join to.
+   */
+  readonly fallbackRows: (input: VectorizedInput, flagged: string) => string
 }

@@ -47,6 +47,12 @@ export interface NormalizeRun {
   readonly summary: NormalizeSummary
   /** Outcomes in batches, every input row exactly once. Consume once. */
   readonly outcomes: () => AsyncIterable<ReadonlyArray<Outcome>>
+  /** The files of the run by plugin (for drivers that normalize without `outcomes`, e.g. in SQL). */
+  readonly groups: ReadonlyArray<{
+    readonly plugin: NormalizerPlugin
+    readonly files: ReadonlyArray<SourceFile>
+  }>
+  readonly ingestedAt: string
 }
 
 const columnsOf = (header: ReadonlyArray<string>): Map<string, number> => {
@@ -302,5 +308,10 @@ export const planNormalize = async (
     }
     summary.rows = summary.files.filter((f) => f.role === "records").reduce((a, f) => a + f.rows, 0)
   }
-  return { summary, outcomes }
+  return {
+    summary,
+    outcomes,
+    groups: [...byPlugin].map(([plugin, files]) => ({ plugin, files })),
+    ingestedAt
+  }
 }

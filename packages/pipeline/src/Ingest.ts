@@ -8,8 +8,15 @@ import { RawArchive, type RawArchiveError, type RawObject } from "@ventureos/sto
 import { Effect, Option, Schedule, Schema } from "effect"
 import { type BronzeKey, manifestKey, parseBronzeKey, rejectsKey, route } from "./Gatekeeper"
 import { deltasFor, type EntityKind, type GoldDelta } from "./Gold"
+import { ingestVectorized, type VectorizedResult } from "./IngestVectorized"
 import { toUnusable } from "./Normalize"
-import { type CommitSource, type SilverChange, Warehouse, type WarehouseError } from "./Warehouse"
+import {
+  type CommitSource,
+  type Landed,
+  type SilverChange,
+  Warehouse,
+  type WarehouseError
+} from "./Warehouse"
 
 /** The outcome of one batch (a records file with the lookup files it needs). */
 export interface BatchResult {
@@ -36,6 +43,8 @@ export interface BatchResult {
   readonly changed: ReadonlyArray<Violation>
   /** The replaced versions of updated records (daily batches only): feeds they sat in are cleaned. */
   readonly previous: ReadonlyArray<Violation>
+  /** Vectorized batches: records rows decided in SQL vs handed to the plugin's JavaScript normalizer. */
+  readonly decided?: { readonly sql: number; readonly js: number }
   /** Entity keys whose gold totals changed, per kind (for the serving sync). */
   readonly touched: Readonly<Record<EntityKind, ReadonlyArray<string>>>
 }
@@ -56,6 +65,11 @@ export interface IngestOptions {
   readonly chunkSize?: number
   readonly onProgress?: (rowsDone: number) => void
   readonly ingestedAt?: string
+  /**
+   * Use the plugin's vectorized (SQL) form when it has one and the warehouse has a SQL engine (default true).
+   * `false` forces the row-at-a-time path (the reference the vectorized one is tested against).
+   */
+  readonly vectorized?: boolean
 }
 
 interface Manifest {
@@ -201,186 +215,245 @@ export const ingestBatch = (
             reason: `a batch must hold one agency, found ${agencies.join(", ")}`
           })
         }
+        /** The row-at-a-time path: every outcome through JavaScript, chunked silver lookups. */
+        const rowAtATime = (
+          agency: string,
+          head: string | null,
+          landedBefore: Option.Option<Landed>
+        ): Effect.Effect<VectorizedResult, WarehouseError> =>
+          Effect.gen(function* () {
+            const chunkSize = options.chunkSize ?? 20_000
+            const touched: Record<EntityKind, Set<string>> = {
+              company: new Set(),
+              city: new Set(),
+              state: new Set()
+            }
+            const deltasByKind: Record<EntityKind, Map<string, GoldDelta>> = {
+              company: new Map(),
+              city: new Map(),
+              state: new Map()
+            }
+            const changed: Array<Violation> = []
+            const previous: Array<Violation> = []
+            let inserted = 0
+            let updated = 0
+            let unchanged = 0
+            let rejectLines = ""
+            let done = 0
+
+            // Old versions come from the commit's parent when finishing an interrupted batch, else from the head.
+            const baseSnapshot = Option.isSome(landedBefore) ? landedBefore.value.parentId : head
+            const newSnapshot = Option.isSome(landedBefore) ? landedBefore.value.snapshotId : undefined
+
+            const classify = (
+              olds: ReadonlyMap<string, Violation>,
+              news: ReadonlyArray<Violation>
+            ): Array<SilverChange> => {
+              const out: Array<SilverChange> = []
+              for (const rec of news) {
+                const old = olds.get(rec.violation_id) ?? null
+                if (old !== null && old.content_hash === rec.content_hash) {
+                  unchanged++
+                  continue
+                }
+                if (old === null) inserted++
+                else updated++
+                const ds = deltasFor(old, rec)
+                for (const kind of ["company", "city", "state"] as const) {
+                  for (const d of ds[kind]) {
+                    addDelta(deltasByKind[kind], d)
+                    touched[kind].add(d.entity_key)
+                  }
+                }
+                if (r.feed) {
+                  changed.push(rec)
+                  if (old !== null) previous.push(old)
+                }
+                out.push({ record: rec, replaces: old !== null })
+              }
+              return out
+            }
+
+            // Pull outcomes chunk by chunk: rejects are collected, accepted records are looked up and classified.
+            const chunks = async function* (
+              lookup: (ids: ReadonlyArray<string>) => Promise<ReadonlyMap<string, Violation>>,
+              newer?: (ids: ReadonlyArray<string>) => Promise<ReadonlyMap<string, Violation>>
+            ): AsyncGenerator<ReadonlyArray<SilverChange>> {
+              let pending: Array<Violation> = []
+              const flush = async () => {
+                const ids = pending.map((p) => p.violation_id)
+                const olds = await lookup(ids)
+                let news: ReadonlyArray<Violation> = pending
+                if (newer) {
+                  const landed = await newer(ids)
+                  news = pending.map((p) => landed.get(p.violation_id) ?? p)
+                }
+                pending = []
+                return classify(olds, news)
+              }
+              for await (const batch of run.outcomes()) {
+                for (const o of batch as ReadonlyArray<Outcome>) {
+                  done++
+                  if (o._tag === "accepted") pending.push(o.record)
+                  else if (o._tag === "rejected") rejectLines += `${JSON.stringify(o.rejection)}\n`
+                }
+                options.onProgress?.(done)
+                if (pending.length >= chunkSize) {
+                  const c = await flush()
+                  if (c.length > 0) yield c
+                }
+              }
+              if (pending.length > 0) {
+                const c = await flush()
+                if (c.length > 0) yield c
+              }
+            }
+
+            const runP = <A>(e: Effect.Effect<A, WarehouseError>) => Effect.runPromise(e)
+            let silverSnapshot: string | null = newSnapshot ?? head
+            if (newSnapshot !== undefined) {
+              // Interrupted earlier after the silver commit: recompute its deltas from history, write nothing.
+              yield* Effect.promise(async () => {
+                for await (const _ of chunks(
+                  (ids) => runP(warehouse.silverLookup(agency, ids, baseSnapshot)),
+                  (ids) => runP(warehouse.silverLookup(agency, ids, newSnapshot))
+                )) {
+                  // consumed for its side effects (deltas, counts)
+                }
+              })
+            } else {
+              // Stage changes into one silver commit. If there is nothing to write, no snapshot is made.
+              const iter = chunks((ids) => runP(warehouse.silverLookup(agency, ids, head)))
+              const first = yield* Effect.promise(() => iter.next())
+              if (!first.done) {
+                const all = (async function* () {
+                  yield first.value
+                  yield* iter
+                })()
+                const landed = yield* warehouse.silverCommit(
+                  agency,
+                  { id: sourceId, batchId: mKey },
+                  head,
+                  all
+                )
+                silverSnapshot = landed.snapshotId
+              }
+            }
+            // Gold: one append per table, exactly once per source.
+            let goldDeltas = 0
+            for (const kind of ["company", "city", "state"] as const) {
+              const ds = [...deltasByKind[kind].values()].filter((d) => !isZero(d))
+              if (ds.length === 0) continue
+              const source: CommitSource = { id: sourceId, batchId: mKey }
+              yield* warehouse.goldAppend(kind, source, ds).pipe(
+                Effect.retry({
+                  while: (e) => e.isRetryable,
+                  times: 5,
+                  schedule: Schedule.exponential("50 millis").pipe(Schedule.jittered)
+                })
+              )
+              goldDeltas += ds.length
+            }
+            return {
+              inserted,
+              updated,
+              unchanged,
+              silverSnapshot,
+              goldDeltas,
+              changed,
+              previous,
+              touched: { company: [...touched.company], city: [...touched.city], state: [...touched.state] },
+              rejectLines
+            } satisfies VectorizedResult
+          })
+
+        /** Rejects and the manifest (the batch's completion mark), then the result. */
+        const finishBatch = (core: VectorizedResult) =>
+          Effect.gen(function* () {
+            const {
+              inserted,
+              updated,
+              unchanged,
+              silverSnapshot,
+              goldDeltas,
+              changed,
+              previous,
+              touched,
+              rejectLines
+            } = core
+            const s = run.summary
+            let rKey: string | null = null
+            if (rejectLines !== "") {
+              rKey = rejectsKey(main)
+              yield* archive.putText(rKey, rejectLines)
+            }
+            const manifest: Manifest = {
+              status: "complete",
+              sourceId,
+              keys: objs.map((o) => ({ key: o.key, sha256: o.sha256, etag: o.etag, size: o.size })),
+              counts: {
+                rows: s.rows,
+                accepted: s.accepted,
+                rejected: s.rejected,
+                skipped: s.skipped,
+                lookupRejected: s.lookupRejected,
+                inserted,
+                updated,
+                unchanged
+              },
+              silverSnapshot,
+              goldDeltas,
+              completedAt: new Date().toISOString()
+            }
+            yield* archive.putText(mKey, `${JSON.stringify(manifest, null, 2)}\n`)
+            return {
+              key: main.key,
+              keys,
+              mode: main.mode,
+              agency,
+              sourceId,
+              status: "ingested",
+              rows: s.rows,
+              accepted: s.accepted,
+              rejected: s.rejected,
+              skipped: s.skipped,
+              inserted,
+              updated,
+              unchanged,
+              silverSnapshot,
+              goldDeltas,
+              feed: r.feed,
+              rejectsKey: rKey,
+              manifestKey: mKey,
+              changed,
+              previous,
+              touched,
+              ...(core.decided === undefined ? {} : { decided: core.decided })
+            } satisfies BatchResult
+          })
+
         const agency = agencies[0]!
         const landedBefore = yield* warehouse.silverFindSource(agency, sourceId)
         const head = yield* warehouse.silverHead(agency)
-        const chunkSize = options.chunkSize ?? 20_000
-        const touched: Record<EntityKind, Set<string>> = {
-          company: new Set(),
-          city: new Set(),
-          state: new Set()
-        }
-        const deltasByKind: Record<EntityKind, Map<string, GoldDelta>> = {
-          company: new Map(),
-          city: new Map(),
-          state: new Map()
-        }
-        const changed: Array<Violation> = []
-        const previous: Array<Violation> = []
-        let inserted = 0
-        let updated = 0
-        let unchanged = 0
-        let rejectLines = ""
-        let done = 0
-
-        // Old versions come from the commit's parent when finishing an interrupted batch, else from the head.
-        const baseSnapshot = Option.isSome(landedBefore) ? landedBefore.value.parentId : head
-        const newSnapshot = Option.isSome(landedBefore) ? landedBefore.value.snapshotId : undefined
-
-        const classify = (
-          olds: ReadonlyMap<string, Violation>,
-          news: ReadonlyArray<Violation>
-        ): Array<SilverChange> => {
-          const out: Array<SilverChange> = []
-          for (const rec of news) {
-            const old = olds.get(rec.violation_id) ?? null
-            if (old !== null && old.content_hash === rec.content_hash) {
-              unchanged++
-              continue
-            }
-            if (old === null) inserted++
-            else updated++
-            const ds = deltasFor(old, rec)
-            for (const kind of ["company", "city", "state"] as const) {
-              for (const d of ds[kind]) {
-                addDelta(deltasByKind[kind], d)
-                touched[kind].add(d.entity_key)
-              }
-            }
-            if (r.feed) {
-              changed.push(rec)
-              if (old !== null) previous.push(old)
-            }
-            out.push({ record: rec, replaces: old !== null })
-          }
-          return out
-        }
-
-        // Pull outcomes chunk by chunk: rejects are collected, accepted records are looked up and classified.
-        const chunks = async function* (
-          lookup: (ids: ReadonlyArray<string>) => Promise<ReadonlyMap<string, Violation>>,
-          newer?: (ids: ReadonlyArray<string>) => Promise<ReadonlyMap<string, Violation>>
-        ): AsyncGenerator<ReadonlyArray<SilverChange>> {
-          let pending: Array<Violation> = []
-          const flush = async () => {
-            const ids = pending.map((p) => p.violation_id)
-            const olds = await lookup(ids)
-            let news: ReadonlyArray<Violation> = pending
-            if (newer) {
-              const landed = await newer(ids)
-              news = pending.map((p) => landed.get(p.violation_id) ?? p)
-            }
-            pending = []
-            return classify(olds, news)
-          }
-          for await (const batch of run.outcomes()) {
-            for (const o of batch as ReadonlyArray<Outcome>) {
-              done++
-              if (o._tag === "accepted") pending.push(o.record)
-              else if (o._tag === "rejected") rejectLines += `${JSON.stringify(o.rejection)}\n`
-            }
-            options.onProgress?.(done)
-            if (pending.length >= chunkSize) {
-              const c = await flush()
-              if (c.length > 0) yield c
-            }
-          }
-          if (pending.length > 0) {
-            const c = await flush()
-            if (c.length > 0) yield c
-          }
-        }
-
-        const runP = <A>(e: Effect.Effect<A, WarehouseError>) => Effect.runPromise(e)
-        let silverSnapshot: string | null = newSnapshot ?? head
-        if (newSnapshot !== undefined) {
-          // Interrupted earlier after the silver commit: recompute its deltas from history, write nothing.
-          yield* Effect.promise(async () => {
-            for await (const _ of chunks(
-              (ids) => runP(warehouse.silverLookup(agency, ids, baseSnapshot)),
-              (ids) => runP(warehouse.silverLookup(agency, ids, newSnapshot))
-            )) {
-              // consumed for its side effects (deltas, counts)
-            }
-          })
-        } else {
-          // Stage changes into one silver commit. If there is nothing to write, no snapshot is made.
-          const iter = chunks((ids) => runP(warehouse.silverLookup(agency, ids, head)))
-          const first = yield* Effect.promise(() => iter.next())
-          if (!first.done) {
-            const all = (async function* () {
-              yield first.value
-              yield* iter
-            })()
-            const landed = yield* warehouse.silverCommit(agency, { id: sourceId, batchId: mKey }, head, all)
-            silverSnapshot = landed.snapshotId
-          }
-        }
-
-        // Gold: one append per table, exactly once per source.
-        let goldDeltas = 0
-        for (const kind of ["company", "city", "state"] as const) {
-          const ds = [...deltasByKind[kind].values()].filter((d) => !isZero(d))
-          if (ds.length === 0) continue
-          const source: CommitSource = { id: sourceId, batchId: mKey }
-          yield* warehouse.goldAppend(kind, source, ds).pipe(
-            Effect.retry({
-              while: (e) => e.isRetryable,
-              times: 5,
-              schedule: Schedule.exponential("50 millis").pipe(Schedule.jittered)
-            })
-          )
-          goldDeltas += ds.length
-        }
-
-        const s = run.summary
-        let rKey: string | null = null
-        if (rejectLines !== "") {
-          rKey = rejectsKey(main)
-          yield* archive.putText(rKey, rejectLines)
-        }
-        const manifest: Manifest = {
-          status: "complete",
-          sourceId,
-          keys: objs.map((o) => ({ key: o.key, sha256: o.sha256, etag: o.etag, size: o.size })),
-          counts: {
-            rows: s.rows,
-            accepted: s.accepted,
-            rejected: s.rejected,
-            skipped: s.skipped,
-            lookupRejected: s.lookupRejected,
-            inserted,
-            updated,
-            unchanged
-          },
-          silverSnapshot,
-          goldDeltas,
-          completedAt: new Date().toISOString()
-        }
-        yield* archive.putText(mKey, `${JSON.stringify(manifest, null, 2)}\n`)
-        return {
-          key: main.key,
-          keys,
-          mode: main.mode,
-          agency,
-          sourceId,
-          status: "ingested",
-          rows: s.rows,
-          accepted: s.accepted,
-          rejected: s.rejected,
-          skipped: s.skipped,
-          inserted,
-          updated,
-          unchanged,
-          silverSnapshot,
-          goldDeltas,
-          feed: r.feed,
-          rejectsKey: rKey,
-          manifestKey: mKey,
-          changed,
-          previous,
-          touched: { company: [...touched.company], city: [...touched.city], state: [...touched.state] }
-        } satisfies BatchResult
+        const plugin = run.groups[0]?.plugin
+        const vectorized = options.vectorized === false ? undefined : plugin?.vectorized
+        const core =
+          vectorized !== undefined && warehouse.bulk !== undefined && plugin !== undefined
+            ? yield* ingestVectorized({
+                run,
+                plugin,
+                vectorized,
+                bulk: warehouse.bulk,
+                agency,
+                source: { id: sourceId, batchId: mKey },
+                head,
+                landed: Option.isSome(landedBefore) ? landedBefore.value : undefined,
+                feed: r.feed,
+                dir,
+                ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress })
+              })
+            : yield* rowAtATime(agency, head, landedBefore)
+        return yield* finishBatch(core)
       }),
       Effect.promise(() => rm(dir, { recursive: true, force: true }))
     )

@@ -144,6 +144,48 @@ export interface WarehouseShape {
   >
   /** Collapse a gold table's deltas into a checkpoint (same totals, fewer rows). */
   readonly goldCompact: (kind: EntityKind) => Effect.Effect<void, WarehouseError>
+  /** SQL-level access for vectorized (bulk) ingest; absent when the warehouse has no SQL engine. */
+  readonly bulk?: WarehouseBulk
+}
+
+/**
+ * The warehouse as a SQL engine (DuckDB for the Iceberg warehouse): bulk ingest stages, classifies and
+ * aggregates millions of rows there instead of in JavaScript. Tables created with `sql` live until dropped.
+ */
+export interface WarehouseBulk {
+  /** Run one SQL statement; result rows as JSON-safe values. */
+  readonly sql: (text: string) => Effect.Effect<ReadonlyArray<Record<string, unknown>>, WarehouseError>
+  /**
+   * A SQL relation over an agency's silver table at a snapshot (null: the empty table); `ids` (when few)
+   * lets the scan skip data files that cannot hold them.
+   */
+  readonly silverRelation: (
+    agency: string,
+    snapshot: string | null,
+    ids?: ReadonlyArray<string>
+  ) => Effect.Effect<string, WarehouseError>
+  /**
+   * Commit the rows of `rowsSql` (silver columns) as one upsert snapshot on top of `expectedParent`;
+   * `replacedKeysSql` selects the `violation_id`s whose earlier versions the rows replace.
+   */
+  readonly silverWrite: (
+    agency: string,
+    source: CommitSource,
+    expectedParent: string | null,
+    rowsSql: string,
+    replacedKeysSql: string
+  ) => Effect.Effect<Landed & { readonly alreadyCommitted: boolean }, WarehouseError>
+  /** Append the gold delta rows of `deltasSql` (gold columns but `source_id` / `created_at`) exactly once. */
+  readonly goldAppendSql: (
+    kind: EntityKind,
+    source: CommitSource,
+    deltasSql: string
+  ) => Effect.Effect<
+    { readonly snapshotId: string | null; readonly alreadyCommitted: boolean },
+    WarehouseError
+  >
+  /** Silver rows selected by `sql` (all silver columns) as records. */
+  readonly readViolations: (sql: string) => Effect.Effect<ReadonlyArray<Violation>, WarehouseError>
 }
 
 export class Warehouse extends Context.Service<Warehouse, WarehouseShape>()(

@@ -9,9 +9,16 @@ import {
   type TableDefinition
 } from "@ventureos/storage"
 import * as LakehouseDuckDb from "@ventureos/storage/duckdb"
+import { duckdbType, icebergTypeOf } from "@ventureos/storage/iceberg"
 import { Effect, Layer, Option } from "effect"
 import type { EntityKind, GoldDelta, Ranked } from "./Gold"
-import { type GoldTotalsRow, Warehouse, WarehouseError, type WarehouseShape } from "./Warehouse"
+import {
+  type GoldTotalsRow,
+  Warehouse,
+  type WarehouseBulk,
+  WarehouseError,
+  type WarehouseShape
+} from "./Warehouse"
 
 /** Gold delta tables: one row per (entity, agency, event date, place) and batch. Field ids are stable. */
 export const goldDefinition: TableDefinition = {
@@ -106,7 +113,76 @@ export const makeIceberg = Effect.gen(function* () {
       return id === undefined || id < 0n ? null : id.toString()
     })
 
+  const bulk: WarehouseBulk = {
+    sql: (text) => lake.query(text).pipe(Effect.mapError(lift("sql", "bulk"))),
+    silverRelation: (agency, snapshot, ids) =>
+      Effect.gen(function* () {
+        const name = silverTableOf(agency)
+        yield* ensure(name, silverDefinition)
+        if (snapshot === null) {
+          const cols = silverDefinition.columns
+            .map((c) => `CAST(NULL AS ${duckdbType(icebergTypeOf(c.type))}) AS ${c.name}`)
+            .join(", ")
+          return `SELECT ${cols} WHERE false`
+        }
+        return yield* lake.scanSql(name, {
+          snapshotId: BigInt(snapshot),
+          ...(ids === undefined
+            ? {}
+            : { filter: [{ column: "violation_id", op: "in" as const, value: ids }] })
+        })
+      }).pipe(
+        Effect.mapError((e) => (e._tag === "LakehouseError" ? lift("scan", silverTableOf(agency))(e) : e))
+      ),
+    silverWrite: (agency, source, expectedParent, rowsSql, replacedKeysSql) =>
+      Effect.gen(function* () {
+        const name = silverTableOf(agency)
+        yield* ensure(name, silverDefinition)
+        const out = yield* lake.writeQuery(name, rowsSql, {
+          mode: "upsert",
+          source: { id: source.id },
+          expectedParent: expectedParent === null ? null : BigInt(expectedParent),
+          replacedKeysSql
+        })
+        if (out._tag === "NoChange")
+          return { snapshotId: expectedParent ?? "", parentId: expectedParent, alreadyCommitted: false }
+        if (out._tag === "AlreadyCommitted") {
+          const snap = out.table.metadata.snapshots.find((x) => x["snapshot-id"] === out.snapshotId)
+          return {
+            snapshotId: out.snapshotId.toString(),
+            parentId: snap?.["parent-snapshot-id"]?.toString() ?? null,
+            alreadyCommitted: true
+          }
+        }
+        return { snapshotId: out.snapshotId.toString(), parentId: expectedParent, alreadyCommitted: false }
+      }).pipe(
+        Effect.mapError((e) => (e._tag === "LakehouseError" ? lift("commit", silverTableOf(agency))(e) : e))
+      ),
+    goldAppendSql: (kind, source, deltasSql) =>
+      Effect.gen(function* () {
+        const name = goldTableOf(kind)
+        yield* ensure(name, goldDefinition)
+        const out = yield* lake.writeQuery(
+          name,
+          `SELECT *, ${q(source.id)} AS source_id, now() AS created_at FROM (${deltasSql})`,
+          { mode: "append", source: { id: source.id } }
+        )
+        return {
+          snapshotId: out._tag === "NoChange" ? null : out.snapshotId.toString(),
+          alreadyCommitted: out._tag === "AlreadyCommitted"
+        }
+      }).pipe(
+        Effect.mapError((e) => (e._tag === "LakehouseError" ? lift("append", goldTableOf(kind))(e) : e))
+      ),
+    readViolations: (sql) =>
+      lake.query(`${SILVER_SELECT} FROM (${sql})`).pipe(
+        Effect.map((rows) => rows.map(toViolation)),
+        Effect.mapError(lift("read", "silver"))
+      )
+  }
+
   const shape: WarehouseShape = {
+    bulk,
     silverHead: (agency) =>
       Effect.andThen(
         ensure(silverTableOf(agency), silverDefinition),
@@ -251,7 +327,7 @@ export const makeIceberg = Effect.gen(function* () {
               SELECT entity_key, agency, event_date FROM expanded WHERE event_date IS NOT NULL
               GROUP BY ALL HAVING sum(violation_count) > 0) GROUP BY ALL)
           SELECT e.entity_key, e.agency,
-            arg_max(e.entity_name, e.created_at) FILTER (WHERE e.entity_name IS NOT NULL) AS name,
+            arg_max(e.entity_name, (e.created_at, e.event_date, e.entity_name)) FILTER (WHERE e.entity_name IS NOT NULL) AS name,
             sum(violation_count)::BIGINT AS violation_count, sum(open_count)::BIGINT AS open_count,
             sum(closed_count)::BIGINT AS closed_count,
             CAST(sum(penalty_initial) AS VARCHAR) AS penalty_initial, CAST(sum(penalty_current) AS VARCHAR) AS penalty_current,
@@ -297,7 +373,7 @@ export const makeIceberg = Effect.gen(function* () {
         ].join(" AND ")
         const order = top.by === "count" ? "c DESC, p DESC" : "p DESC, c DESC"
         const rows = yield* lake.query(`
-          SELECT entity_key, arg_max(entity_name, created_at) FILTER (WHERE entity_name IS NOT NULL) AS name,
+          SELECT entity_key, arg_max(entity_name, (created_at, event_date, entity_name)) FILTER (WHERE entity_name IS NOT NULL) AS name,
             sum(violation_count)::BIGINT AS c, sum(penalty_current) AS p_num, CAST(sum(penalty_current) AS VARCHAR) AS p
           FROM (${scan}) WHERE ${conds}
           GROUP BY entity_key HAVING sum(violation_count) > 0
@@ -327,7 +403,7 @@ export const makeIceberg = Effect.gen(function* () {
         const limit = Math.max(1, Math.floor(top.limit))
         const per = (scopeExpr: string, group: string, where: string) => `
           SELECT ${scopeExpr} AS scope, agency, entity_key, sum(violation_count)::BIGINT AS c, sum(penalty_current) AS p,
-            arg_max(entity_name, created_at) FILTER (WHERE entity_name IS NOT NULL) AS name
+            arg_max(entity_name, (created_at, event_date, entity_name)) FILTER (WHERE entity_name IS NOT NULL) AS name
           FROM x WHERE ${where} GROUP BY ${group}, agency, entity_key`
         const rows = yield* lake.query(`
           WITH d AS (${scan}),
@@ -388,7 +464,7 @@ export const makeIceberg = Effect.gen(function* () {
           SELECT entity_key, agency, event_date, state, city_slug,
             ${sums.map((c) => `sum(${c})::BIGINT AS ${c}`).join(", ")},
             sum(penalty_initial) AS penalty_initial, sum(penalty_current) AS penalty_current,
-            arg_max(entity_name, created_at) FILTER (WHERE entity_name IS NOT NULL) AS entity_name,
+            arg_max(entity_name, (created_at, event_date, entity_name)) FILTER (WHERE entity_name IS NOT NULL) AS entity_name,
             ${q(`checkpoint@${headId}`)} AS source_id, max(created_at) AS created_at
           FROM (${scan})
           GROUP BY entity_key, agency, event_date, state, city_slug

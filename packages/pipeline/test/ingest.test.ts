@@ -205,7 +205,25 @@ describe.each(warehouses)("ingest (%s warehouse, filesystem bronze)", (_name, op
                 detail: "simulated crash"
               })
             )
-          : inner.goldAppend(kind, source, deltas)
+          : inner.goldAppend(kind, source, deltas),
+      ...(inner.bulk === undefined
+        ? {}
+        : {
+            bulk: {
+              ...inner.bulk,
+              goldAppendSql: (kind, source, sql) =>
+                failGold && kind === "city"
+                  ? Effect.fail(
+                      new WarehouseError({
+                        op: "append",
+                        table: `gold.${kind}`,
+                        reason: "CommitStateUnknown",
+                        detail: "simulated crash"
+                      })
+                    )
+                  : inner.bulk!.goldAppendSql(kind, source, sql)
+            }
+          })
     }
     const files = [join(FIX, "osha_violation.csv"), join(FIX, "osha_inspection.csv")]
     const crashed = await Effect.runPromise(

@@ -53,6 +53,12 @@ export interface WriteOptions {
   readonly source?: SourceRef
   /** Fail with CommitConflict unless the table head is still this snapshot (null = empty table). */
   readonly expectedParent?: bigint | null
+  /**
+   * Upsert only (`writeQuery`): SQL selecting the identifier values whose earlier versions this write
+   * replaces. Default: every written row. A caller that knows which rows are new (most of a backfill) passes
+   * only the replaced keys, so readers do not have to apply an equality delete per inserted row.
+   */
+  readonly replacedKeysSql?: string
 }
 
 /** The lakehouse: Iceberg tables written and read through DuckDB. */

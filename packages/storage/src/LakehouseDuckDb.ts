@@ -221,7 +221,16 @@ export const make = (options: LakehouseDuckDbOptions = {}) =>
           ? []
           : yield* writeFiles({ ...base, partition: bindSpec(spec, schema) })
         const unpart = m["partition-specs"].find((s) => s.fields.length === 0)
-        const addedDeletes = upsert ? yield* writeFiles({ ...base, partition: [], equalityIds: keyIds }) : []
+        const addedDeletes = upsert
+          ? yield* writeFiles({
+              ...base,
+              ...(opts.replacedKeysSql === undefined || opts.deleteOnly
+                ? {}
+                : { sourceSql: opts.replacedKeysSql }),
+              partition: [],
+              equalityIds: keyIds
+            })
+          : []
         // overwrite: every file live at the head is removed in the same commit
         const replaced =
           opts.mode === "overwrite" && head !== null

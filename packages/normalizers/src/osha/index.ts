@@ -3,6 +3,7 @@ import type { CsvRow } from "../Csv"
 import type { DatasetSpec, NormalizeContext, NormalizerPlugin, Outcome, SourceFile } from "../Plugin"
 import { PluginInputError } from "../Plugin"
 import { finish, RowReader } from "../Row"
+import { oshaVectorized, VERSION } from "./sql"
 
 /**
  * OSHA: the DOL enforcement catalog. `osha_violation` rows are the records; each is enriched with its
@@ -231,10 +232,11 @@ const normalizeViolation = (
 /** The OSHA normalizer plugin. */
 export const oshaPlugin: NormalizerPlugin = {
   id: "osha",
-  version: "1.0.0",
+  version: VERSION,
   agency: "osha",
   description: "OSHA inspections + violations from the DOL enforcement data catalog",
   datasets: [inspectionDataset, violationDataset],
+  vectorized: oshaVectorized,
   normalize: async function* (files, ctx) {
     const inspFiles = files.filter((f) => f.dataset.id === inspectionDataset.id)
     const violFiles = files.filter((f) => f.dataset.id === violationDataset.id)

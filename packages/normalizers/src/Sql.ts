@@ -1,0 +1,124 @@
+import { LineageFields, UsStateCodes, violationColumnList } from "@ventureos/core"
+import type { StagedFile } from "./Plugin"
+
+/**
+ * SQL building blocks (DuckDB dialect) for vectorized normalizers. Each mirrors a `RowReader` rule for the
+ * rows SQL decides, which are plain (printable ASCII) rows: there JavaScript's `trim`, `\s` and JSON
+ * escaping reduce to spaces, spaces and `"`/`\`, which SQL reproduces exactly. Every rule also yields an
+ * `ok` condition; a row where one is false goes to the JavaScript normalizer, which decides it (and writes the
+ * rejection message when there is one).
+ */
+
+export const sqlStr = (s: string): string => `'${s.replaceAll("'", "''")}'`
+
+/** Characters JavaScript's `String.prototype.trim` removes. */
+const JS_SPACE =
+  "\t\n\u000b\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+
+/** `s.trim()` as JavaScript does it (any row, not only plain ones). */
+export const jsTrim = (e: string): string => `trim(${e}, ${sqlStr(JS_SPACE)})`
+
+/** The raw cell of a column (`""` when absent or empty), like `RowReader.cell`. */
+export const cell = (f: StagedFile, column: string, alias = ""): string => {
+  const i = f.file.columns.get(column)
+  return i === undefined ? "''" : `coalesce(${alias}c${i}, '')`
+}
+
+/** `RowReader.text`: trimmed, inner runs of spaces collapsed, NULL when blank. */
+export const text = (e: string): string => `nullif(regexp_replace(trim(${e}), ' +', ' ', 'g'), '')`
+
+/** A JSON string literal of a text expression (NULL -> `null`). */
+export const json = (e: string): string =>
+  `coalesce('"' || replace(replace(${e}, '\\', '\\\\'), '"', '\\"') || '"', 'null')`
+
+/** A rule's SQL: its value (NULL = blank) and when SQL decided it. */
+export interface Rule {
+  readonly value: string
+  readonly ok: string
+}
+
+/** `RowReader.date`, for the ISO form `yyyy-mm-dd` (other forms go to JavaScript). */
+export const isoDate = (raw: string): Rule => {
+  const t = `trim(${raw})`
+  return {
+    value: `CASE WHEN ${t} = '' THEN NULL ELSE try_cast(${t} AS DATE) END`,
+    ok: `(${t} = '' OR (regexp_full_match(${t}, '\\d{4}-\\d{2}-\\d{2}') AND try_cast(${t} AS DATE) IS NOT NULL AND ${t} BETWEEN '1800' AND '2201'))`
+  }
+}
+
+/** `RowReader.money`, for plain amounts `1250`, `1250.5`, `1250.00` (others go to JavaScript). */
+export const money = (raw: string): Rule => {
+  const t = `trim(${raw})`
+  return {
+    value: `CASE WHEN ${t} = '' THEN NULL ELSE try_cast(${t} AS DECIMAL(18,2)) END`,
+    ok: `(${t} = '' OR regexp_full_match(${t}, '\\d{1,15}(\\.\\d{1,2})?'))`
+  }
+}
+
+const STATE_LIST = `(${UsStateCodes.map(sqlStr).join(", ")})`
+
+/** `RowReader.state`, for USPS codes in any case (state names go to JavaScript). */
+export const state = (raw: string): Rule => {
+  const t = `upper(trim(${raw}))`
+  return {
+    value: `CASE WHEN ${t} IN ${STATE_LIST} THEN ${t} END`,
+    ok: `(${t} = '' OR ${t} IN ${STATE_LIST})`
+  }
+}
+
+/** `RowReader.zip`. */
+export const zip = (raw: string): Rule => {
+  const t = `trim(${raw})`
+  return {
+    value: `CASE WHEN ${t} = '' OR regexp_full_match(${t}, '0+') THEN NULL
+      WHEN regexp_full_match(${t}, '\\d{5}(-?\\d{4})?') OR regexp_full_match(${t}, '\\d{5}\\.0+') THEN left(${t}, 5)
+      WHEN regexp_full_match(${t}, '\\d{3,4}(\\.0+)?') THEN lpad(regexp_extract(${t}, '^\\d+'), 5, '0') END`,
+    ok: `(${t} = '' OR regexp_full_match(${t}, '0+|\\d{5}(-?\\d{4})?|\\d{5}\\.0+|\\d{3,4}(\\.0+)?'))`
+  }
+}
+
+/** `RowReader.code` (industry codes: first of a list, `.0` dropped, `0` as unknown). */
+export const code = (raw: string, min: number, max: number): Rule => {
+  const digits = `regexp_replace(regexp_extract(trim(${raw}), '^[^\\s,;]*'), '\\.0+$', '')`
+  return {
+    value: `CASE WHEN regexp_full_match(${digits}, '\\d{${min},${max}}') AND NOT regexp_full_match(${digits}, '0+') THEN ${digits} END`,
+    ok: `(${digits} = '' OR regexp_full_match(${digits}, '0+') OR regexp_full_match(${digits}, '\\d{${min},${max}}'))`
+  }
+}
+
+/** `makeViolationId` for plain ids. */
+export const violationId = (agency: string, dataset: string, sourceId: string): string =>
+  `${sqlStr(`${agency}:${dataset}:`)} || regexp_replace(trim(${sourceId}), '[ #]+', '_', 'g')`
+
+/**
+ * A JSON object with sorted keys whose values are text expressions (NULL -> null): the canonical text the
+ * content hash is computed over, and the stored `violation_details`. `entries` may repeat a key: as in a
+ * JavaScript object literal, the last value wins.
+ */
+export const jsonObject = (entries: ReadonlyArray<readonly [string, string]>): string => {
+  const byKey = new Map<string, string>()
+  for (const [k, v] of entries) byKey.set(k, v)
+  const keys = [...byKey.keys()].sort()
+  if (keys.length === 0) return "'{}'"
+  return `concat('{', ${keys.map((k, i) => `${sqlStr(`${i === 0 ? "" : ","}${JSON.stringify(k)}:`)}, ${json(byKey.get(k)!)}`).join(", ")}, '}')`
+}
+
+/**
+ * `contentHash` of a record given its business columns as SQL text expressions (`violation_details` as its
+ * canonical JSON text): sha256 of the sorted-key JSON, first 32 hex digits.
+ */
+export const contentHashSql = (columns: Readonly<Record<string, string>>, detailsJson: string): string => {
+  const lineage = new Set<string>(LineageFields)
+  const keys = violationColumnList
+    .map((c) => c.name as string)
+    .filter((k) => !lineage.has(k))
+    .sort()
+  const parts = keys.map((k, i) => {
+    const key = sqlStr(`${i === 0 ? "" : ","}${JSON.stringify(k)}:`)
+    if (k === "violation_details") return `${key}, ${detailsJson}`
+    const v = columns[k]
+    if (v === undefined) throw new Error(`contentHashSql: no expression for column ${k}`)
+    return `${key}, ${json(v)}`
+  })
+  return `left(sha256(concat('{', ${parts.join(", ")}, '}')), 32)`
+}

@@ -1,0 +1,236 @@
+import type { StagedFile, VectorizedInput, VectorizedNormalizer } from "../Plugin"
+import {
+  cell,
+  code,
+  contentHashSql,
+  isoDate,
+  jsonObject,
+  jsTrim,
+  money,
+  type Rule,
+  sqlStr,
+  state,
+  text,
+  violationId,
+  zip
+} from "../Sql"
+
+/**
+ * The OSHA normalizer as SQL (see `VectorizedNormalizer`): the same join and rules as `normalizeViolation` in
+ * `./index.ts`, which stays the reference. Parity is tested on every golden fixture (`test/osha/vectorized`).
+ */
+
+const INSPECTION = "osha_inspection"
+const VIOLATION = "osha_violation"
+
+/** Inspection columns mapped to core fields; the others go to the details as `inspection.<column>`. */
+const MAPPED_INSPECTION = new Set([
+  "activity_nr",
+  "estab_name",
+  "site_address",
+  "site_city",
+  "site_state",
+  "open_date",
+  "close_case_date"
+])
+
+const VIOL_TYPES: ReadonlyArray<readonly [string, string]> = [
+  ["S", "serious"],
+  ["W", "willful"],
+  ["R", "repeat"],
+  ["O", "other"],
+  ["U", "unclassified"]
+]
+
+const filesOf = (input: VectorizedInput, dataset: string) =>
+  input.files.filter((f) => f.file.dataset.id === dataset)
+
+/** The columns every file of a dataset shares are read by name; a union over files with different headers. */
+const union = (files: ReadonlyArray<StagedFile>, select: (f: StagedFile) => string): string =>
+  files.length === 0 ? "" : files.map((f) => `(${select(f)})`).join(" UNION ALL ")
+
+/** Lower-cased header names (`RowReader.details` keys), in header order. */
+const lowerHeader = (f: StagedFile): ReadonlyArray<string> => f.file.header.map((h) => h.toLowerCase())
+
+/** Raw cell, NULL when blank (JavaScript trim), as `RowReader.details` keeps it. */
+const detail = (i: number, alias = ""): string =>
+  `CASE WHEN ${jsTrim(`coalesce(${alias}c${i}, '')`)} = '' THEN NULL ELSE ${alias}c${i} END`
+
+/**
+ * Inspections, one per activity number (the last row wins across files, as the JavaScript index does), with
+ * their fields computed and an `__iok` flag. Columns: __act, __ifile, __irow, __iline, __iok, i_* fields,
+ * and `i_d<k>` details (k indexes the union of detail keys).
+ */
+const inspections = (input: VectorizedInput): { sql: string; detailKeys: ReadonlyArray<string> } => {
+  const files = filesOf(input, INSPECTION)
+  const keys: Array<string> = []
+  for (const f of files)
+    for (const h of lowerHeader(f)) if (!MAPPED_INSPECTION.has(h) && !keys.includes(h)) keys.push(h)
+  const one = (f: StagedFile) => {
+    const c = (col: string) => cell(f, col)
+    const rules: Record<string, Rule> = {
+      state: state(c("site_state")),
+      zip: zip(c("site_zip")),
+      naics: code(c("naics_code"), 2, 6),
+      sic: code(c("sic_code"), 2, 4),
+      open: isoDate(c("open_date")),
+      close: isoDate(c("close_case_date"))
+    }
+    const header = lowerHeader(f)
+    // details: RowReader.details keeps the first column of a repeated name
+    const detailOf = (k: string) => {
+      const i = header.indexOf(k)
+      return i === -1 ? "NULL::VARCHAR" : detail(i)
+    }
+    return `SELECT ${jsTrim(c("activity_nr"))} AS __act, ${f.index} AS __ifile, __row AS __irow, __line AS __iline,
+      (__plain = 1 AND ${Object.values(rules)
+        .map((r) => r.ok)
+        .join(" AND ")}) AS __iok,
+      ${text(c("estab_name"))} AS i_name, ${text(c("site_address"))} AS i_address, ${text(c("site_city"))} AS i_city,
+      ${rules.state!.value} AS i_state, ${rules.zip!.value} AS i_zip, ${rules.naics!.value} AS i_naics,
+      ${rules.sic!.value} AS i_sic, ${rules.open!.value} AS i_open, ${rules.close!.value} AS i_close,
+      ${keys.map((k, i) => `${detailOf(k)} AS i_d${i}`).join(", ") || "NULL AS i_d_none"}
+      FROM ${f.relation}`
+  }
+  const sql =
+    files.length === 0
+      ? ""
+      : `SELECT * FROM (${union(files, one)}) QUALIFY row_number() OVER (PARTITION BY __act ORDER BY __ifile DESC, __irow DESC) = 1`
+  return { sql, detailKeys: keys }
+}
+
+const records = (input: VectorizedInput, slugs: { company: string; city: string }): string => {
+  const violations = filesOf(input, VIOLATION)
+  if (violations.length === 0) return ""
+  const insp = inspections(input)
+  const one = (f: StagedFile) => {
+    const c = (col: string) => cell(f, col, "v.")
+    const act = jsTrim(cell(f, "activity_nr"))
+    const cit = jsTrim(cell(f, "citation_id"))
+    const dates = {
+      issuance: isoDate(c("issuance_date")),
+      abate: isoDate(c("abate_date")),
+      contest: isoDate(c("contest_date")),
+      final: isoDate(c("final_order_date"))
+    }
+    const initial = money(c("initial_penalty"))
+    const current = money(c("current_penalty"))
+    const flag = `upper(trim(${c("delete_flag")}))`
+    const deleted = `(${flag} IN ('X', 'D'))`
+    const typeCode = `upper(trim(${c("viol_type")}))`
+    const header = lowerHeader(f)
+    // the details object, in the order normalizeViolation spreads it (later keys overwrite earlier ones)
+    const entries: Array<readonly [string, string]> = [
+      ["activity_nr", "__act_v"],
+      ["citation_id", "__cit_v"]
+    ]
+    header.forEach((h, i) => {
+      if (h === "activity_nr" || h === "citation_id") return
+      if (header.indexOf(h) !== i) return
+      entries.push([h, detail(i, "v.")])
+    })
+    entries.push(["standard.normalized", text(c("standard"))])
+    insp.detailKeys.forEach((k, i) => {
+      entries.push([`inspection.${k}`, `i.i_d${i}`])
+    })
+    const ok = [
+      "v.__plain = 1",
+      `regexp_full_match(__act_v, '\\d+')`,
+      "__cit_v <> ''",
+      "i.__act IS NOT NULL",
+      "i.__iok",
+      ...Object.values(dates).map((d) => d.ok),
+      initial.ok,
+      current.ok,
+      "i.i_name IS NOT NULL",
+      "cs.slug IS NOT NULL"
+    ].join(" AND ")
+    const penaltyCurrent = `CASE WHEN ${deleted} THEN ${current.value} ELSE coalesce(${current.value}, ${initial.value}) END`
+    return `SELECT ${f.index} AS __file, v.__row AS __row, v.__line AS __line, coalesce(${ok}, false) = false AS __js,
+        __act_v, __cit_v, ${deleted} AS __deleted, ${typeCode} AS __type_code,
+        i.i_name, i.i_address, i.i_city, i.i_state, i.i_zip, i.i_naics, i.i_sic, i.i_open, i.i_close,
+        cs.slug AS __company_slug, ys.slug AS __city_slug,
+        coalesce(${dates.issuance.value}, i.i_open) AS __event, ${initial.value} AS __initial, ${penaltyCurrent} AS __current,
+        ${jsonObject(entries)} AS __details, ${sqlStr(f.file.name)} AS __source_file
+      FROM (SELECT *, ${act} AS __act_v, ${cit} AS __cit_v FROM ${f.relation}) v
+      LEFT JOIN insp i ON i.__act = v.__act_v
+      LEFT JOIN ${slugs.company} cs ON cs.name = i.i_name
+      LEFT JOIN ${slugs.city} ys ON ys.city = i.i_city AND ys.state = i.i_state`
+  }
+  const typeCase = `CASE __type_code ${VIOL_TYPES.map(([k, v]) => `WHEN ${sqlStr(k)} THEN ${sqlStr(v)}`).join(" ")} ELSE 'unclassified' END`
+  const cols: Record<string, string> = {
+    violation_id: violationId("osha", VIOLATION, "__act_v || '-' || __cit_v"),
+    agency: "'osha'",
+    source_dataset: sqlStr(VIOLATION),
+    source_record_id: "__act_v || '-' || __cit_v",
+    company_name: "i_name",
+    company_slug: "__company_slug",
+    address: "i_address",
+    city: "i_city",
+    state: "i_state",
+    zip: "i_zip",
+    naics: "i_naics",
+    sic: "i_sic",
+    event_date: "CAST(__event AS VARCHAR)",
+    opened_date: "CAST(i_open AS VARCHAR)",
+    closed_date: "CAST(i_close AS VARCHAR)",
+    penalty_initial: "CAST(__initial AS VARCHAR)",
+    penalty_current: "CAST(__current AS VARCHAR)",
+    violation_type: typeCase,
+    violation_type_code: "nullif(__type_code, '')",
+    status: "CASE WHEN __deleted THEN 'deleted' WHEN i_close IS NOT NULL THEN 'closed' ELSE 'open' END",
+    description: "NULL::VARCHAR",
+    city_slug: "__city_slug"
+  }
+  const hash = contentHashSql(cols, "__details")
+  return `WITH insp AS (${insp.sql || "SELECT NULL::VARCHAR AS __act WHERE false"}),
+    r AS (${union(violations, one)})
+    SELECT __file, __row, __line, __js,
+      ${cols.violation_id} AS violation_id, 'osha' AS agency, ${cols.source_dataset} AS source_dataset,
+      ${cols.source_record_id} AS source_record_id, i_name AS company_name, __company_slug AS company_slug,
+      i_address AS address, i_city AS city, i_state AS state, i_zip AS zip, i_naics AS naics, i_sic AS sic,
+      __event AS event_date, i_open AS opened_date, i_close AS closed_date,
+      __initial AS penalty_initial, __current AS penalty_current,
+      ${typeCase} AS violation_type, ${cols.violation_type_code} AS violation_type_code, ${cols.status} AS status,
+      NULL::VARCHAR AS description, __details AS violation_details, __city_slug AS city_slug,
+      CASE WHEN NOT __js THEN ${hash} END AS content_hash,
+      __source_file AS source_file, __row AS source_row, 'osha' AS normalizer_id, ${sqlStr(VERSION)} AS normalizer_version,
+      ${sqlStr(input.ingestedAt)}::TIMESTAMPTZ AS ingested_at
+    FROM r`
+}
+
+/** The OSHA plugin's version (both forms produce the same records). */
+export const VERSION = "1.0.0"
+
+export const oshaVectorized: VectorizedNormalizer = {
+  companyNames: (input) => {
+    const insp = inspections(input)
+    return insp.sql === ""
+      ? "SELECT NULL::VARCHAR AS name WHERE false"
+      : `SELECT DISTINCT i_name AS name FROM (${insp.sql}) WHERE i_name IS NOT NULL`
+  },
+  cityPlaces: (input) => {
+    const insp = inspections(input)
+    return insp.sql === ""
+      ? "SELECT NULL::VARCHAR AS city, NULL::VARCHAR AS state WHERE false"
+      : `SELECT DISTINCT i_city AS city, i_state AS state FROM (${insp.sql}) WHERE i_city IS NOT NULL AND i_state IS NOT NULL`
+  },
+  records,
+  fallbackRows: (input, flagged) => {
+    const violations = filesOf(input, VIOLATION)
+    const inspectionFiles = filesOf(input, INSPECTION)
+    const acts = union(
+      violations,
+      (f) =>
+        `SELECT DISTINCT ${jsTrim(cell(f, "activity_nr"))} AS act FROM ${f.relation} WHERE __row IN (SELECT __row FROM ${flagged} WHERE __file = ${f.index})`
+    )
+    const parts = [
+      `SELECT __file, __row FROM ${flagged}`,
+      ...inspectionFiles.map(
+        (f) =>
+          `SELECT ${f.index} AS __file, __row FROM ${f.relation} WHERE ${jsTrim(cell(f, "activity_nr"))} IN (${acts || "SELECT NULL"})`
+      )
+    ]
+    return parts.join(" UNION ALL ")
+  }
+}

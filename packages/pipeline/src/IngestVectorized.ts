@@ -1,0 +1,497 @@
+import { randomUUID } from "node:crypto"
+import { writeFile } from "node:fs/promises"
+import { join } from "node:path"
+import {
+  citySlug,
+  companySlug,
+  type UsState,
+  type Violation,
+  ViolationTypes,
+  violationColumnList
+} from "@ventureos/core"
+import {
+  type CsvRow,
+  type NormalizeRun,
+  type NormalizerPlugin,
+  type Outcome,
+  type Rejection,
+  type SourceFile,
+  type StagedFile,
+  sqlStr,
+  stageCsv,
+  type VectorizedInput,
+  type VectorizedNormalizer
+} from "@ventureos/normalizers"
+import { Effect, Schedule } from "effect"
+import type { EntityKind } from "./Gold"
+import type { CommitSource, Landed, WarehouseBulk } from "./Warehouse"
+import { WarehouseError } from "./Warehouse"
+
+/**
+ * Bulk ingest of one batch in SQL: the batch's files are staged once (`stageCsv`), normalized by the plugin's
+ * vectorized form (rows it cannot decide by the plugin's JavaScript `normalize`), de-duplicated, classified
+ * against silver, written to silver as one upsert snapshot and aggregated into gold deltas, all inside the
+ * warehouse's engine: no JavaScript work per row, and memory bounded by the engine's limit (it spills).
+ * Results, counts and rejections are the same as the row-at-a-time path in `Ingest.ts` (tested).
+ */
+
+export interface VectorizedArgs {
+  readonly run: NormalizeRun
+  readonly plugin: NormalizerPlugin
+  readonly vectorized: VectorizedNormalizer
+  readonly bulk: WarehouseBulk
+  readonly agency: string
+  readonly source: CommitSource
+  /** Silver head the batch applies to. */
+  readonly head: string | null
+  /** Set when an earlier attempt committed silver and stopped before gold: deltas come from history. */
+  readonly landed: Landed | undefined
+  /** Keep the changed records (and the versions they replace) for the live feed. */
+  readonly feed: boolean
+  /** Scratch directory for staged files (removed by the caller). */
+  readonly dir: string
+  readonly onProgress?: (rowsDone: number) => void
+}
+
+export interface VectorizedResult {
+  readonly inserted: number
+  readonly updated: number
+  readonly unchanged: number
+  readonly silverSnapshot: string | null
+  readonly goldDeltas: number
+  readonly changed: ReadonlyArray<Violation>
+  readonly previous: ReadonlyArray<Violation>
+  readonly touched: Record<EntityKind, ReadonlyArray<string>>
+  readonly rejectLines: string
+  /** Records rows decided in SQL vs by the plugin's JavaScript normalizer (vectorized path only). */
+  readonly decided?: { readonly sql: number; readonly js: number }
+}
+
+const SILVER = violationColumnList.map((c) => c.name as string)
+const SILVER_COLS = SILVER.join(", ")
+const GOLD_SUMS = [
+  "violation_count",
+  "open_count",
+  "closed_count",
+  ...ViolationTypes.map((t) => `count_${t}`)
+]
+
+const silverTypes = (): string =>
+  violationColumnList
+    .map((c) => {
+      const t =
+        c.type === "json"
+          ? "VARCHAR"
+          : c.type === "decimal(18,2)"
+            ? "DECIMAL(18,2)"
+            : c.type === "long"
+              ? "BIGINT"
+              : c.type === "date"
+                ? "DATE"
+                : c.type === "timestamptz"
+                  ? "TIMESTAMPTZ"
+                  : "VARCHAR"
+      return `${sqlStr(c.name)}: ${sqlStr(t)}`
+    })
+    .join(", ")
+
+const fail = (op: string, e: unknown) =>
+  new WarehouseError({
+    op,
+    table: "bulk",
+    reason: "Unknown",
+    detail: e instanceof Error ? e.message : String(e)
+  })
+
+const ENTITY: Record<EntityKind, { key: string; name: string; where: string }> = {
+  company: { key: "'COMPANY#' || company_slug", name: "company_name", where: "TRUE" },
+  city: { key: "'CITY#' || city_slug", name: "city || ', ' || state", where: "city_slug IS NOT NULL" },
+  state: { key: "'STATE#' || lower(state)", name: "state", where: "state IS NOT NULL" }
+}
+
+export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedResult, WarehouseError> =>
+  Effect.gen(function* () {
+    const { bulk, run } = a
+    const sql = bulk.sql
+    const tag = `__v${randomUUID().replaceAll("-", "").slice(0, 12)}`
+    const t = (name: string) => `${tag}_${name}`
+    const created: Array<readonly ["TABLE" | "VIEW", string]> = []
+    const table = (name: string, body: string) =>
+      Effect.tap(sql(`CREATE TABLE ${t(name)} AS ${body}`), () =>
+        Effect.sync(() => created.push(["TABLE", t(name)]))
+      )
+    const view = (name: string, body: string) =>
+      Effect.tap(sql(`CREATE VIEW ${t(name)} AS ${body}`), () =>
+        Effect.sync(() => created.push(["VIEW", t(name)]))
+      )
+    const promise = <A>(op: string, f: () => Promise<A>) =>
+      Effect.tryPromise({ try: f, catch: (e) => fail(op, e) })
+
+    const group = run.groups.find((g) => g.plugin === a.plugin)
+    if (group === undefined) return yield* fail("plan", `no files for plugin ${a.plugin.id}`)
+    const files = group.files
+    const summaryOf = (f: SourceFile) => run.summary.files.find((s) => s.file === f.name)!
+    const rejections: Array<Rejection & { readonly fileIndex: number }> = []
+
+    const body = Effect.gen(function* () {
+      // 1. Stage every file (one pass each, concurrently) and load it into the engine.
+      const staged = yield* promise("stage", () =>
+        Promise.all(files.map((f, i) => stageCsv(f.path, join(a.dir, `staged-${i}.csv`), f.header.length)))
+      )
+      const input: { files: Array<StagedFile>; ingestedAt: string } = {
+        files: [],
+        ingestedAt: run.ingestedAt
+      }
+      for (const [i, f] of files.entries()) {
+        const st = staged[i]!
+        const fs = summaryOf(f)
+        fs.rows = st.rows
+        for (const r of st.shapeRejects) {
+          rejections.push({
+            fileIndex: i,
+            file: f.name,
+            line: r.line,
+            row: r.row,
+            field: "(row)",
+            value: r.value,
+            reason: `row has ${r.fields} fields, the header has ${f.header.length}`
+          })
+          fs.rejected++
+          if (fs.role === "lookup") run.summary.lookupRejected++
+          else run.summary.rejected++
+        }
+        const cols = [
+          "'__row': 'BIGINT'",
+          "'__line': 'BIGINT'",
+          "'__plain': 'INTEGER'",
+          ...f.header.map((_h, k) => `'c${k}': 'VARCHAR'`)
+        ].join(", ")
+        const read =
+          st.staged === 0
+            ? `SELECT NULL::BIGINT AS __row, NULL::BIGINT AS __line, NULL::INTEGER AS __plain, ${f.header.map((_h, k) => `NULL::VARCHAR AS c${k}`).join(", ")} WHERE false`
+            : `SELECT * FROM read_csv(${sqlStr(st.path)}, header = false, auto_detect = false, delim = ',', quote = '"', escape = '"', strict_mode = true, max_line_size = 8388608, buffer_size = 33554432, columns = {${cols}})`
+        yield* table(`f${i}`, read)
+        input.files.push({ file: f, index: i, relation: t(`f${i}`) })
+      }
+      a.onProgress?.(run.summary.files.reduce((n, s) => n + (s.role === "records" ? s.rows : 0), 0))
+
+      // 2. Slugs, computed once per distinct name / place with the core functions.
+      const vin: VectorizedInput = input
+      const names = yield* sql(a.vectorized.companyNames(vin))
+      const places = yield* sql(a.vectorized.cityPlaces(vin))
+      const slugTable = (name: string, lines: ReadonlyArray<string>, columns: string) =>
+        Effect.gen(function* () {
+          const path = join(a.dir, `${name}.ndjson`)
+          yield* promise("stage", () => writeFile(path, lines.length === 0 ? "" : `${lines.join("\n")}\n`))
+          yield* table(
+            name,
+            lines.length === 0
+              ? `SELECT ${columns
+                  .split(",")
+                  .map((c) => `NULL::VARCHAR AS ${c.trim()}`)
+                  .join(", ")} WHERE false`
+              : `SELECT * FROM read_json(${sqlStr(path)}, format = 'newline_delimited', columns = {${columns
+                  .split(",")
+                  .map((c) => `${sqlStr(c.trim())}: 'VARCHAR'`)
+                  .join(", ")}})`
+          )
+        })
+      yield* slugTable(
+        "company_slugs",
+        names.map((r) => JSON.stringify({ name: r.name, slug: companySlug(String(r.name)) ?? null })),
+        "name, slug"
+      )
+      yield* slugTable(
+        "city_slugs",
+        places.map((r) =>
+          JSON.stringify({
+            city: r.city,
+            state: r.state,
+            slug: citySlug(String(r.city), String(r.state) as UsState) ?? null
+          })
+        ),
+        "city, state, slug"
+      )
+
+      // 3. Records in SQL; the rows SQL cannot decide go to the plugin's JavaScript normalizer.
+      yield* table("rec", a.vectorized.records(vin, { company: t("company_slugs"), city: t("city_slugs") }))
+      yield* table("flagged", `SELECT __file, __row FROM ${t("rec")} WHERE __js`)
+      const [split] = yield* sql(
+        `SELECT count(*) FILTER (WHERE NOT __js)::BIGINT AS s, count(*) FILTER (WHERE __js)::BIGINT AS j FROM ${t("rec")}`
+      )
+      const decided = { sql: Number(split?.s ?? 0), js: Number(split?.j ?? 0) }
+      yield* table("fallback", a.vectorized.fallbackRows(vin, t("flagged")))
+      const rowsByFile = new Map<number, Array<CsvRow>>()
+      for (const sf of input.files) {
+        const width = sf.file.header.length
+        const got = yield* sql(
+          `SELECT __row, __line, ${Array.from({ length: width }, (_v, k) => `coalesce(c${k}, '') AS c${k}`).join(", ")}
+           FROM ${sf.relation} WHERE __row IN (SELECT __row FROM ${t("fallback")} WHERE __file = ${sf.index}) ORDER BY __row`
+        )
+        rowsByFile.set(
+          sf.index,
+          got.map((r) => ({
+            row: Number(r.__row),
+            line: Number(r.__line),
+            cells: Array.from({ length: width }, (_v, k) => String(r[`c${k}`]))
+          }))
+        )
+      }
+      const lineOf = new Map<string, number>()
+      const jsFiles = files.map((f, i): SourceFile => {
+        const rows = rowsByFile.get(i) ?? []
+        for (const r of rows) lineOf.set(`${i}:${r.row}`, r.line)
+        return {
+          ...f,
+          rows: async function* () {
+            if (rows.length > 0) yield rows
+          }
+        }
+      })
+      const indexOfName = new Map(files.map((f, i) => [f.name, i]))
+      const jsAccepted: Array<string> = []
+      const outcomes = yield* promise("normalize", async () => {
+        const out: Array<Outcome> = []
+        for await (const b of a.plugin.normalize(jsFiles, { ingestedAt: run.ingestedAt })) out.push(...b)
+        return out
+      })
+      for (const o of outcomes) {
+        if (o._tag === "accepted") {
+          const i = indexOfName.get(o.record.source_file)!
+          const row: Record<string, unknown> = {}
+          for (const c of SILVER) {
+            const v = (o.record as unknown as Record<string, unknown>)[c]
+            row[c] = v !== null && typeof v === "object" ? JSON.stringify(v) : v
+          }
+          row.__file = i
+          row.__row = o.record.source_row
+          row.__line = lineOf.get(`${i}:${o.record.source_row}`) ?? o.record.source_row + 1
+          jsAccepted.push(JSON.stringify(row))
+        } else if (o._tag === "rejected") {
+          const i = indexOfName.get(o.rejection.file)!
+          rejections.push({ ...o.rejection, fileIndex: i })
+          const fs = summaryOf(files[i]!)
+          fs.rejected++
+          if (fs.role === "lookup") run.summary.lookupRejected++
+          else run.summary.rejected++
+        } else {
+          const fs = summaryOf(files[indexOfName.get(o.file)!]!)
+          fs.skipped++
+          fs.skipReasons[o.reason] = (fs.skipReasons[o.reason] ?? 0) + 1
+          run.summary.skipped++
+        }
+      }
+      const jsPath = join(a.dir, "js-records.ndjson")
+      yield* promise("stage", () =>
+        writeFile(jsPath, jsAccepted.length === 0 ? "" : `${jsAccepted.join("\n")}\n`)
+      )
+      const jsColumns = `{${silverTypes()}, '__file': 'BIGINT', '__row': 'BIGINT', '__line': 'BIGINT'}`
+      yield* table(
+        "jsrec",
+        jsAccepted.length === 0
+          ? `SELECT ${SILVER_COLS}, __file, __row, __line FROM ${t("rec")} WHERE false`
+          : `SELECT * FROM read_json(${sqlStr(jsPath)}, format = 'newline_delimited', columns = ${jsColumns})`
+      )
+
+      // 4. Every accepted record once: the first of a violation id wins, as in `planNormalize`.
+      yield* view(
+        "all",
+        `SELECT ${SILVER_COLS}, __file, __row, __line FROM ${t("rec")} WHERE NOT __js
+         UNION ALL SELECT ${SILVER_COLS}, __file, __row, __line FROM ${t("jsrec")}`
+      )
+      yield* table(
+        "dup",
+        `SELECT * FROM (
+           SELECT __file, __row, __line, source_file, content_hash, violation_id,
+             row_number() OVER w AS __n, first_value(content_hash) OVER w AS __h0,
+             first_value(source_file) OVER w AS __f0, first_value(__row) OVER w AS __r0
+           FROM ${t("all")} WINDOW w AS (PARTITION BY violation_id ORDER BY __file, __row)
+         ) WHERE __n > 1`
+      )
+      for (const d of yield* sql(`SELECT * FROM ${t("dup")}`)) {
+        const i = Number(d.__file)
+        const fs = summaryOf(files[i]!)
+        if (d.content_hash === d.__h0) {
+          const reason = "exact duplicate row"
+          fs.skipped++
+          fs.skipReasons[reason] = (fs.skipReasons[reason] ?? 0) + 1
+          run.summary.skipped++
+        } else {
+          rejections.push({
+            fileIndex: i,
+            file: String(d.source_file),
+            line: Number(d.__line),
+            row: Number(d.__row),
+            field: "violation_id",
+            value: String(d.violation_id),
+            reason: `duplicate violation id with different content (first seen in ${d.__f0} row ${d.__r0})`
+          })
+          fs.rejected++
+          run.summary.rejected++
+        }
+      }
+      yield* view(
+        "acc",
+        `SELECT ${SILVER_COLS}, (__file * 4294967296 + __row) AS __ord FROM ${t("all")} a
+         WHERE NOT EXISTS (SELECT 1 FROM ${t("dup")} d WHERE d.__file = a.__file AND d.__row = a.__row)`
+      )
+      const perFile = yield* sql(
+        `SELECT __file, count(*)::BIGINT AS n FROM ${t("all")} a
+         WHERE NOT EXISTS (SELECT 1 FROM ${t("dup")} d WHERE d.__file = a.__file AND d.__row = a.__row) GROUP BY __file`
+      )
+      let accepted = 0
+      for (const r of perFile) {
+        const fs = summaryOf(files[Number(r.__file)]!)
+        fs.accepted += Number(r.n)
+        accepted += Number(r.n)
+      }
+      run.summary.accepted += accepted
+      run.summary.rows = run.summary.files.filter((f) => f.role === "records").reduce((n, f) => n + f.rows, 0)
+      for (const fs of run.summary.files)
+        if (fs.role === "records" && fs.rows !== fs.accepted + fs.rejected + fs.skipped)
+          return yield* fail(
+            "normalize",
+            `vectorized ${a.plugin.id} lost rows of ${fs.file}: read ${fs.rows}, accounted ${fs.accepted + fs.rejected + fs.skipped}`
+          )
+
+      // 5. Classify against silver: the versions the batch replaces (at the head, or at the landed commit's
+      //    parent when finishing an interrupted batch) and what is new or changed.
+      const few = accepted <= 20_000
+      const ids = few
+        ? (yield* sql(`SELECT violation_id FROM ${t("acc")}`)).map((r) => String(r.violation_id))
+        : undefined
+      const base = a.landed === undefined ? a.head : a.landed.parentId
+      const oldRel = yield* bulk.silverRelation(a.agency, base, ids)
+      yield* table(
+        "old",
+        `SELECT ${SILVER_COLS} FROM (${oldRel}) WHERE violation_id IN (SELECT violation_id FROM ${t("acc")})`
+      )
+      let news = t("acc")
+      if (a.landed !== undefined) {
+        const landedRel = yield* bulk.silverRelation(a.agency, a.landed.snapshotId, ids)
+        yield* table(
+          "landed",
+          `SELECT l.*, a.__ord FROM (SELECT ${SILVER_COLS} FROM (${landedRel})) l JOIN ${t("acc")} a USING (violation_id)`
+        )
+        yield* view(
+          "news",
+          `SELECT * FROM ${t("landed")}
+           UNION ALL BY NAME SELECT * FROM ${t("acc")} WHERE violation_id NOT IN (SELECT violation_id FROM ${t("landed")})`
+        )
+        news = t("news")
+      }
+      yield* table(
+        "chg",
+        `SELECT n.*, o.violation_id IS NOT NULL AS __replaces FROM ${news} n LEFT JOIN ${t("old")} o ON o.violation_id = n.violation_id
+         WHERE o.violation_id IS NULL OR o.content_hash IS DISTINCT FROM n.content_hash`
+      )
+      const [counts] = yield* sql(
+        `SELECT count(*) FILTER (WHERE NOT __replaces)::BIGINT AS ins, count(*) FILTER (WHERE __replaces)::BIGINT AS upd FROM ${t("chg")}`
+      )
+      const inserted = Number(counts?.ins ?? 0)
+      const updated = Number(counts?.upd ?? 0)
+
+      // 6. Silver: one upsert snapshot; equality deletes only for the replaced ids.
+      let silverSnapshot = a.landed?.snapshotId ?? a.head
+      if (a.landed === undefined && inserted + updated > 0) {
+        const landed = yield* bulk.silverWrite(
+          a.agency,
+          a.source,
+          a.head,
+          `SELECT ${SILVER_COLS} FROM ${t("chg")}`,
+          `SELECT violation_id FROM ${t("chg")} WHERE __replaces`
+        )
+        silverSnapshot = landed.snapshotId
+      }
+
+      // 7. Gold: new minus old per (entity, agency, event date, place), one append per table.
+      const contrib = (k: EntityKind) => {
+        const e = ENTITY[k]
+        return `SELECT ${e.key} AS entity_key, ${e.name} AS __name, 1 AS s, __ord, * EXCLUDE (__ord, __replaces)
+                FROM ${t("chg")} WHERE status <> 'deleted' AND ${e.where}
+                UNION ALL
+                SELECT ${e.key} AS entity_key, NULL AS __name, -1 AS s, NULL AS __ord, *
+                FROM ${t("old")} WHERE status <> 'deleted' AND ${e.where}
+                  AND violation_id IN (SELECT violation_id FROM ${t("chg")} WHERE __replaces)`
+      }
+      const touched: Record<EntityKind, ReadonlyArray<string>> = { company: [], city: [], state: [] }
+      let goldDeltas = 0
+      for (const k of ["company", "city", "state"] as const) {
+        yield* table(
+          `gold_${k}`,
+          `SELECT entity_key, agency, event_date, state, city_slug,
+             sum(s)::BIGINT AS violation_count,
+             sum(CASE WHEN status = 'open' THEN s ELSE 0 END)::BIGINT AS open_count,
+             sum(CASE WHEN status = 'closed' THEN s ELSE 0 END)::BIGINT AS closed_count,
+             CAST(sum(s * coalesce(penalty_initial, 0)) AS DECIMAL(18,2)) AS penalty_initial,
+             CAST(sum(s * coalesce(penalty_current, 0)) AS DECIMAL(18,2)) AS penalty_current,
+             ${ViolationTypes.map((ty) => `sum(CASE WHEN violation_type = ${sqlStr(ty)} THEN s ELSE 0 END)::BIGINT AS count_${ty}`).join(", ")},
+             arg_max(__name, __ord) FILTER (WHERE s = 1) AS entity_name,
+             ${GOLD_SUMS.map((c) => `sum(CASE WHEN ${c === "violation_count" ? "TRUE" : c === "open_count" ? "status = 'open'" : c === "closed_count" ? "status = 'closed'" : `violation_type = ${sqlStr(c.slice("count_".length))}`} THEN s ELSE 0 END) <> 0`).join(" OR ")}
+               OR sum(s * coalesce(penalty_initial, 0)) <> 0 OR sum(s * coalesce(penalty_current, 0)) <> 0 AS __nonzero
+           FROM (${contrib(k)})
+           GROUP BY entity_key, agency, event_date, state, city_slug`
+        )
+        touched[k] = (yield* sql(`SELECT entity_key FROM ${t(`gold_${k}`)} GROUP BY entity_key`)).map((r) =>
+          String(r.entity_key)
+        )
+        const [n] = yield* sql(`SELECT count(*)::BIGINT AS n FROM ${t(`gold_${k}`)} WHERE __nonzero`)
+        if (Number(n?.n ?? 0) === 0) continue
+        yield* bulk
+          .goldAppendSql(k, a.source, `SELECT * EXCLUDE (__nonzero) FROM ${t(`gold_${k}`)} WHERE __nonzero`)
+          .pipe(
+            Effect.retry({
+              while: (e) => e.isRetryable,
+              times: 5,
+              schedule: Schedule.exponential("50 millis").pipe(Schedule.jittered)
+            })
+          )
+        goldDeltas += Number(n?.n ?? 0)
+      }
+
+      // 8. The live feed needs the changed records and the versions they replaced (daily batches: small).
+      const changed = a.feed
+        ? yield* bulk.readViolations(`SELECT ${SILVER_COLS} FROM ${t("chg")} ORDER BY __ord`)
+        : []
+      const previous = a.feed
+        ? yield* bulk.readViolations(
+            `SELECT o.* FROM ${t("old")} o JOIN ${t("chg")} c ON c.violation_id = o.violation_id AND c.__replaces ORDER BY c.__ord`
+          )
+        : []
+      rejections.sort((x, y) => x.fileIndex - y.fileIndex || x.row - y.row)
+      const rejectLines = rejections
+        .map(({ fileIndex: _i, ...r }) =>
+          JSON.stringify({
+            file: r.file,
+            line: r.line,
+            row: r.row,
+            field: r.field,
+            value: r.value,
+            reason: r.reason
+          })
+        )
+        .join("\n")
+      return {
+        inserted,
+        updated,
+        unchanged: accepted - inserted - updated,
+        silverSnapshot,
+        goldDeltas,
+        changed,
+        previous,
+        touched,
+        rejectLines: rejectLines === "" ? "" : `${rejectLines}\n`,
+        decided
+      } satisfies VectorizedResult
+    })
+    return yield* Effect.ensuring(
+      body,
+      Effect.forEach(
+        [...created].reverse(),
+        ([kind, n]) => Effect.ignore(sql(`DROP ${kind} IF EXISTS ${n}`)),
+        {
+          discard: true
+        }
+      )
+    )
+  })
