@@ -27,10 +27,6 @@ export const cell = (f: StagedFile, column: string, alias = ""): string => {
 /** `RowReader.text`: trimmed, inner runs of spaces collapsed, NULL when blank. */
 export const text = (e: string): string => `nullif(regexp_replace(trim(${e}), ' +', ' ', 'g'), '')`
 
-/** A JSON string literal of a text expression (NULL -> `null`). */
-export const json = (e: string): string =>
-  `coalesce('"' || replace(replace(${e}, '\\', '\\\\'), '"', '\\"') || '"', 'null')`
-
 /** A rule's SQL: its value (NULL = blank) and when SQL decided it. */
 export interface Rule {
   readonly value: string
@@ -91,16 +87,18 @@ export const violationId = (agency: string, dataset: string, sourceId: string): 
   `${sqlStr(`${agency}:${dataset}:`)} || regexp_replace(trim(${sourceId}), '[ #]+', '_', 'g')`
 
 /**
- * A JSON object with sorted keys whose values are text expressions (NULL -> null): the canonical text the
- * content hash is computed over, and the stored `violation_details`. `entries` may repeat a key: as in a
- * JavaScript object literal, the last value wins.
+ * A JSON object with sorted keys whose values are text expressions (NULL -> null), as DuckDB's `to_json` of a
+ * struct prints it: no whitespace, `"` and `\` escaped (the only characters JSON must escape in printable
+ * ASCII), `/` not escaped: byte for byte the text `contentHash` builds for plain rows. It is both the stored
+ * `violation_details` and the text the content hash covers. `entries` may repeat a key: as in a JavaScript
+ * object literal, the last value wins.
  */
 export const jsonObject = (entries: ReadonlyArray<readonly [string, string]>): string => {
   const byKey = new Map<string, string>()
   for (const [k, v] of entries) byKey.set(k, v)
   const keys = [...byKey.keys()].sort()
   if (keys.length === 0) return "'{}'"
-  return `concat('{', ${keys.map((k, i) => `${sqlStr(`${i === 0 ? "" : ","}${JSON.stringify(k)}:`)}, ${json(byKey.get(k)!)}`).join(", ")}, '}')`
+  return `to_json({${keys.map((k) => `${sqlStr(k)}: CAST(${byKey.get(k)!} AS VARCHAR)`).join(", ")}})::VARCHAR`
 }
 
 /**
@@ -113,12 +111,23 @@ export const contentHashSql = (columns: Readonly<Record<string, string>>, detail
     .map((c) => c.name as string)
     .filter((k) => !lineage.has(k))
     .sort()
-  const parts = keys.map((k, i) => {
-    const key = sqlStr(`${i === 0 ? "" : ","}${JSON.stringify(k)}:`)
-    if (k === "violation_details") return `${key}, ${detailsJson}`
-    const v = columns[k]
-    if (v === undefined) throw new Error(`contentHashSql: no expression for column ${k}`)
-    return `${key}, ${json(v)}`
-  })
-  return `left(sha256(concat('{', ${parts.join(", ")}, '}')), 32)`
+  const struct = (ks: ReadonlyArray<string>) =>
+    `to_json({${ks
+      .map((k) => {
+        const v = columns[k]
+        if (v === undefined) throw new Error(`contentHashSql: no expression for column ${k}`)
+        return `${sqlStr(k)}: CAST(${v} AS VARCHAR)`
+      })
+      .join(", ")}})::VARCHAR`
+  // the details text is spliced in as is: casting it to JSON would parse and re-print every record's details
+  const at = keys.indexOf("violation_details")
+  const before = keys.slice(0, at)
+  const after = keys.slice(at + 1)
+  const parts = [
+    before.length === 0 ? "'{'" : `rtrim(${struct(before)}, '}') || ','`,
+    `'"violation_details":'`,
+    detailsJson,
+    after.length === 0 ? "'}'" : `',' || ltrim(${struct(after)}, '{')`
+  ]
+  return `left(sha256(${parts.join(" || ")}), 32)`
 }

@@ -112,7 +112,27 @@ const ENTITY: Record<EntityKind, { key: string; name: string; where: string }> =
 export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedResult, WarehouseError> =>
   Effect.gen(function* () {
     const { bulk, run } = a
-    const sql = bulk.sql
+    const timings = process.env.VENTUREOS_TIMINGS === "1"
+    const sql = (text: string) =>
+      timings
+        ? Effect.gen(function* () {
+            const t0 = performance.now()
+            const out = yield* bulk.sql(text)
+            process.stderr.write(
+              `[vectorized] ${(performance.now() - t0).toFixed(0)} ms: ${text.replace(/\s+/g, " ").slice(0, 90)}\n`
+            )
+            return out
+          })
+        : bulk.sql(text)
+    const timed = <A, E>(label: string, e: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+      timings
+        ? Effect.gen(function* () {
+            const t0 = performance.now()
+            const out = yield* e
+            process.stderr.write(`[vectorized] ${(performance.now() - t0).toFixed(0)} ms: ${label}\n`)
+            return out
+          })
+        : e
     const tag = `__v${randomUUID().replaceAll("-", "").slice(0, 12)}`
     const t = (name: string) => `${tag}_${name}`
     const created: Array<readonly ["TABLE" | "VIEW", string]> = []
@@ -135,9 +155,12 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
 
     const body = Effect.gen(function* () {
       // 1. Stage every file (one pass each, concurrently) and load it into the engine.
+      const t0 = performance.now()
       const staged = yield* promise("stage", () =>
         Promise.all(files.map((f, i) => stageCsv(f.path, join(a.dir, `staged-${i}.csv`), f.header.length)))
       )
+      if (timings)
+        process.stderr.write(`[vectorized] ${(performance.now() - t0).toFixed(0)} ms: stage files\n`)
       const input: { files: Array<StagedFile>; ingestedAt: string } = {
         files: [],
         ingestedAt: run.ingestedAt
@@ -214,7 +237,12 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
       )
 
       // 3. Records in SQL; the rows SQL cannot decide go to the plugin's JavaScript normalizer.
-      yield* table("rec", a.vectorized.records(vin, { company: t("company_slugs"), city: t("city_slugs") }))
+      // `rec` becomes the batch's accepted records in place: flagged rows and duplicates are deleted from it and
+      // the JavaScript-decided records inserted, so the million wide rows are written once
+      yield* table(
+        "rec",
+        `SELECT *, __file * 4294967296 + __row AS __ord FROM (${a.vectorized.records(vin, { company: t("company_slugs"), city: t("city_slugs") })})`
+      )
       yield* table("flagged", `SELECT __file, __row FROM ${t("rec")} WHERE __js`)
       const [split] = yield* sql(
         `SELECT count(*) FILTER (WHERE NOT __js)::BIGINT AS s, count(*) FILTER (WHERE __js)::BIGINT AS j FROM ${t("rec")}`
@@ -250,11 +278,14 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
       })
       const indexOfName = new Map(files.map((f, i) => [f.name, i]))
       const jsAccepted: Array<string> = []
-      const outcomes = yield* promise("normalize", async () => {
-        const out: Array<Outcome> = []
-        for await (const b of a.plugin.normalize(jsFiles, { ingestedAt: run.ingestedAt })) out.push(...b)
-        return out
-      })
+      const outcomes = yield* timed(
+        "javascript fallback",
+        promise("normalize", async () => {
+          const out: Array<Outcome> = []
+          for await (const b of a.plugin.normalize(jsFiles, { ingestedAt: run.ingestedAt })) out.push(...b)
+          return out
+        })
+      )
       for (const o of outcomes) {
         if (o._tag === "accepted") {
           const i = indexOfName.get(o.record.source_file)!
@@ -294,10 +325,9 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
       )
 
       // 4. Every accepted record once: the first of a violation id wins, as in `planNormalize`.
-      yield* view(
-        "all",
-        `SELECT ${SILVER_COLS}, __file, __row, __line FROM ${t("rec")} WHERE NOT __js
-         UNION ALL SELECT ${SILVER_COLS}, __file, __row, __line FROM ${t("jsrec")}`
+      yield* sql(`DELETE FROM ${t("rec")} WHERE __js`)
+      yield* sql(
+        `INSERT INTO ${t("rec")} BY NAME SELECT *, false AS __js, __file * 4294967296 + __row AS __ord FROM ${t("jsrec")}`
       )
       yield* table(
         "dup",
@@ -305,7 +335,7 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
            SELECT __file, __row, __line, source_file, content_hash, violation_id,
              row_number() OVER w AS __n, first_value(content_hash) OVER w AS __h0,
              first_value(source_file) OVER w AS __f0, first_value(__row) OVER w AS __r0
-           FROM ${t("all")} WINDOW w AS (PARTITION BY violation_id ORDER BY __file, __row)
+           FROM ${t("rec")} WINDOW w AS (PARTITION BY violation_id ORDER BY __file, __row)
          ) WHERE __n > 1`
       )
       for (const d of yield* sql(`SELECT * FROM ${t("dup")}`)) {
@@ -330,15 +360,11 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
           run.summary.rejected++
         }
       }
-      yield* view(
-        "acc",
-        `SELECT ${SILVER_COLS}, (__file * 4294967296 + __row) AS __ord FROM ${t("all")} a
-         WHERE NOT EXISTS (SELECT 1 FROM ${t("dup")} d WHERE d.__file = a.__file AND d.__row = a.__row)`
+      yield* sql(
+        `DELETE FROM ${t("rec")} WHERE __ord IN (SELECT __file * 4294967296 + __row FROM ${t("dup")})`
       )
-      const perFile = yield* sql(
-        `SELECT __file, count(*)::BIGINT AS n FROM ${t("all")} a
-         WHERE NOT EXISTS (SELECT 1 FROM ${t("dup")} d WHERE d.__file = a.__file AND d.__row = a.__row) GROUP BY __file`
-      )
+      const perFile = yield* sql(`SELECT __file, count(*)::BIGINT AS n FROM ${t("rec")} GROUP BY __file`)
+      yield* view("acc", `SELECT ${SILVER_COLS}, __ord FROM ${t("rec")}`)
       let accepted = 0
       for (const r of perFile) {
         const fs = summaryOf(files[Number(r.__file)]!)
@@ -380,7 +406,8 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
         )
         news = t("news")
       }
-      yield* table(
+      // a view: copying a backfill's million wide rows into a table costs more than joining again
+      yield* view(
         "chg",
         `SELECT n.*, o.violation_id IS NOT NULL AS __replaces FROM ${news} n LEFT JOIN ${t("old")} o ON o.violation_id = n.violation_id
          WHERE o.violation_id IS NULL OR o.content_hash IS DISTINCT FROM n.content_hash`
@@ -394,12 +421,15 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
       // 6. Silver: one upsert snapshot; equality deletes only for the replaced ids.
       let silverSnapshot = a.landed?.snapshotId ?? a.head
       if (a.landed === undefined && inserted + updated > 0) {
-        const landed = yield* bulk.silverWrite(
-          a.agency,
-          a.source,
-          a.head,
-          `SELECT ${SILVER_COLS} FROM ${t("chg")}`,
-          `SELECT violation_id FROM ${t("chg")} WHERE __replaces`
+        const landed = yield* timed(
+          "silver write",
+          bulk.silverWrite(
+            a.agency,
+            a.source,
+            a.head,
+            `SELECT ${SILVER_COLS} FROM ${t("chg")}`,
+            `SELECT violation_id FROM ${t("chg")} WHERE __replaces`
+          )
         )
         silverSnapshot = landed.snapshotId
       }
@@ -437,15 +467,20 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
         )
         const [n] = yield* sql(`SELECT count(*)::BIGINT AS n FROM ${t(`gold_${k}`)} WHERE __nonzero`)
         if (Number(n?.n ?? 0) === 0) continue
-        yield* bulk
-          .goldAppendSql(k, a.source, `SELECT * EXCLUDE (__nonzero) FROM ${t(`gold_${k}`)} WHERE __nonzero`)
-          .pipe(
-            Effect.retry({
-              while: (e) => e.isRetryable,
-              times: 5,
-              schedule: Schedule.exponential("50 millis").pipe(Schedule.jittered)
-            })
+        yield* timed(
+          `gold append ${k}`,
+          bulk.goldAppendSql(
+            k,
+            a.source,
+            `SELECT * EXCLUDE (__nonzero) FROM ${t(`gold_${k}`)} WHERE __nonzero`
           )
+        ).pipe(
+          Effect.retry({
+            while: (e) => e.isRetryable,
+            times: 5,
+            schedule: Schedule.exponential("50 millis").pipe(Schedule.jittered)
+          })
+        )
         goldDeltas += Number(n?.n ?? 0)
       }
 

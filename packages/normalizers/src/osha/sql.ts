@@ -52,9 +52,9 @@ const union = (files: ReadonlyArray<StagedFile>, select: (f: StagedFile) => stri
 /** Lower-cased header names (`RowReader.details` keys), in header order. */
 const lowerHeader = (f: StagedFile): ReadonlyArray<string> => f.file.header.map((h) => h.toLowerCase())
 
-/** Raw cell, NULL when blank (JavaScript trim), as `RowReader.details` keeps it. */
+/** Raw cell, NULL when blank, as `RowReader.details` keeps it (spaces are the only blanks of a plain row). */
 const detail = (i: number, alias = ""): string =>
-  `CASE WHEN ${jsTrim(`coalesce(${alias}c${i}, '')`)} = '' THEN NULL ELSE ${alias}c${i} END`
+  `CASE WHEN trim(${alias}c${i}) = '' THEN NULL ELSE ${alias}c${i} END`
 
 /**
  * Inspections, one per activity number (the last row wins across files, as the JavaScript index does), with
