@@ -103,6 +103,8 @@ export interface StagedFile {
 export interface VectorizedInput {
   readonly files: ReadonlyArray<StagedFile>
   readonly ingestedAt: string
+  /** A table name private to this run, for `prepare` results (the same name for the same argument). */
+  readonly scratch: (name: string) => string
 }
 
 /**
@@ -113,6 +115,10 @@ export interface VectorizedInput {
  * city slugs are computed by the driver in JavaScript, once per distinct value.
  */
 export interface VectorizedNormalizer {
+  /** Tables to build first (e.g. a lookup joined several times), created in order and dropped after the run. */
+  readonly prepare?: (
+    input: VectorizedInput
+  ) => ReadonlyArray<{ readonly table: string; readonly sql: string }>
   /** `SELECT name`: the company names whose slugs `records` reads from `slugs.company(name, slug)`. */
   readonly companyNames: (input: VectorizedInput) => string
   /** `SELECT city, state`: the places whose slugs `records` reads from `slugs.city(city, state, slug)`. */

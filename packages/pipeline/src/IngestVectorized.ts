@@ -119,7 +119,7 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
             const t0 = performance.now()
             const out = yield* bulk.sql(text)
             process.stderr.write(
-              `[vectorized] ${(performance.now() - t0).toFixed(0)} ms: ${text.replace(/\s+/g, " ").slice(0, 90)}\n`
+              `[vectorized] ${(performance.now() - t0).toFixed(0)} ms rss ${Math.round(process.memoryUsage().rss / 1e6)} heap ${Math.round(process.memoryUsage().heapUsed / 1e6)}: ${text.replace(/\s+/g, " ").slice(0, 90)}\n`
             )
             return out
           })
@@ -129,7 +129,9 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
         ? Effect.gen(function* () {
             const t0 = performance.now()
             const out = yield* e
-            process.stderr.write(`[vectorized] ${(performance.now() - t0).toFixed(0)} ms: ${label}\n`)
+            process.stderr.write(
+              `[vectorized] ${(performance.now() - t0).toFixed(0)} ms rss ${Math.round(process.memoryUsage().rss / 1e6)}: ${label}\n`
+            )
             return out
           })
         : e
@@ -160,10 +162,13 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
         Promise.all(files.map((f, i) => stageCsv(f.path, join(a.dir, `staged-${i}.csv`), f.header.length)))
       )
       if (timings)
-        process.stderr.write(`[vectorized] ${(performance.now() - t0).toFixed(0)} ms: stage files\n`)
-      const input: { files: Array<StagedFile>; ingestedAt: string } = {
+        process.stderr.write(
+          `[vectorized] ${(performance.now() - t0).toFixed(0)} ms rss ${Math.round(process.memoryUsage().rss / 1e6)} heap ${Math.round(process.memoryUsage().heapUsed / 1e6)}: stage files\n`
+        )
+      const input: { files: Array<StagedFile>; ingestedAt: string; scratch: (n: string) => string } = {
         files: [],
-        ingestedAt: run.ingestedAt
+        ingestedAt: run.ingestedAt,
+        scratch: (n) => t(`s_${n.replace(/[^A-Za-z0-9_]/g, "_")}`)
       }
       for (const [i, f] of files.entries()) {
         const st = staged[i]!
@@ -200,6 +205,10 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
 
       // 2. Slugs, computed once per distinct name / place with the core functions.
       const vin: VectorizedInput = input
+      for (const p of a.vectorized.prepare?.(vin) ?? []) {
+        yield* sql(`CREATE TABLE ${p.table} AS ${p.sql}`)
+        created.push(["TABLE", p.table])
+      }
       const names = yield* sql(a.vectorized.companyNames(vin))
       const places = yield* sql(a.vectorized.cityPlaces(vin))
       const slugTable = (name: string, lines: ReadonlyArray<string>, columns: string) =>

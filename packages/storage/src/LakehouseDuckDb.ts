@@ -48,7 +48,7 @@ export interface LakehouseDuckDbOptions {
   readonly duckdbPath?: string
   /** DuckDB worker threads (default: DuckDB's choice). */
   readonly threads?: number
-  /** DuckDB memory limit (default `VENTUREOS_DUCKDB_MEMORY` or 1GB); past it, DuckDB spills to `tempDirectory`. */
+  /** DuckDB memory limit (default `VENTUREOS_DUCKDB_MEMORY` or 768MB); past it, DuckDB spills to `tempDirectory`. */
   readonly memoryLimit?: string
   /** Where DuckDB spills (default `<tmp>/ventureos-duckdb-spill`). */
   readonly tempDirectory?: string
@@ -59,7 +59,8 @@ export interface LakehouseDuckDbOptions {
 }
 
 const DEFAULT_TARGET = 128 * 1024 * 1024
-const DEFAULT_MEMORY_LIMIT = process.env.VENTUREOS_DUCKDB_MEMORY ?? "1GB"
+// Lambda-sized: a bulk ingest's Node side takes ~500 MB, and the whole process should stay under 1.5 GB
+const DEFAULT_MEMORY_LIMIT = process.env.VENTUREOS_DUCKDB_MEMORY ?? "768MB"
 
 const parseId = (name: string): Effect.Effect<TableIdentifier, LakehouseError> =>
   Effect.try({

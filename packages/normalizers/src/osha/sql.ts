@@ -99,6 +99,12 @@ const inspections = (input: VectorizedInput): { sql: string; detailKeys: Readonl
   return { sql, detailKeys: keys }
 }
 
+/** The prepared inspections table (see `prepare`), or an empty relation when the run has no inspection file. */
+const inspectionTable = (input: VectorizedInput): string =>
+  filesOf(input, INSPECTION).length === 0
+    ? "(SELECT NULL::VARCHAR AS __act, NULL::VARCHAR AS i_name, NULL::VARCHAR AS i_city, NULL::VARCHAR AS i_state WHERE false)"
+    : input.scratch("osha_inspections")
+
 const records = (input: VectorizedInput, slugs: { company: string; city: string }): string => {
   const violations = filesOf(input, VIOLATION)
   if (violations.length === 0) return ""
@@ -183,7 +189,7 @@ const records = (input: VectorizedInput, slugs: { company: string; city: string 
     city_slug: "__city_slug"
   }
   const hash = contentHashSql(cols, "__details")
-  return `WITH insp AS (${insp.sql || "SELECT NULL::VARCHAR AS __act WHERE false"}),
+  return `WITH insp AS (SELECT * FROM ${insp.sql === "" ? "(SELECT NULL::VARCHAR AS __act WHERE false)" : inspectionTable(input)}),
     r AS (${union(violations, one)})
     SELECT __file, __row, __line, __js,
       ${cols.violation_id} AS violation_id, 'osha' AS agency, ${cols.source_dataset} AS source_dataset,
@@ -203,18 +209,15 @@ const records = (input: VectorizedInput, slugs: { company: string; city: string 
 export const VERSION = "1.0.0"
 
 export const oshaVectorized: VectorizedNormalizer = {
-  companyNames: (input) => {
+  // the inspections are joined by the records and read for their names and places: computed once
+  prepare: (input) => {
     const insp = inspections(input)
-    return insp.sql === ""
-      ? "SELECT NULL::VARCHAR AS name WHERE false"
-      : `SELECT DISTINCT i_name AS name FROM (${insp.sql}) WHERE i_name IS NOT NULL`
+    return insp.sql === "" ? [] : [{ table: input.scratch("osha_inspections"), sql: insp.sql }]
   },
-  cityPlaces: (input) => {
-    const insp = inspections(input)
-    return insp.sql === ""
-      ? "SELECT NULL::VARCHAR AS city, NULL::VARCHAR AS state WHERE false"
-      : `SELECT DISTINCT i_city AS city, i_state AS state FROM (${insp.sql}) WHERE i_city IS NOT NULL AND i_state IS NOT NULL`
-  },
+  companyNames: (input) =>
+    `SELECT DISTINCT i_name AS name FROM ${inspectionTable(input)} WHERE i_name IS NOT NULL`,
+  cityPlaces: (input) =>
+    `SELECT DISTINCT i_city AS city, i_state AS state FROM ${inspectionTable(input)} WHERE i_city IS NOT NULL AND i_state IS NOT NULL`,
   records,
   fallbackRows: (input, flagged) => {
     const violations = filesOf(input, VIOLATION)
