@@ -58,7 +58,13 @@ export const stageCsv = async (path: string, out: string, width: number): Promis
     rows++
     if (count !== width) {
       const value = typeof cells === "string" ? cells : cells.join(",")
-      shapeRejects.push({ row, line: startLine, fields: count, value: value.slice(0, 200) })
+      // a copy: a slice would keep the whole decoded chunk it came from alive (megabytes per reject)
+      shapeRejects.push({
+        row,
+        line: startLine,
+        fields: count,
+        value: Buffer.from(value.slice(0, 200)).toString()
+      })
       return
     }
     staged++

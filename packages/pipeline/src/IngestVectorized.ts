@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto"
-import { writeFile } from "node:fs/promises"
+import { appendFile, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import {
   citySlug,
@@ -209,40 +209,41 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
         yield* sql(`CREATE TABLE ${p.table} AS ${p.sql}`)
         created.push(["TABLE", p.table])
       }
-      const names = yield* sql(a.vectorized.companyNames(vin))
-      const places = yield* sql(a.vectorized.cityPlaces(vin))
-      const slugTable = (name: string, lines: ReadonlyArray<string>, columns: string) =>
+      // In slices of ~50k values, so a catalog's millions of names never sit in memory at once.
+      const slugTable = (
+        name: string,
+        valuesSql: string,
+        columns: ReadonlyArray<string>,
+        slug: (row: Record<string, unknown>) => string | undefined
+      ) =>
         Effect.gen(function* () {
+          yield* table(`${name}_values`, valuesSql)
+          const [count] = yield* sql(`SELECT count(*)::BIGINT AS n FROM ${t(`${name}_values`)}`)
+          const parts = Math.max(1, Math.ceil(Number(count?.n ?? 0) / 50_000))
           const path = join(a.dir, `${name}.ndjson`)
-          yield* promise("stage", () => writeFile(path, lines.length === 0 ? "" : `${lines.join("\n")}\n`))
+          yield* promise("stage", () => writeFile(path, ""))
+          for (let k = 0; k < parts; k++) {
+            const rows = yield* sql(
+              `SELECT * FROM ${t(`${name}_values`)} WHERE hash(${columns.join(", ")}) % ${parts} = ${k}`
+            )
+            const lines = rows.map((r) => JSON.stringify({ ...r, slug: slug(r) ?? null }))
+            if (lines.length > 0) yield* promise("stage", () => appendFile(path, `${lines.join("\n")}\n`))
+          }
+          const all = [...columns, "slug"]
           yield* table(
             name,
-            lines.length === 0
-              ? `SELECT ${columns
-                  .split(",")
-                  .map((c) => `NULL::VARCHAR AS ${c.trim()}`)
-                  .join(", ")} WHERE false`
-              : `SELECT * FROM read_json(${sqlStr(path)}, format = 'newline_delimited', columns = {${columns
-                  .split(",")
-                  .map((c) => `${sqlStr(c.trim())}: 'VARCHAR'`)
+            Number(count?.n ?? 0) === 0
+              ? `SELECT ${all.map((c) => `NULL::VARCHAR AS ${c}`).join(", ")} WHERE false`
+              : `SELECT * FROM read_json(${sqlStr(path)}, format = 'newline_delimited', columns = {${all
+                  .map((c) => `${sqlStr(c)}: 'VARCHAR'`)
                   .join(", ")}})`
           )
         })
-      yield* slugTable(
-        "company_slugs",
-        names.map((r) => JSON.stringify({ name: r.name, slug: companySlug(String(r.name)) ?? null })),
-        "name, slug"
+      yield* slugTable("company_slugs", a.vectorized.companyNames(vin), ["name"], (r) =>
+        companySlug(String(r.name))
       )
-      yield* slugTable(
-        "city_slugs",
-        places.map((r) =>
-          JSON.stringify({
-            city: r.city,
-            state: r.state,
-            slug: citySlug(String(r.city), String(r.state) as UsState) ?? null
-          })
-        ),
-        "city, state, slug"
+      yield* slugTable("city_slugs", a.vectorized.cityPlaces(vin), ["city", "state"], (r) =>
+        citySlug(String(r.city), String(r.state) as UsState)
       )
 
       // 3. Records in SQL; the rows SQL cannot decide go to the plugin's JavaScript normalizer.

@@ -39,6 +39,8 @@ export interface IngestSummary {
   readonly unchanged: number
   readonly silverSnapshots: Record<string, string | null>
   readonly goldDeltas: number
+  /** Rows normalized in SQL vs by a plugin's JavaScript (vectorized batches; absent when none was). */
+  readonly decided?: { readonly sql: number; readonly js: number }
   readonly results: ReadonlyArray<BatchResult>
 }
 
@@ -58,6 +60,9 @@ export const summarize = (results: ReadonlyArray<BatchResult>): IngestSummary =>
     unchanged: sum((r) => r.unchanged),
     silverSnapshots: snaps,
     goldDeltas: sum((r) => r.goldDeltas),
+    ...(results.some((r) => r.decided !== undefined)
+      ? { decided: { sql: sum((r) => r.decided?.sql ?? 0), js: sum((r) => r.decided?.js ?? 0) } }
+      : {}),
     results
   }
 }
