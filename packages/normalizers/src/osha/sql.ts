@@ -92,11 +92,7 @@ const inspections = (input: VectorizedInput): { sql: string; detailKeys: Readonl
       ${keys.map((k, i) => `${detailOf(k)} AS i_d${i}`).join(", ") || "NULL AS i_d_none"}
       FROM ${f.relation}`
   }
-  const sql =
-    files.length === 0
-      ? ""
-      : `SELECT * FROM (${union(files, one)}) QUALIFY row_number() OVER (PARTITION BY __act ORDER BY __ifile DESC, __irow DESC) = 1`
-  return { sql, detailKeys: keys }
+  return { sql: files.length === 0 ? "" : union(files, one), detailKeys: keys }
 }
 
 /** The prepared inspections table (see `prepare`), or an empty relation when the run has no inspection file. */
@@ -164,45 +160,53 @@ const records = (input: VectorizedInput, slugs: { company: string; city: string 
       LEFT JOIN ${slugs.city} ys ON ys.city = i.i_city AND ys.state = i.i_state`
   }
   const typeCase = `CASE __type_code ${VIOL_TYPES.map(([k, v]) => `WHEN ${sqlStr(k)} THEN ${sqlStr(v)}`).join(" ")} ELSE 'unclassified' END`
-  const cols: Record<string, string> = {
-    violation_id: violationId("osha", VIOLATION, "__act_v || '-' || __cit_v"),
-    agency: "'osha'",
-    source_dataset: sqlStr(VIOLATION),
-    source_record_id: "__act_v || '-' || __cit_v",
-    company_name: "i_name",
-    company_slug: "__company_slug",
-    address: "i_address",
-    city: "i_city",
-    state: "i_state",
-    zip: "i_zip",
-    naics: "i_naics",
-    sic: "i_sic",
-    event_date: "CAST(__event AS VARCHAR)",
-    opened_date: "CAST(i_open AS VARCHAR)",
-    closed_date: "CAST(i_close AS VARCHAR)",
-    penalty_initial: "CAST(__initial AS VARCHAR)",
-    penalty_current: "CAST(__current AS VARCHAR)",
-    violation_type: typeCase,
-    violation_type_code: "nullif(__type_code, '')",
-    status: "CASE WHEN __deleted THEN 'deleted' WHEN i_close IS NOT NULL THEN 'closed' ELSE 'open' END",
-    description: "NULL::VARCHAR",
-    city_slug: "__city_slug"
-  }
-  const hash = contentHashSql(cols, "__details")
-  return `WITH insp AS (SELECT * FROM ${insp.sql === "" ? "(SELECT NULL::VARCHAR AS __act WHERE false)" : inspectionTable(input)}),
-    r AS (${union(violations, one)})
-    SELECT __file, __row, __line, __js,
-      ${cols.violation_id} AS violation_id, 'osha' AS agency, ${cols.source_dataset} AS source_dataset,
-      ${cols.source_record_id} AS source_record_id, i_name AS company_name, __company_slug AS company_slug,
+  // output columns first, then the hash over them by name (each expression is evaluated once)
+  const columns = `__file, __row, __line, __js,
+      ${violationId("osha", VIOLATION, "__act_v || '-' || __cit_v")} AS violation_id, 'osha' AS agency,
+      ${sqlStr(VIOLATION)} AS source_dataset, __act_v || '-' || __cit_v AS source_record_id,
+      i_name AS company_name, __company_slug AS company_slug,
       i_address AS address, i_city AS city, i_state AS state, i_zip AS zip, i_naics AS naics, i_sic AS sic,
       __event AS event_date, i_open AS opened_date, i_close AS closed_date,
       __initial AS penalty_initial, __current AS penalty_current,
-      ${typeCase} AS violation_type, ${cols.violation_type_code} AS violation_type_code, ${cols.status} AS status,
+      ${typeCase} AS violation_type, nullif(__type_code, '') AS violation_type_code,
+      CASE WHEN __deleted THEN 'deleted' WHEN i_close IS NOT NULL THEN 'closed' ELSE 'open' END AS status,
       NULL::VARCHAR AS description, __details AS violation_details, __city_slug AS city_slug,
-      CASE WHEN NOT __js THEN ${hash} END AS content_hash,
       __source_file AS source_file, __row AS source_row, 'osha' AS normalizer_id, ${sqlStr(VERSION)} AS normalizer_version,
-      ${sqlStr(input.ingestedAt)}::TIMESTAMPTZ AS ingested_at
-    FROM r`
+      ${sqlStr(input.ingestedAt)}::TIMESTAMPTZ AS ingested_at`
+  const asText: Record<string, string> = {}
+  for (const c of [
+    "violation_id",
+    "agency",
+    "source_dataset",
+    "source_record_id",
+    "company_name",
+    "company_slug",
+    "address",
+    "city",
+    "state",
+    "zip",
+    "naics",
+    "sic",
+    "event_date",
+    "opened_date",
+    "closed_date",
+    "penalty_initial",
+    "penalty_current",
+    "violation_type",
+    "violation_type_code",
+    "status",
+    "description",
+    "city_slug"
+  ])
+    asText[c] = c
+  const hash = contentHashSql(asText, "violation_details")
+  return `WITH insp AS (SELECT * FROM ${insp.sql === "" ? "(SELECT NULL::VARCHAR AS __act WHERE false)" : inspectionTable(input)}),
+    r AS (${union(violations, one)}),
+    o AS (SELECT ${columns} FROM r)
+    SELECT * EXCLUDE (source_file, source_row, normalizer_id, normalizer_version, ingested_at),
+      CASE WHEN NOT __js THEN ${hash} END AS content_hash,
+      source_file, source_row, normalizer_id, normalizer_version, ingested_at
+    FROM o`
 }
 
 /** The OSHA plugin's version (both forms produce the same records). */
@@ -210,9 +214,24 @@ export const VERSION = "1.0.0"
 
 export const oshaVectorized: VectorizedNormalizer = {
   // the inspections are joined by the records and read for their names and places: computed once
+  // One inspection per activity number: the last row wins (across files, then rows), as in the JavaScript
+  // index. Activity numbers are nearly always unique, so only the repeated ones are resolved (a window over
+  // every inspection would sort millions of wide rows).
   prepare: (input) => {
     const insp = inspections(input)
-    return insp.sql === "" ? [] : [{ table: input.scratch("osha_inspections"), sql: insp.sql }]
+    if (insp.sql === "") return []
+    const all = input.scratch("osha_inspections_all")
+    return [
+      { table: all, sql: insp.sql },
+      {
+        table: input.scratch("osha_inspections"),
+        sql: `WITH rep AS (
+            SELECT __act, max(__ifile * 4294967296 + __irow) AS __last FROM ${all} GROUP BY __act HAVING count(*) > 1)
+          SELECT a.* FROM ${all} a ANTI JOIN rep USING (__act)
+          UNION ALL
+          SELECT a.* FROM ${all} a JOIN rep r ON r.__act = a.__act AND r.__last = a.__ifile * 4294967296 + a.__irow`
+      }
+    ]
   },
   companyNames: (input) =>
     `SELECT DISTINCT i_name AS name FROM ${inspectionTable(input)} WHERE i_name IS NOT NULL`,
