@@ -70,6 +70,8 @@ export interface IngestOptions {
    * `false` forces the row-at-a-time path (the reference the vectorized one is tested against).
    */
   readonly vectorized?: boolean
+  /** Vectorized path: values per slice of its JavaScript work (for tests of the slicing; defaults are fine). */
+  readonly bulkSliceRows?: number
 }
 
 interface Manifest {
@@ -450,7 +452,8 @@ export const ingestBatch = (
                 landed: Option.isSome(landedBefore) ? landedBefore.value : undefined,
                 feed: r.feed,
                 dir,
-                ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress })
+                ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+                ...(options.bulkSliceRows === undefined ? {} : { sliceRows: options.bulkSliceRows })
               })
             : yield* rowAtATime(agency, head, landedBefore)
         return yield* finishBatch(core)

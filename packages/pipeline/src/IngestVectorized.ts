@@ -51,6 +51,8 @@ export interface VectorizedArgs {
   /** Scratch directory for staged files (removed by the caller). */
   readonly dir: string
   readonly onProgress?: (rowsDone: number) => void
+  /** Values / rows per slice of the JavaScript work (slugs: 50k, fallback rows: 20k by default). */
+  readonly sliceRows?: number
 }
 
 export interface VectorizedResult {
@@ -219,7 +221,7 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
         Effect.gen(function* () {
           yield* table(`${name}_values`, valuesSql)
           const [count] = yield* sql(`SELECT count(*)::BIGINT AS n FROM ${t(`${name}_values`)}`)
-          const parts = Math.max(1, Math.ceil(Number(count?.n ?? 0) / 50_000))
+          const parts = Math.max(1, Math.ceil(Number(count?.n ?? 0) / (a.sliceRows ?? 50_000)))
           const path = join(a.dir, `${name}.ndjson`)
           yield* promise("stage", () => writeFile(path, ""))
           for (let k = 0; k < parts; k++) {
@@ -258,78 +260,84 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
         `SELECT count(*) FILTER (WHERE NOT __js)::BIGINT AS s, count(*) FILTER (WHERE __js)::BIGINT AS j FROM ${t("rec")}`
       )
       const decided = { sql: Number(split?.s ?? 0), js: Number(split?.j ?? 0) }
-      yield* table("fallback", a.vectorized.fallbackRows(vin, t("flagged")))
-      const rowsByFile = new Map<number, Array<CsvRow>>()
-      for (const sf of input.files) {
-        const width = sf.file.header.length
-        const got = yield* sql(
-          `SELECT __row, __line, ${Array.from({ length: width }, (_v, k) => `coalesce(c${k}, '') AS c${k}`).join(", ")}
-           FROM ${sf.relation} WHERE __row IN (SELECT __row FROM ${t("fallback")} WHERE __file = ${sf.index}) ORDER BY __row`
+      // In slices of ~20k flagged rows (with the lookup rows they need), so memory stays bounded however
+      // much of a file needs JavaScript.
+      const indexOfName = new Map(files.map((f, i) => [f.name, i]))
+      const jsPath = join(a.dir, "js-records.ndjson")
+      yield* promise("stage", () => writeFile(jsPath, ""))
+      let jsAccepted = 0
+      const parts = Math.max(1, Math.ceil(decided.js / (a.sliceRows ?? 20_000)))
+      for (let k = 0; decided.js > 0 && k < parts; k++) {
+        yield* table(
+          `flagged_${k}`,
+          `SELECT * FROM ${t("flagged")} WHERE hash(__file, __row) % ${parts} = ${k}`
         )
-        rowsByFile.set(
-          sf.index,
-          got.map((r) => ({
+        yield* table(`fallback_${k}`, a.vectorized.fallbackRows(vin, t(`flagged_${k}`)))
+        const lineOf = new Map<string, number>()
+        const jsFiles: Array<SourceFile> = []
+        for (const [i, f] of files.entries()) {
+          const width = f.header.length
+          const got = yield* sql(
+            `SELECT __row, __line, ${Array.from({ length: width }, (_v, c) => `coalesce(c${c}, '') AS c${c}`).join(", ")}
+             FROM ${t(`f${i}`)} WHERE __row IN (SELECT __row FROM ${t(`fallback_${k}`)} WHERE __file = ${i}) ORDER BY __row`
+          )
+          const rows: Array<CsvRow> = got.map((r) => ({
             row: Number(r.__row),
             line: Number(r.__line),
-            cells: Array.from({ length: width }, (_v, k) => String(r[`c${k}`]))
+            cells: Array.from({ length: width }, (_v, c) => String(r[`c${c}`]))
           }))
+          for (const r of rows) lineOf.set(`${i}:${r.row}`, r.line)
+          jsFiles.push({
+            ...f,
+            rows: async function* () {
+              if (rows.length > 0) yield rows
+            }
+          })
+        }
+        const outcomes = yield* timed(
+          "javascript fallback",
+          promise("normalize", async () => {
+            const out: Array<Outcome> = []
+            for await (const b of a.plugin.normalize(jsFiles, { ingestedAt: run.ingestedAt })) out.push(...b)
+            return out
+          })
         )
-      }
-      const lineOf = new Map<string, number>()
-      const jsFiles = files.map((f, i): SourceFile => {
-        const rows = rowsByFile.get(i) ?? []
-        for (const r of rows) lineOf.set(`${i}:${r.row}`, r.line)
-        return {
-          ...f,
-          rows: async function* () {
-            if (rows.length > 0) yield rows
+        const lines: Array<string> = []
+        for (const o of outcomes) {
+          if (o._tag === "accepted") {
+            const i = indexOfName.get(o.record.source_file)!
+            const row: Record<string, unknown> = {}
+            for (const c of SILVER) {
+              const v = (o.record as unknown as Record<string, unknown>)[c]
+              row[c] = v !== null && typeof v === "object" ? JSON.stringify(v) : v
+            }
+            row.__file = i
+            row.__row = o.record.source_row
+            row.__line = lineOf.get(`${i}:${o.record.source_row}`) ?? o.record.source_row + 1
+            lines.push(JSON.stringify(row))
+          } else if (o._tag === "rejected") {
+            const i = indexOfName.get(o.rejection.file)!
+            rejections.push({ ...o.rejection, fileIndex: i })
+            const fs = summaryOf(files[i]!)
+            fs.rejected++
+            if (fs.role === "lookup") run.summary.lookupRejected++
+            else run.summary.rejected++
+          } else {
+            const fs = summaryOf(files[indexOfName.get(o.file)!]!)
+            fs.skipped++
+            fs.skipReasons[o.reason] = (fs.skipReasons[o.reason] ?? 0) + 1
+            run.summary.skipped++
           }
         }
-      })
-      const indexOfName = new Map(files.map((f, i) => [f.name, i]))
-      const jsAccepted: Array<string> = []
-      const outcomes = yield* timed(
-        "javascript fallback",
-        promise("normalize", async () => {
-          const out: Array<Outcome> = []
-          for await (const b of a.plugin.normalize(jsFiles, { ingestedAt: run.ingestedAt })) out.push(...b)
-          return out
-        })
-      )
-      for (const o of outcomes) {
-        if (o._tag === "accepted") {
-          const i = indexOfName.get(o.record.source_file)!
-          const row: Record<string, unknown> = {}
-          for (const c of SILVER) {
-            const v = (o.record as unknown as Record<string, unknown>)[c]
-            row[c] = v !== null && typeof v === "object" ? JSON.stringify(v) : v
-          }
-          row.__file = i
-          row.__row = o.record.source_row
-          row.__line = lineOf.get(`${i}:${o.record.source_row}`) ?? o.record.source_row + 1
-          jsAccepted.push(JSON.stringify(row))
-        } else if (o._tag === "rejected") {
-          const i = indexOfName.get(o.rejection.file)!
-          rejections.push({ ...o.rejection, fileIndex: i })
-          const fs = summaryOf(files[i]!)
-          fs.rejected++
-          if (fs.role === "lookup") run.summary.lookupRejected++
-          else run.summary.rejected++
-        } else {
-          const fs = summaryOf(files[indexOfName.get(o.file)!]!)
-          fs.skipped++
-          fs.skipReasons[o.reason] = (fs.skipReasons[o.reason] ?? 0) + 1
-          run.summary.skipped++
-        }
+        jsAccepted += lines.length
+        if (lines.length > 0) yield* promise("stage", () => appendFile(jsPath, `${lines.join("\n")}\n`))
+        yield* sql(`DROP TABLE ${t(`fallback_${k}`)}`)
+        yield* sql(`DROP TABLE ${t(`flagged_${k}`)}`)
       }
-      const jsPath = join(a.dir, "js-records.ndjson")
-      yield* promise("stage", () =>
-        writeFile(jsPath, jsAccepted.length === 0 ? "" : `${jsAccepted.join("\n")}\n`)
-      )
       const jsColumns = `{${silverTypes()}, '__file': 'BIGINT', '__row': 'BIGINT', '__line': 'BIGINT'}`
       yield* table(
         "jsrec",
-        jsAccepted.length === 0
+        jsAccepted === 0
           ? `SELECT ${SILVER_COLS}, __file, __row, __line FROM ${t("rec")} WHERE false`
           : `SELECT * FROM read_json(${sqlStr(jsPath)}, format = 'newline_delimited', columns = ${jsColumns})`
       )

@@ -1,0 +1,73 @@
+import { mkdtemp, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { type Violation, violationColumnList } from "@ventureos/core"
+import { contentHash, contentHashSql, jsonObject, sqlStr } from "@ventureos/normalizers"
+import { type OpenLakehouse, open } from "@ventureos/storage/duckdb"
+import fc from "fast-check"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+
+/**
+ * The SQL content hash must equal `contentHash` for every plain (printable ASCII) record: same canonical
+ * JSON (sorted keys, `"` and `\` escaped, `/` not), same sha256. Random strings lean on the characters JSON
+ * treats specially.
+ */
+
+let dir: string
+let lake: OpenLakehouse
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "vos-sqlhash-"))
+  lake = await open({ warehouse: dir })
+})
+afterAll(async () => {
+  await lake.close()
+  await rm(dir, { recursive: true, force: true })
+})
+
+const plainChar = fc.constantFrom(..."ab Z09\"\\/{}:,.-#'".split(""))
+const plain = fc.string({ unit: plainChar, maxLength: 12 })
+const maybe = fc.option(plain, { nil: null })
+
+const LINEAGE = new Set([
+  "content_hash",
+  "source_file",
+  "source_row",
+  "normalizer_id",
+  "normalizer_version",
+  "ingested_at"
+])
+const business = violationColumnList
+  .map((c) => c.name as string)
+  .filter((k) => !LINEAGE.has(k) && k !== "violation_details")
+
+describe("contentHashSql == contentHash on plain records (property)", () => {
+  it("agrees on random records and details", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record(Object.fromEntries(business.map((k) => [k, maybe]))),
+        fc.dictionary(
+          fc.string({ unit: fc.constantFrom(...'abc._ z"'.split("")), minLength: 1, maxLength: 6 }),
+          maybe,
+          {
+            maxKeys: 6
+          }
+        ),
+        async (cols, details) => {
+          const record = { ...cols, violation_details: details } as unknown as Violation
+          const expected = contentHash(record)
+          const lit = (v: string | null) => (v === null ? "NULL::VARCHAR" : sqlStr(v))
+          const exprs = Object.fromEntries(
+            business.map((k) => [k, lit((cols as Record<string, string | null>)[k]!)])
+          )
+          const detailsSql = jsonObject(Object.entries(details).map(([k, v]) => [k, lit(v)] as const))
+          const [row] = await lake.run(
+            lake.lakehouse.query(`SELECT ${contentHashSql(exprs, detailsSql)} AS h, ${detailsSql} AS d`)
+          )
+          expect(row!.h).toBe(expected)
+          expect(JSON.parse(String(row!.d))).toEqual(details)
+        }
+      ),
+      { numRuns: 200 }
+    )
+  })
+})
