@@ -249,12 +249,15 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
       )
 
       // 3. Records in SQL; the rows SQL cannot decide go to the plugin's JavaScript normalizer.
-      // `rec` becomes the batch's accepted records in place: flagged rows and duplicates are deleted from it and
-      // the JavaScript-decided records inserted, so the million wide rows are written once
-      yield* table(
-        "rec",
-        `SELECT *, __file * 4294967296 + __row AS __ord FROM (${a.vectorized.records(vin, { company: t("company_slugs"), city: t("city_slugs") })})`
+      // The records are written once, as a compressed Parquet file: a DuckDB in-memory table of millions of
+      // ~2 KB rows spills uncompressed and was the slowest and largest part of a big batch. Flagged rows and
+      // duplicates are then filtered out by views over it (both are few).
+      const recPath = join(a.dir, "records.parquet")
+      yield* sql(
+        `COPY (SELECT *, __file * 4294967296 + __row AS __ord FROM (${a.vectorized.records(vin, { company: t("company_slugs"), city: t("city_slugs") })}))
+         TO ${sqlStr(recPath)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE_BYTES '32MB')`
       )
+      yield* view("rec", `SELECT * FROM read_parquet(${sqlStr(recPath)})`)
       yield* table("flagged", `SELECT __file, __row FROM ${t("rec")} WHERE __js`)
       const [split] = yield* sql(
         `SELECT count(*) FILTER (WHERE NOT __js)::BIGINT AS s, count(*) FILTER (WHERE __js)::BIGINT AS j FROM ${t("rec")}`
@@ -342,10 +345,15 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
           : `SELECT * FROM read_json(${sqlStr(jsPath)}, format = 'newline_delimited', columns = ${jsColumns})`
       )
 
+      // the staged inputs are no longer needed: free the engine's memory for the writes
+      for (const [i] of files.entries()) yield* sql(`DROP TABLE ${t(`f${i}`)}`)
+      for (const p of a.vectorized.prepare?.(vin) ?? []) yield* sql(`DROP TABLE IF EXISTS ${p.table}`)
+
       // 4. Every accepted record once: the first of a violation id wins, as in `planNormalize`.
-      yield* sql(`DELETE FROM ${t("rec")} WHERE __js`)
-      yield* sql(
-        `INSERT INTO ${t("rec")} BY NAME SELECT *, false AS __js, __file * 4294967296 + __row AS __ord FROM ${t("jsrec")}`
+      yield* view(
+        "all",
+        `SELECT * EXCLUDE (__js) FROM ${t("rec")} WHERE NOT __js
+         UNION ALL BY NAME SELECT *, __file * 4294967296 + __row AS __ord FROM ${t("jsrec")}`
       )
       yield* table(
         "dup",
@@ -353,7 +361,7 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
            SELECT __file, __row, __line, source_file, content_hash, violation_id,
              row_number() OVER w AS __n, first_value(content_hash) OVER w AS __h0,
              first_value(source_file) OVER w AS __f0, first_value(__row) OVER w AS __r0
-           FROM ${t("rec")} WINDOW w AS (PARTITION BY violation_id ORDER BY __file, __row)
+           FROM ${t("all")} WINDOW w AS (PARTITION BY violation_id ORDER BY __file, __row)
          ) WHERE __n > 1`
       )
       for (const d of yield* sql(`SELECT * FROM ${t("dup")}`)) {
@@ -378,11 +386,13 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
           run.summary.rejected++
         }
       }
-      yield* sql(
-        `DELETE FROM ${t("rec")} WHERE __ord IN (SELECT __file * 4294967296 + __row FROM ${t("dup")})`
+      yield* view(
+        "acc",
+        `SELECT ${SILVER_COLS}, __ord FROM ${t("all")} WHERE __ord NOT IN (SELECT __file * 4294967296 + __row FROM ${t("dup")})`
       )
-      const perFile = yield* sql(`SELECT __file, count(*)::BIGINT AS n FROM ${t("rec")} GROUP BY __file`)
-      yield* view("acc", `SELECT ${SILVER_COLS}, __ord FROM ${t("rec")}`)
+      const perFile = yield* sql(
+        `SELECT __ord // 4294967296 AS __file, count(*)::BIGINT AS n FROM ${t("acc")} GROUP BY 1`
+      )
       let accepted = 0
       for (const r of perFile) {
         const fs = summaryOf(files[Number(r.__file)]!)
