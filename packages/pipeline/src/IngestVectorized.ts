@@ -148,6 +148,21 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
       Effect.tap(sql(`CREATE VIEW ${t(name)} AS ${body}`), () =>
         Effect.sync(() => created.push(["VIEW", t(name)]))
       )
+    /**
+     * Materialize a large intermediate as a compressed Parquet file behind a view: DuckDB keeps in-memory
+     * tables uncompressed and could not evict them fast enough for multi-million-row batches.
+     */
+    let parquetFiles = 0
+    const parquetView = (name: string, body: string, raw = false) =>
+      Effect.gen(function* () {
+        const path = join(a.dir, `part-${parquetFiles++}.parquet`)
+        yield* sql(
+          `COPY (${body}) TO ${sqlStr(path)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE_BYTES '32MB')`
+        )
+        const viewName = raw ? name : t(name)
+        yield* sql(`CREATE VIEW ${viewName} AS SELECT * FROM read_parquet(${sqlStr(path)})`)
+        created.push(["VIEW", viewName])
+      })
     const promise = <A>(op: string, f: () => Promise<A>) =>
       Effect.tryPromise({ try: f, catch: (e) => fail(op, e) })
 
@@ -200,7 +215,7 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
           st.staged === 0
             ? `SELECT NULL::BIGINT AS __row, NULL::BIGINT AS __line, NULL::INTEGER AS __plain, ${f.header.map((_h, k) => `NULL::VARCHAR AS c${k}`).join(", ")} WHERE false`
             : `SELECT * FROM read_csv(${sqlStr(st.path)}, header = false, auto_detect = false, delim = ',', quote = '"', escape = '"', strict_mode = true, max_line_size = 8388608, buffer_size = 33554432, columns = {${cols}})`
-        yield* table(`f${i}`, read)
+        yield* parquetView(`f${i}`, read)
         input.files.push({ file: f, index: i, relation: t(`f${i}`) })
       }
       a.onProgress?.(run.summary.files.reduce((n, s) => n + (s.role === "records" ? s.rows : 0), 0))
@@ -208,8 +223,7 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
       // 2. Slugs, computed once per distinct name / place with the core functions.
       const vin: VectorizedInput = input
       for (const p of a.vectorized.prepare?.(vin) ?? []) {
-        yield* sql(`CREATE TABLE ${p.table} AS ${p.sql}`)
-        created.push(["TABLE", p.table])
+        yield* parquetView(p.table, p.sql, true)
       }
       // In slices of ~50k values, so a catalog's millions of names never sit in memory at once.
       const slugTable = (
@@ -252,12 +266,10 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
       // The records are written once, as a compressed Parquet file: a DuckDB in-memory table of millions of
       // ~2 KB rows spills uncompressed and was the slowest and largest part of a big batch. Flagged rows and
       // duplicates are then filtered out by views over it (both are few).
-      const recPath = join(a.dir, "records.parquet")
-      yield* sql(
-        `COPY (SELECT *, __file * 4294967296 + __row AS __ord FROM (${a.vectorized.records(vin, { company: t("company_slugs"), city: t("city_slugs") })}))
-         TO ${sqlStr(recPath)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE_BYTES '32MB')`
+      yield* parquetView(
+        "rec",
+        `SELECT *, __file * 4294967296 + __row AS __ord FROM (${a.vectorized.records(vin, { company: t("company_slugs"), city: t("city_slugs") })})`
       )
-      yield* view("rec", `SELECT * FROM read_parquet(${sqlStr(recPath)})`)
       yield* table("flagged", `SELECT __file, __row FROM ${t("rec")} WHERE __js`)
       const [split] = yield* sql(
         `SELECT count(*) FILTER (WHERE NOT __js)::BIGINT AS s, count(*) FILTER (WHERE __js)::BIGINT AS j FROM ${t("rec")}`
@@ -346,8 +358,8 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
       )
 
       // the staged inputs are no longer needed: free the engine's memory for the writes
-      for (const [i] of files.entries()) yield* sql(`DROP TABLE ${t(`f${i}`)}`)
-      for (const p of a.vectorized.prepare?.(vin) ?? []) yield* sql(`DROP TABLE IF EXISTS ${p.table}`)
+      for (const [i] of files.entries()) yield* sql(`DROP VIEW ${t(`f${i}`)}`)
+      for (const p of a.vectorized.prepare?.(vin) ?? []) yield* sql(`DROP VIEW IF EXISTS ${p.table}`)
 
       // 4. Every accepted record once: the first of a violation id wins, as in `planNormalize`.
       yield* view(
