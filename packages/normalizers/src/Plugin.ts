@@ -127,7 +127,15 @@ export interface VectorizedNormalizer {
    * One row per data row of every `records` file: the silver columns, `__file` (file index), `__row`,
    * `__line` and `__js` (true: let `normalize` decide this row; its other columns are then ignored).
    */
-  readonly records: (input: VectorizedInput, slugs: { company: string; city: string }) => string
+  readonly records: (
+    input: VectorizedInput,
+    slugs: { company: string; city: string },
+    /**
+     * When given, only the rows of this slice (of `count`), partitioned by the key lookups are joined on, so
+     * a large lookup is joined a slice at a time (bounded memory). The slices together are every row once.
+     */
+    slice?: { readonly count: number; readonly index: number }
+  ) => string
   /**
    * `SELECT __file, __row`: every row (of any file) `normalize` needs to decide the rows listed in table
    * `flagged(__file, __row)`, e.g. the lookup rows they join to.

@@ -453,7 +453,9 @@ export const ingestBatch = (
                 feed: r.feed,
                 dir,
                 ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-                ...(options.bulkSliceRows === undefined ? {} : { sliceRows: options.bulkSliceRows })
+                ...(options.bulkSliceRows === undefined
+                  ? {}
+                  : { sliceRows: options.bulkSliceRows, lookupSliceRows: options.bulkSliceRows })
               })
             : yield* rowAtATime(agency, head, landedBefore)
         return yield* finishBatch(core)

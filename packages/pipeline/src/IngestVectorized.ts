@@ -53,6 +53,8 @@ export interface VectorizedArgs {
   readonly onProgress?: (rowsDone: number) => void
   /** Values / rows per slice of the JavaScript work (slugs: 50k, fallback rows: 20k by default). */
   readonly sliceRows?: number
+  /** Lookup rows joined per slice of the records query (default 500k). */
+  readonly lookupSliceRows?: number
 }
 
 export interface VectorizedResult {
@@ -266,10 +268,26 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
       // The records are written once, as a compressed Parquet file: a DuckDB in-memory table of millions of
       // ~2 KB rows spills uncompressed and was the slowest and largest part of a big batch. Flagged rows and
       // duplicates are then filtered out by views over it (both are few).
-      yield* parquetView(
-        "rec",
-        `SELECT *, __file * 4294967296 + __row AS __ord FROM (${a.vectorized.records(vin, { company: t("company_slugs"), city: t("city_slugs") })})`
+      // Joined a slice at a time when the lookups are large (a hash table of millions of wide inspection rows
+      // does not fit the engine's memory), each slice to its own Parquet file.
+      const lookupRows = staged.reduce(
+        (n, st, i) => n + (files[i]!.dataset.role === "lookup" ? st.staged : 0),
+        0
       )
+      const slices = Math.max(1, Math.ceil(lookupRows / (a.lookupSliceRows ?? 500_000)))
+      const recFiles: Array<string> = []
+      for (let k = 0; k < slices; k++) {
+        const path = join(a.dir, `records-${k}.parquet`)
+        yield* sql(
+          `COPY (SELECT *, __file * 4294967296 + __row AS __ord FROM (${a.vectorized.records(
+            vin,
+            { company: t("company_slugs"), city: t("city_slugs") },
+            { count: slices, index: k }
+          )})) TO ${sqlStr(path)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE_BYTES '32MB')`
+        )
+        recFiles.push(path)
+      }
+      yield* view("rec", `SELECT * FROM read_parquet([${recFiles.map(sqlStr).join(", ")}])`)
       yield* table("flagged", `SELECT __file, __row FROM ${t("rec")} WHERE __js`)
       const [split] = yield* sql(
         `SELECT count(*) FILTER (WHERE NOT __js)::BIGINT AS s, count(*) FILTER (WHERE __js)::BIGINT AS j FROM ${t("rec")}`

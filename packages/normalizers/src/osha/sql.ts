@@ -101,7 +101,13 @@ const inspectionTable = (input: VectorizedInput): string =>
     ? "(SELECT NULL::VARCHAR AS __act, NULL::VARCHAR AS i_name, NULL::VARCHAR AS i_city, NULL::VARCHAR AS i_state WHERE false)"
     : input.scratch("osha_inspections")
 
-const records = (input: VectorizedInput, slugs: { company: string; city: string }): string => {
+const records = (
+  input: VectorizedInput,
+  slugs: { company: string; city: string },
+  slice?: { readonly count: number; readonly index: number }
+): string => {
+  const inSlice = (key: string) =>
+    slice === undefined || slice.count <= 1 ? "TRUE" : `hash(${key}) % ${slice.count} = ${slice.index}`
   const violations = filesOf(input, VIOLATION)
   if (violations.length === 0) return ""
   const insp = inspections(input)
@@ -154,7 +160,7 @@ const records = (input: VectorizedInput, slugs: { company: string; city: string 
         cs.slug AS __company_slug, ys.slug AS __city_slug,
         coalesce(${dates.issuance.value}, i.i_open) AS __event, ${initial.value} AS __initial, ${penaltyCurrent} AS __current,
         ${jsonObject(entries)} AS __details, ${sqlStr(f.file.name)} AS __source_file
-      FROM (SELECT *, ${act} AS __act_v, ${cit} AS __cit_v FROM ${f.relation}) v
+      FROM (SELECT * FROM (SELECT *, ${act} AS __act_v, ${cit} AS __cit_v FROM ${f.relation}) WHERE ${inSlice("__act_v")}) v
       LEFT JOIN insp i ON i.__act = v.__act_v
       LEFT JOIN ${slugs.company} cs ON cs.name = i.i_name
       LEFT JOIN ${slugs.city} ys ON ys.city = i.i_city AND ys.state = i.i_state`
@@ -200,7 +206,7 @@ const records = (input: VectorizedInput, slugs: { company: string; city: string 
   ])
     asText[c] = c
   const hash = contentHashSql(asText, "violation_details")
-  return `WITH insp AS (SELECT * FROM ${insp.sql === "" ? "(SELECT NULL::VARCHAR AS __act WHERE false)" : inspectionTable(input)}),
+  return `WITH insp AS (SELECT * FROM ${insp.sql === "" ? "(SELECT NULL::VARCHAR AS __act WHERE false)" : inspectionTable(input)} WHERE ${inSlice("__act")}),
     r AS (${union(violations, one)}),
     o AS (SELECT ${columns} FROM r)
     SELECT * EXCLUDE (source_file, source_row, normalizer_id, normalizer_version, ingested_at),
