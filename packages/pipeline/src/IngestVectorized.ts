@@ -504,10 +504,14 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
       }
       const touched: Record<EntityKind, ReadonlyArray<string>> = { company: [], city: [], state: [] }
       let goldDeltas = 0
+      // aggregated a slice of entities at a time for big batches (the grain includes the entity, so slices
+      // are independent), then appended as one commit
+      const goldSlices = Math.max(1, Math.ceil((inserted + 2 * updated) / (a.lookupSliceRows ?? 1_000_000)))
       for (const k of ["company", "city", "state"] as const) {
-        yield* table(
-          `gold_${k}`,
-          `SELECT entity_key, agency, event_date, state, city_slug,
+        for (let j = 0; j < goldSlices; j++)
+          yield* table(
+            `gold_${k}_${j}`,
+            `SELECT entity_key, agency, event_date, state, city_slug,
              sum(s)::BIGINT AS violation_count,
              sum(CASE WHEN status = 'open' THEN s ELSE 0 END)::BIGINT AS open_count,
              sum(CASE WHEN status = 'closed' THEN s ELSE 0 END)::BIGINT AS closed_count,
@@ -517,8 +521,14 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
              arg_max(__name, __ord) FILTER (WHERE s = 1) AS entity_name,
              ${GOLD_SUMS.map((c) => `sum(CASE WHEN ${c === "violation_count" ? "TRUE" : c === "open_count" ? "status = 'open'" : c === "closed_count" ? "status = 'closed'" : `violation_type = ${sqlStr(c.slice("count_".length))}`} THEN s ELSE 0 END) <> 0`).join(" OR ")}
                OR sum(s * coalesce(penalty_initial, 0)) <> 0 OR sum(s * coalesce(penalty_current, 0)) <> 0 AS __nonzero
-           FROM (${contrib(k)})
+           FROM (${contrib(k)}) WHERE ${goldSlices === 1 ? "TRUE" : `hash(entity_key) % ${goldSlices} = ${j}`}
            GROUP BY entity_key, agency, event_date, state, city_slug`
+          )
+        yield* view(
+          `gold_${k}`,
+          Array.from({ length: goldSlices }, (_v, j) => `SELECT * FROM ${t(`gold_${k}_${j}`)}`).join(
+            " UNION ALL "
+          )
         )
         touched[k] = (yield* sql(`SELECT entity_key FROM ${t(`gold_${k}`)} GROUP BY entity_key`)).map((r) =>
           String(r.entity_key)
