@@ -102,7 +102,7 @@ export const make = (options: LakehouseDuckDbOptions = {}) =>
           memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
           // a partitioned COPY buffers up to this many rows per thread before writing: DuckDB's default
           // (524288) is a gigabyte of silver rows (~2 KB each with their details) and ran out of memory
-          partitioned_write_flush_threshold: "32768",
+          partitioned_write_flush_threshold: "131072",
           // give freed memory back to the OS sooner (peak RSS, not speed)
           allocator_flush_threshold: "32MB",
           temp_directory: options.tempDirectory ?? path.join(os.tmpdir(), "ventureos-duckdb-spill")
