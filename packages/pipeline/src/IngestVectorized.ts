@@ -73,6 +73,10 @@ export interface VectorizedResult {
 
 const SILVER = violationColumnList.map((c) => c.name as string)
 const SILVER_COLS = SILVER.join(", ")
+/** Silver columns without the (large) details: enough to classify and to build gold deltas. */
+const SILVER_COLS_NARROW = SILVER.map((c) =>
+  c === "violation_details" ? "NULL::VARCHAR AS violation_details" : c
+).join(", ")
 const GOLD_SUMS = [
   "violation_count",
   "open_count",
@@ -454,21 +458,23 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
       )
       const [oc] = yield* sql(`SELECT count(*)::BIGINT AS n FROM ${t("old_ids")}`)
       const existing = Number(oc?.n ?? 0)
-      if (existing === 0) yield* table("old", `SELECT ${SILVER_COLS} FROM (${idsRel}) WHERE false`)
+      // the old versions without their details (~1.5 KB each, not needed for gold; the feed reads the few it
+      // needs below): the other columns are small, so even a scan that cannot skip row groups is cheap
+      if (existing === 0) yield* table("old", `SELECT ${SILVER_COLS_NARROW} FROM (${idsRel}) WHERE false`)
       else if (existing <= 20_000) {
-        // an inline list is a filter DuckDB pushes into the scan: other columns are read only where it matches
+        // an inline list is a filter DuckDB pushes into the scan
         const matched = (yield* sql(`SELECT violation_id FROM ${t("old_ids")}`)).map((r) =>
           String(r.violation_id)
         )
         const oldRel = yield* bulk.silverRelation(a.agency, base, matched)
         yield* table(
           "old",
-          `SELECT ${SILVER_COLS} FROM (${oldRel}) WHERE violation_id IN (${matched.map(sqlStr).join(", ")})`
+          `SELECT ${SILVER_COLS_NARROW} FROM (${oldRel}) WHERE violation_id IN (${matched.map(sqlStr).join(", ")})`
         )
       } else
         yield* table(
           "old",
-          `SELECT ${SILVER_COLS} FROM (${idsRel}) WHERE violation_id IN (SELECT violation_id FROM ${t("old_ids")})`
+          `SELECT ${SILVER_COLS_NARROW} FROM (${idsRel}) WHERE violation_id IN (SELECT violation_id FROM ${t("old_ids")})`
         )
       let news = t("acc")
       if (a.landed !== undefined) {
@@ -576,11 +582,22 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
       const changed = a.feed
         ? yield* bulk.readViolations(`SELECT ${SILVER_COLS} FROM ${t("chg")} ORDER BY __ord`)
         : []
-      const previous = a.feed
-        ? yield* bulk.readViolations(
-            `SELECT o.* FROM ${t("old")} o JOIN ${t("chg")} c ON c.violation_id = o.violation_id AND c.__replaces ORDER BY c.__ord`
-          )
-        : []
+      let previous: ReadonlyArray<Violation> = []
+      if (a.feed && updated > 0) {
+        // full old versions (details included) of the replaced records only
+        const replaced = (yield* sql(`SELECT violation_id FROM ${t("chg")} WHERE __replaces`)).map((r) =>
+          String(r.violation_id)
+        )
+        const few = replaced.length <= 20_000
+        const rel = yield* bulk.silverRelation(a.agency, base, few ? replaced : undefined)
+        const filter = few
+          ? replaced.map(sqlStr).join(", ")
+          : `SELECT violation_id FROM ${t("chg")} WHERE __replaces`
+        previous = yield* bulk.readViolations(
+          `SELECT o.* FROM (SELECT ${SILVER_COLS} FROM (${rel}) WHERE violation_id IN (${filter})) o
+           JOIN ${t("chg")} c ON c.violation_id = o.violation_id AND c.__replaces ORDER BY c.__ord`
+        )
+      }
       rejections.sort((x, y) => x.fileIndex - y.fileIndex || x.row - y.row)
       const rejectLines = rejections
         .map(({ fileIndex: _i, ...r }) =>
