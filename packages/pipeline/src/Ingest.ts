@@ -5,14 +5,15 @@ import { basename, join } from "node:path"
 import { UnusableFileError, type Violation } from "@ventureos/core"
 import { type Outcome, planNormalize, type Registry } from "@ventureos/normalizers"
 import { RawArchive, type RawArchiveError, type RawObject } from "@ventureos/storage/archive"
-import { Effect, Option, Schedule, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import { type BronzeKey, manifestKey, parseBronzeKey, rejectsKey, route } from "./Gatekeeper"
 import { deltasFor, type EntityKind, type GoldDelta } from "./Gold"
-import { ingestVectorized, type VectorizedResult } from "./IngestVectorized"
+import { type BatchCore, ingestVectorized } from "./IngestVectorized"
 import { toUnusable } from "./Normalize"
 import {
   type CommitSource,
   type Landed,
+  retryTransient,
   type SilverChange,
   Warehouse,
   type WarehouseError
@@ -222,7 +223,7 @@ export const ingestBatch = (
           agency: string,
           head: string | null,
           landedBefore: Option.Option<Landed>
-        ): Effect.Effect<VectorizedResult, WarehouseError> =>
+        ): Effect.Effect<BatchCore, WarehouseError> =>
           Effect.gen(function* () {
             const chunkSize = options.chunkSize ?? 20_000
             const touched: Record<EntityKind, Set<string>> = {
@@ -347,13 +348,7 @@ export const ingestBatch = (
               const ds = [...deltasByKind[kind].values()].filter((d) => !isZero(d))
               if (ds.length === 0) continue
               const source: CommitSource = { id: sourceId, batchId: mKey }
-              yield* warehouse.goldAppend(kind, source, ds).pipe(
-                Effect.retry({
-                  while: (e) => e.isRetryable,
-                  times: 5,
-                  schedule: Schedule.exponential("50 millis").pipe(Schedule.jittered)
-                })
-              )
+              yield* warehouse.goldAppend(kind, source, ds).pipe(retryTransient)
               goldDeltas += ds.length
             }
             return {
@@ -366,11 +361,11 @@ export const ingestBatch = (
               previous,
               touched: { company: [...touched.company], city: [...touched.city], state: [...touched.state] },
               rejectLines
-            } satisfies VectorizedResult
+            } satisfies BatchCore
           })
 
         /** Rejects and the manifest (the batch's completion mark), then the result. */
-        const finishBatch = (core: VectorizedResult) =>
+        const finishBatch = (core: BatchCore) =>
           Effect.gen(function* () {
             const {
               inserted,
@@ -455,7 +450,7 @@ export const ingestBatch = (
                 ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
                 ...(options.bulkSliceRows === undefined
                   ? {}
-                  : { sliceRows: options.bulkSliceRows, lookupSliceRows: options.bulkSliceRows })
+                  : { sliceRows: options.bulkSliceRows, sqlSliceRows: options.bulkSliceRows })
               })
             : yield* rowAtATime(agency, head, landedBefore)
         return yield* finishBatch(core)

@@ -22,10 +22,11 @@ import {
   type VectorizedInput,
   type VectorizedNormalizer
 } from "@ventureos/normalizers"
-import { Effect, Schedule } from "effect"
+import { duckdbType, icebergTypeOf } from "@ventureos/storage/iceberg"
+import { Effect } from "effect"
 import type { EntityKind } from "./Gold"
 import type { CommitSource, Landed, WarehouseBulk } from "./Warehouse"
-import { WarehouseError } from "./Warehouse"
+import { retryTransient, WarehouseError } from "./Warehouse"
 
 /**
  * Bulk ingest of one batch in SQL: the batch's files are staged once (`stageCsv`), normalized by the plugin's
@@ -53,11 +54,12 @@ export interface VectorizedArgs {
   readonly onProgress?: (rowsDone: number) => void
   /** Values / rows per slice of the JavaScript work (slugs: 50k, fallback rows: 20k by default). */
   readonly sliceRows?: number
-  /** Lookup rows joined per slice of the records query (default 500k). */
-  readonly lookupSliceRows?: number
+  /** Rows per slice of the engine's large joins and aggregations (lookups joined: 500k, gold deltas: 1M). */
+  readonly sqlSliceRows?: number
 }
 
-export interface VectorizedResult {
+/** What either ingest path (vectorized here, row-at-a-time in `Ingest.ts`) produces for a batch. */
+export interface BatchCore {
   readonly inserted: number
   readonly updated: number
   readonly unchanged: number
@@ -77,31 +79,18 @@ const SILVER_COLS = SILVER.join(", ")
 const SILVER_COLS_NARROW = SILVER.map((c) =>
   c === "violation_details" ? "NULL::VARCHAR AS violation_details" : c
 ).join(", ")
-const GOLD_SUMS = [
+/** Gold delta columns a delta row must have a non-zero value in to be written. */
+const GOLD_MEASURES = [
   "violation_count",
   "open_count",
   "closed_count",
+  "penalty_initial",
+  "penalty_current",
   ...ViolationTypes.map((t) => `count_${t}`)
 ]
 
 const silverTypes = (): string =>
-  violationColumnList
-    .map((c) => {
-      const t =
-        c.type === "json"
-          ? "VARCHAR"
-          : c.type === "decimal(18,2)"
-            ? "DECIMAL(18,2)"
-            : c.type === "long"
-              ? "BIGINT"
-              : c.type === "date"
-                ? "DATE"
-                : c.type === "timestamptz"
-                  ? "TIMESTAMPTZ"
-                  : "VARCHAR"
-      return `${sqlStr(c.name)}: ${sqlStr(t)}`
-    })
-    .join(", ")
+  violationColumnList.map((c) => `${sqlStr(c.name)}: ${sqlStr(duckdbType(icebergTypeOf(c.type)))}`).join(", ")
 
 const fail = (op: string, e: unknown) =>
   new WarehouseError({
@@ -117,32 +106,23 @@ const ENTITY: Record<EntityKind, { key: string; name: string; where: string }> =
   state: { key: "'STATE#' || lower(state)", name: "state", where: "state IS NOT NULL" }
 }
 
-export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedResult, WarehouseError> =>
+export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<BatchCore, WarehouseError> =>
   Effect.gen(function* () {
     const { bulk, run } = a
     const timings = process.env.VENTUREOS_TIMINGS === "1"
-    const sql = (text: string) =>
-      timings
-        ? Effect.gen(function* () {
-            const t0 = performance.now()
-            const out = yield* bulk.sql(text)
-            process.stderr.write(
-              `[vectorized] ${(performance.now() - t0).toFixed(0)} ms rss ${Math.round(process.memoryUsage().rss / 1e6)} heap ${Math.round(process.memoryUsage().heapUsed / 1e6)}: ${text.replace(/\s+/g, " ").slice(0, 90)}\n`
-            )
-            return out
-          })
-        : bulk.sql(text)
     const timed = <A, E>(label: string, e: Effect.Effect<A, E>): Effect.Effect<A, E> =>
       timings
         ? Effect.gen(function* () {
             const t0 = performance.now()
             const out = yield* e
+            const m = process.memoryUsage()
             process.stderr.write(
-              `[vectorized] ${(performance.now() - t0).toFixed(0)} ms rss ${Math.round(process.memoryUsage().rss / 1e6)}: ${label}\n`
+              `[vectorized] ${(performance.now() - t0).toFixed(0)} ms rss ${Math.round(m.rss / 1e6)} heap ${Math.round(m.heapUsed / 1e6)}: ${label}\n`
             )
             return out
           })
         : e
+    const sql = (text: string) => timed(text.replace(/\s+/g, " ").slice(0, 90), bulk.sql(text))
     const tag = `__v${randomUUID().replaceAll("-", "").slice(0, 12)}`
     const t = (name: string) => `${tag}_${name}`
     const created: Array<readonly ["TABLE" | "VIEW", string]> = []
@@ -277,7 +257,7 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
         (n, st, i) => n + (files[i]!.dataset.role === "lookup" ? st.staged : 0),
         0
       )
-      const slices = Math.max(1, Math.ceil(lookupRows / (a.lookupSliceRows ?? 500_000)))
+      const slices = Math.max(1, Math.ceil(lookupRows / (a.sqlSliceRows ?? 500_000)))
       const recFiles: Array<string> = []
       for (let k = 0; k < slices; k++) {
         const path = join(a.dir, `records-${k}.parquet`)
@@ -532,23 +512,22 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
       let goldDeltas = 0
       // aggregated a slice of entities at a time for big batches (the grain includes the entity, so slices
       // are independent), then appended as one commit
-      const goldSlices = Math.max(1, Math.ceil((inserted + 2 * updated) / (a.lookupSliceRows ?? 1_000_000)))
+      const goldSlices = Math.max(1, Math.ceil((inserted + 2 * updated) / (a.sqlSliceRows ?? 1_000_000)))
       for (const k of ["company", "city", "state"] as const) {
         for (let j = 0; j < goldSlices; j++)
           yield* table(
             `gold_${k}_${j}`,
-            `SELECT entity_key, agency, event_date, state, city_slug,
-             sum(s)::BIGINT AS violation_count,
-             sum(CASE WHEN status = 'open' THEN s ELSE 0 END)::BIGINT AS open_count,
-             sum(CASE WHEN status = 'closed' THEN s ELSE 0 END)::BIGINT AS closed_count,
-             CAST(sum(s * coalesce(penalty_initial, 0)) AS DECIMAL(18,2)) AS penalty_initial,
-             CAST(sum(s * coalesce(penalty_current, 0)) AS DECIMAL(18,2)) AS penalty_current,
-             ${ViolationTypes.map((ty) => `sum(CASE WHEN violation_type = ${sqlStr(ty)} THEN s ELSE 0 END)::BIGINT AS count_${ty}`).join(", ")},
-             arg_max(__name, __ord) FILTER (WHERE s = 1) AS entity_name,
-             ${GOLD_SUMS.map((c) => `sum(CASE WHEN ${c === "violation_count" ? "TRUE" : c === "open_count" ? "status = 'open'" : c === "closed_count" ? "status = 'closed'" : `violation_type = ${sqlStr(c.slice("count_".length))}`} THEN s ELSE 0 END) <> 0`).join(" OR ")}
-               OR sum(s * coalesce(penalty_initial, 0)) <> 0 OR sum(s * coalesce(penalty_current, 0)) <> 0 AS __nonzero
-           FROM (${contrib(k)}) WHERE ${goldSlices === 1 ? "TRUE" : `hash(entity_key) % ${goldSlices} = ${j}`}
-           GROUP BY entity_key, agency, event_date, state, city_slug`
+            `SELECT *, ${GOLD_MEASURES.map((c) => `${c} <> 0`).join(" OR ")} AS __nonzero FROM (
+             SELECT entity_key, agency, event_date, state, city_slug,
+               sum(s)::BIGINT AS violation_count,
+               sum(CASE WHEN status = 'open' THEN s ELSE 0 END)::BIGINT AS open_count,
+               sum(CASE WHEN status = 'closed' THEN s ELSE 0 END)::BIGINT AS closed_count,
+               CAST(sum(s * coalesce(penalty_initial, 0)) AS DECIMAL(18,2)) AS penalty_initial,
+               CAST(sum(s * coalesce(penalty_current, 0)) AS DECIMAL(18,2)) AS penalty_current,
+               ${ViolationTypes.map((ty) => `sum(CASE WHEN violation_type = ${sqlStr(ty)} THEN s ELSE 0 END)::BIGINT AS count_${ty}`).join(", ")},
+               arg_max(__name, __ord) FILTER (WHERE s = 1) AS entity_name
+             FROM (${contrib(k)}) WHERE ${goldSlices === 1 ? "TRUE" : `hash(entity_key) % ${goldSlices} = ${j}`}
+             GROUP BY entity_key, agency, event_date, state, city_slug)`
           )
         yield* view(
           `gold_${k}`,
@@ -568,13 +547,7 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
             a.source,
             `SELECT * EXCLUDE (__nonzero) FROM ${t(`gold_${k}`)} WHERE __nonzero`
           )
-        ).pipe(
-          Effect.retry({
-            while: (e) => e.isRetryable,
-            times: 5,
-            schedule: Schedule.exponential("50 millis").pipe(Schedule.jittered)
-          })
-        )
+        ).pipe(retryTransient)
         goldDeltas += Number(n?.n ?? 0)
       }
 
@@ -622,7 +595,7 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<VectorizedRes
         touched,
         rejectLines: rejectLines === "" ? "" : `${rejectLines}\n`,
         decided
-      } satisfies VectorizedResult
+      } satisfies BatchCore
     })
     return yield* Effect.ensuring(
       body,

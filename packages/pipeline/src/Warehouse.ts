@@ -1,5 +1,5 @@
 import type { Violation } from "@ventureos/core"
-import { Context, type Effect, Layer, Option, Schema } from "effect"
+import { Context, Effect, Layer, Option, Schedule, Schema } from "effect"
 import type { EntityKind, GoldDelta } from "./Gold"
 
 /** Where a commit's rows came from; committing the same source twice is a no-op. */
@@ -36,6 +36,16 @@ export class WarehouseError extends Schema.TaggedError<WarehouseError>()("Wareho
     return `warehouse ${this.op} ${this.table}: ${this.reason}: ${this.detail}`
   }
 }
+
+/** Retry conflicts and unavailability (jittered exponential backoff, 5 times); other failures pass through. */
+export const retryTransient = <A, R>(
+  e: Effect.Effect<A, WarehouseError, R>
+): Effect.Effect<A, WarehouseError, R> =>
+  Effect.retry(e, {
+    while: (err) => err.isRetryable,
+    times: 5,
+    schedule: Schedule.exponential("50 millis").pipe(Schedule.jittered)
+  })
 
 /** Totals read back from gold, per (entity, agency) including `all`. */
 export interface GoldTotalsRow {

@@ -193,35 +193,28 @@ describe.each(warehouses)("ingest (%s warehouse, filesystem bronze)", (_name, op
     const { wh: inner, close } = await open(dir)
     onTestFinished(close)
     let failGold = true
+    // the city gold append "crashes" (either ingest path) until failGold is cleared
+    const crashCity = <A>(kind: string, append: () => Effect.Effect<A, WarehouseError>) =>
+      failGold && kind === "city"
+        ? Effect.fail(
+            new WarehouseError({
+              op: "append",
+              table: `gold.${kind}`,
+              reason: "CommitStateUnknown",
+              detail: "simulated crash"
+            })
+          )
+        : append()
     const flaky: WarehouseShape = {
       ...inner,
-      goldAppend: (kind, source, deltas) =>
-        failGold && kind === "city"
-          ? Effect.fail(
-              new WarehouseError({
-                op: "append",
-                table: `gold.${kind}`,
-                reason: "CommitStateUnknown",
-                detail: "simulated crash"
-              })
-            )
-          : inner.goldAppend(kind, source, deltas),
+      goldAppend: (kind, source, deltas) => crashCity(kind, () => inner.goldAppend(kind, source, deltas)),
       ...(inner.bulk === undefined
         ? {}
         : {
             bulk: {
               ...inner.bulk,
               goldAppendSql: (kind, source, sql) =>
-                failGold && kind === "city"
-                  ? Effect.fail(
-                      new WarehouseError({
-                        op: "append",
-                        table: `gold.${kind}`,
-                        reason: "CommitStateUnknown",
-                        detail: "simulated crash"
-                      })
-                    )
-                  : inner.bulk!.goldAppendSql(kind, source, sql)
+                crashCity(kind, () => inner.bulk!.goldAppendSql(kind, source, sql))
             }
           })
     }

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { type Violation, violationColumnList } from "@ventureos/core"
+import { LineageFields, type Violation, violationColumnList } from "@ventureos/core"
 import { contentHash, contentHashSql, jsonObject, sqlStr } from "@ventureos/normalizers"
 import { type OpenLakehouse, open } from "@ventureos/storage/duckdb"
 import fc from "fast-check"
@@ -28,14 +28,7 @@ const plainChar = fc.constantFrom(..."ab Z09\"\\/{}:,.-#'".split(""))
 const plain = fc.string({ unit: plainChar, maxLength: 12 })
 const maybe = fc.option(plain, { nil: null })
 
-const LINEAGE = new Set([
-  "content_hash",
-  "source_file",
-  "source_row",
-  "normalizer_id",
-  "normalizer_version",
-  "ingested_at"
-])
+const LINEAGE = new Set<string>(LineageFields)
 const business = violationColumnList
   .map((c) => c.name as string)
   .filter((k) => !LINEAGE.has(k) && k !== "violation_details")

@@ -1,44 +1,17 @@
-import type { IsoDate, UsState, ViolationType } from "@ventureos/core"
+import type { IsoDate, UsState } from "@ventureos/core"
 import type { CsvRow } from "../Csv"
-import type { DatasetSpec, NormalizeContext, NormalizerPlugin, Outcome, SourceFile } from "../Plugin"
+import type { NormalizeContext, NormalizerPlugin, Outcome, SourceFile } from "../Plugin"
 import { PluginInputError } from "../Plugin"
 import { finish, RowReader } from "../Row"
-import { oshaVectorized, VERSION } from "./sql"
+import { INSPECTION_FIELDS, inspectionDataset, VERSION, VIOL_TYPES, violationDataset } from "./spec"
+import { oshaVectorized } from "./sql"
+
+export { inspectionDataset, violationDataset }
 
 /**
  * OSHA: the DOL enforcement catalog. `osha_violation` rows are the records; each is enriched with its
  * `osha_inspection` row (establishment, address, industry, dates) joined on `activity_nr`.
  */
-
-export const inspectionDataset: DatasetSpec = {
-  id: "osha_inspection",
-  description: "DOL enforcement catalog: OSHA inspections",
-  requiredColumns: ["activity_nr", "estab_name", "site_city", "site_state", "open_date"],
-  role: "lookup"
-}
-
-export const violationDataset: DatasetSpec = {
-  id: "osha_violation",
-  description: "DOL enforcement catalog: OSHA violations (citations)",
-  requiredColumns: [
-    "activity_nr",
-    "citation_id",
-    "viol_type",
-    "initial_penalty",
-    "current_penalty",
-    "delete_flag"
-  ],
-  role: "records"
-}
-
-/** `viol_type` codes. The catalog only uses S/W/R/O/U; anything else is kept as `unclassified`. */
-const VIOL_TYPES: Record<string, ViolationType> = {
-  S: "serious",
-  W: "willful",
-  R: "repeat",
-  O: "other",
-  U: "unclassified"
-}
 
 /** What a violation needs from its inspection. Kept small: the full catalog has ~5M inspections. */
 interface Inspection {
@@ -55,21 +28,6 @@ interface Inspection {
   /** Why this inspection could not be read, if it could not (its violations are rejected with it). */
   readonly problem: string | null
 }
-
-/**
- * Inspection columns mapped as-is to core fields; the rest go to `violation_details` under `inspection.*`.
- * `site_zip`, `naics_code` and `sic_code` are rewritten on the way (zero-padded, `0` read as unknown) so their
- * published values are kept in the details too: nothing published is lost.
- */
-const MAPPED_INSPECTION = [
-  "activity_nr",
-  "estab_name",
-  "site_address",
-  "site_city",
-  "site_state",
-  "open_date",
-  "close_case_date"
-]
 
 /** `inspection.<column>` keys, built once rather than once per row (they are property keys of every record). */
 const prefixedKeys = new Map<string, string>()
@@ -130,7 +88,7 @@ class InspectionIndex {
 const readInspection = (file: SourceFile, row: CsvRow): Inspection => {
   const r = new RowReader(file, row)
   const details: Record<string, string | null> = {}
-  for (const [k, v] of Object.entries(r.details(MAPPED_INSPECTION))) details[prefixed(k)] = v
+  for (const [k, v] of Object.entries(r.details(INSPECTION_FIELDS))) details[prefixed(k)] = v
   const insp: Inspection = {
     name: r.text("estab_name"),
     address: r.text("site_address"),

@@ -14,33 +14,16 @@ import {
   violationId,
   zip
 } from "../Sql"
+import { INSPECTION_FIELDS, inspectionDataset, VERSION, VIOL_TYPES, violationDataset } from "./spec"
 
 /**
  * The OSHA normalizer as SQL (see `VectorizedNormalizer`): the same join and rules as `normalizeViolation` in
- * `./index.ts`, which stays the reference. Parity is tested on every golden fixture (`test/osha/vectorized`).
+ * `./index.ts`, which stays the reference. Parity: `packages/pipeline/test/vectorized.test.ts`.
  */
 
-const INSPECTION = "osha_inspection"
-const VIOLATION = "osha_violation"
-
-/** Inspection columns mapped to core fields; the others go to the details as `inspection.<column>`. */
-const MAPPED_INSPECTION = new Set([
-  "activity_nr",
-  "estab_name",
-  "site_address",
-  "site_city",
-  "site_state",
-  "open_date",
-  "close_case_date"
-])
-
-const VIOL_TYPES: ReadonlyArray<readonly [string, string]> = [
-  ["S", "serious"],
-  ["W", "willful"],
-  ["R", "repeat"],
-  ["O", "other"],
-  ["U", "unclassified"]
-]
+const INSPECTION = inspectionDataset.id
+const VIOLATION = violationDataset.id
+const MAPPED_INSPECTION = new Set(INSPECTION_FIELDS)
 
 const filesOf = (input: VectorizedInput, dataset: string) =>
   input.files.filter((f) => f.file.dataset.id === dataset)
@@ -165,7 +148,9 @@ const records = (
       LEFT JOIN ${slugs.company} cs ON cs.name = i.i_name
       LEFT JOIN ${slugs.city} ys ON ys.city = i.i_city AND ys.state = i.i_state`
   }
-  const typeCase = `CASE __type_code ${VIOL_TYPES.map(([k, v]) => `WHEN ${sqlStr(k)} THEN ${sqlStr(v)}`).join(" ")} ELSE 'unclassified' END`
+  const typeCase = `CASE __type_code ${Object.entries(VIOL_TYPES)
+    .map(([k, v]) => `WHEN ${sqlStr(k)} THEN ${sqlStr(v)}`)
+    .join(" ")} ELSE 'unclassified' END`
   // output columns first, then the hash over them by name (each expression is evaluated once)
   const columns = `__file, __row, __line, __js,
       ${violationId("osha", VIOLATION, "__act_v || '-' || __cit_v")} AS violation_id, 'osha' AS agency,
@@ -214,9 +199,6 @@ const records = (
       source_file, source_row, normalizer_id, normalizer_version, ingested_at
     FROM o`
 }
-
-/** The OSHA plugin's version (both forms produce the same records). */
-export const VERSION = "1.0.0"
 
 export const oshaVectorized: VectorizedNormalizer = {
   // the inspections are joined by the records and read for their names and places: computed once
