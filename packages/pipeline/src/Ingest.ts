@@ -367,17 +367,8 @@ export const ingestBatch = (
         /** Rejects and the manifest (the batch's completion mark), then the result. */
         const finishBatch = (core: BatchCore) =>
           Effect.gen(function* () {
-            const {
-              inserted,
-              updated,
-              unchanged,
-              silverSnapshot,
-              goldDeltas,
-              changed,
-              previous,
-              touched,
-              rejectLines
-            } = core
+            const { rejectLines, ...outcome } = core
+            const { inserted, updated, unchanged } = outcome
             const s = run.summary
             let rKey: string | null = null
             if (rejectLines !== "") {
@@ -398,8 +389,8 @@ export const ingestBatch = (
                 updated,
                 unchanged
               },
-              silverSnapshot,
-              goldDeltas,
+              silverSnapshot: outcome.silverSnapshot,
+              goldDeltas: outcome.goldDeltas,
               completedAt: new Date().toISOString()
             }
             yield* archive.putText(mKey, `${JSON.stringify(manifest, null, 2)}\n`)
@@ -414,18 +405,10 @@ export const ingestBatch = (
               accepted: s.accepted,
               rejected: s.rejected,
               skipped: s.skipped,
-              inserted,
-              updated,
-              unchanged,
-              silverSnapshot,
-              goldDeltas,
+              ...outcome,
               feed: r.feed,
               rejectsKey: rKey,
-              manifestKey: mKey,
-              changed,
-              previous,
-              touched,
-              ...(core.decided === undefined ? {} : { decided: core.decided })
+              manifestKey: mKey
             } satisfies BatchResult
           })
 
