@@ -152,3 +152,66 @@ export type SummaryAccepted = typeof SummaryAccepted.Type
 
 /** Agency filter of `/api/top`: an agency id or `all`. */
 export const TopAgency = StatsAgency
+
+/** One year of one agency in an entity's history (the chart's data). */
+export const HistoryPoint = Schema.Struct({
+  agency: AgencyId,
+  /** Calendar year of the violations' event date; null collects violations without a date. */
+  year: Schema.NullOr(Schema.Int),
+  violation_count: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
+  penalty_initial_total: Money,
+  penalty_current_total: Money
+})
+export type HistoryPoint = typeof HistoryPoint.Type
+
+/**
+ * `GET /api/history/:kind/:id`: violations and penalties per year per agency of a company, city or state,
+ * equal to what gold says for that entity (written by the gold sync, one item per entity).
+ */
+export const HistoryResponse = Schema.Struct({
+  kind: EntityKindName,
+  id: Schema.String,
+  entity_key: EntityKey,
+  /** Sorted by year (null last), then agency. Only non-zero (agency, year) pairs appear. */
+  points: Schema.Array(HistoryPoint),
+  /** The gold snapshot these numbers reflect; null when nothing was synced. */
+  source_snapshot: Schema.NullOr(Schema.String),
+  updated_at: Schema.NullOr(IsoTimestamp)
+})
+export type HistoryResponse = typeof HistoryResponse.Type
+
+/** How a search hit matched the query, best first. */
+export const SearchMatch = Schema.Literals(["exact", "prefix", "fuzzy"])
+export type SearchMatch = typeof SearchMatch.Type
+
+/** One entity found by name. */
+export const SearchHit = Schema.Struct({
+  kind: EntityKindName,
+  /** The id used in the URL (`tesla`, `austin-tx`, `tx`). */
+  id: Schema.String,
+  entity_key: EntityKey,
+  display_name: Schema.String,
+  /** Where it is, for telling namesakes apart ("AUSTIN, TX"); null when unknown. */
+  place: Schema.NullOr(Schema.String),
+  /** Violations over all agencies. */
+  violation_count: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
+  match: SearchMatch,
+  /** Ranking score in 0..1 (higher is better) within the same `match`. */
+  score: Schema.Number
+})
+export type SearchHit = typeof SearchHit.Type
+
+/** `GET /api/search?q=&kind=&limit=`: ranked exact slug matches, then prefix, then fuzzy. */
+export const SearchResponse = Schema.Struct({
+  query: Schema.String,
+  results: Schema.Array(SearchHit)
+})
+export type SearchResponse = typeof SearchResponse.Type
+
+/** `GET /api/recent?agency=&limit=`: the most recent live violations nationally, newest first. */
+export const RecentResponse = Schema.Struct({
+  /** An agency id, or `all`. */
+  agency: StatsAgency,
+  items: Schema.Array(FeedEntry)
+})
+export type RecentResponse = typeof RecentResponse.Type
