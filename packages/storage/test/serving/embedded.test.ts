@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Layer, Option } from "effect"
+import { ConfigProvider, Effect, Exit, Layer, Option, Scope } from "effect"
 import type { BrandConfig } from "../../src/serving/BrandConfig"
-import { layerEmbedded, layerLocal, startDynalite } from "../../src/serving/Embedded"
+import { endpointFile, layerEmbedded, layerLocal, startDynalite } from "../../src/serving/Embedded"
 import { ServingStore } from "../../src/serving/ServingStore"
 import { LOCAL_CREDENTIALS, layer } from "../../src/serving/ServingStoreDynamo"
 
@@ -85,5 +85,53 @@ describe("embedded default", () => {
         })
         assert.isTrue(Option.isSome(yield* withStore(direct, (s) => s.getBrand("oshatrail"))))
       }).pipe(Effect.scoped)
+  )
+
+  it.live("a second opener of the same home shares the running server instead of failing on its lock", () =>
+    Effect.gen(function* () {
+      const home = mkdtempSync(join(tmpdir(), "ventureos-home-"))
+      try {
+        const scope = yield* Scope.make()
+        const first = yield* Layer.buildWithScope(layerEmbedded({ home }), scope)
+        const published = JSON.parse(readFileSync(endpointFile(home), "utf8"))
+        assert.strictEqual(published.pid, process.pid)
+        // The LevelDB under <home>/dynamodb is held by the first server: the second opener must connect to it.
+        yield* withStore(layerEmbedded({ home }), (s) => s.putBrand(brand))
+        const seen = yield* ServingStore.use((s) => s.getBrand("oshatrail")).pipe(Effect.provide(first))
+        assert.isTrue(Option.isSome(seen))
+        // Closing the second opener leaves the first server (and its published endpoint) alone.
+        assert.isTrue(existsSync(endpointFile(home)))
+        yield* Scope.close(scope, Exit.void)
+        assert.isFalse(existsSync(endpointFile(home)))
+      } finally {
+        rmSync(home, { recursive: true, force: true })
+      }
+    })
+  )
+
+  it.live("an endpoint file left by a dead process is ignored and replaced", () =>
+    Effect.gen(function* () {
+      const home = mkdtempSync(join(tmpdir(), "ventureos-home-"))
+      try {
+        writeFileSync(
+          endpointFile(home),
+          JSON.stringify({
+            endpoint: "http://127.0.0.1:9",
+            pid: 2 ** 22 + 17,
+            started_at: "2026-01-01T00:00:00Z"
+          })
+        )
+        yield* withStore(layerEmbedded({ home }), (s) =>
+          Effect.gen(function* () {
+            yield* s.putBrand(brand)
+            const published = JSON.parse(readFileSync(endpointFile(home), "utf8"))
+            assert.strictEqual(published.pid, process.pid)
+          })
+        )
+        assert.isFalse(existsSync(endpointFile(home)))
+      } finally {
+        rmSync(home, { recursive: true, force: true })
+      }
+    })
   )
 })
