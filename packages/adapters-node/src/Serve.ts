@@ -1,15 +1,161 @@
+import { statSync } from "node:fs"
 import { createServer } from "node:http"
+import { createRequire } from "node:module"
 import type { AddressInfo } from "node:net"
+import { dirname, extname, join, relative, resolve, sep } from "node:path"
 import { NodeHttpServer } from "@effect/platform-node"
 import { docsCdn, layerRoutes, layerServices, type ServicesOptions, TrustForwardedFor } from "@ventureos/api"
 import { layerProviderConfig } from "@ventureos/api/aws"
 import { Api } from "@ventureos/api-contract"
 import { ServingStore } from "@ventureos/storage/serving"
 import { Context, Effect, Exit, Layer, Option, Scope } from "effect"
-import { HttpRouter } from "effect/http"
+import { HttpPlatform, HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiScalar } from "effect/http-api"
 import { type Args, flagString, parseArgs, UsageError } from "./Args"
 import { servingLayer } from "./Layers"
+
+/**
+ * The dashboards' build: `@ventureos/web`'s `dist` folder (`pnpm --filter @ventureos/web build` writes it);
+ * undefined when that package is not installed.
+ */
+export const defaultWebDir = (): string | undefined => {
+  try {
+    return join(dirname(createRequire(import.meta.url).resolve("@ventureos/web/package.json")), "dist")
+  } catch {
+    return undefined
+  }
+}
+
+/** What to print when a folder holds no dashboard build. */
+export const WEB_NOT_BUILT = "dashboard not built: run pnpm --filter @ventureos/web build"
+
+/** Whether `dir` holds a dashboard build (its `index.html`). */
+export const hasWebBuild = (dir: string): boolean => isFile(join(dir, "index.html"))
+
+const isFile = (path: string): boolean => {
+  try {
+    return statSync(path).isFile()
+  } catch {
+    return false
+  }
+}
+
+/** Hashed file names never change content: cache them for a year. */
+const IMMUTABLE = "public, max-age=31536000, immutable"
+/** index.html, config.json and other unhashed files: always revalidate, so a new build shows at once. */
+const NO_CACHE = "no-cache"
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json; charset=utf-8",
+  ".map": "application/json; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".webp": "image/webp",
+  ".ico": "image/x-icon",
+  ".woff2": "font/woff2",
+  ".txt": "text/plain; charset=utf-8",
+  ".webmanifest": "application/manifest+json"
+}
+/**
+ * The page may run only its own scripts: agency text rendered by mistake as HTML still cannot execute.
+ * Inline styles stay allowed (brand colours are set as CSS custom properties); the API may live on
+ * another origin (`config.json`'s `apiBaseUrl`).
+ */
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+  "font-src 'self' data:; connect-src *; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+
+/**
+ * The file under `root` a URL path names, or undefined when it is malformed or would leave `root`
+ * (`..`, encoded separators, NUL) or names a hidden file.
+ */
+export const fileWithin = (root: string, urlPath: string): string | undefined => {
+  let decoded: string
+  try {
+    decoded = decodeURIComponent(urlPath)
+  } catch {
+    return undefined
+  }
+  if (decoded.includes("\0") || decoded.includes("\\")) return undefined
+  const segments = decoded.split("/").filter((s) => s !== "")
+  if (segments.some((s) => s.startsWith("."))) return undefined
+  const full = resolve(root, ...segments)
+  const rel = relative(root, full)
+  return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !rel.startsWith(sep))
+    ? full
+    : undefined
+}
+
+/** A JSON 404 in the API's error style for paths under `/api/` that no endpoint serves. */
+const apiRouteNotFound = (method: string, path: string) =>
+  HttpServerResponse.jsonUnsafe(
+    { _tag: "RouteNotFoundError", method, path, message: `no API endpoint ${method} ${path}` },
+    { status: 404 }
+  )
+
+/**
+ * The dashboards on the API's router (same origin): `/assets/*` immutable, `/config.json` and other
+ * files of the build revalidated, every other path outside `/api/`, `/docs` and `/openapi.json` answered
+ * with `index.html` (client-side routes). Unknown `/api/*` paths get a JSON 404 whether or not a build
+ * is served. The folder is read on each request, so a rebuild shows without a restart.
+ */
+export const layerWeb = (options: { readonly dir?: string | undefined } = {}) =>
+  Layer.effectDiscard(
+    Effect.gen(function* () {
+      const router = yield* HttpRouter.HttpRouter
+      const platform = yield* HttpPlatform.HttpPlatform
+      const root = options.dir === undefined ? undefined : resolve(options.dir)
+      const notFound = HttpServerResponse.text("not found\n", { status: 404 })
+      const sendFile = (
+        request: HttpServerRequest.HttpServerRequest,
+        file: string,
+        headers: Record<string, string>
+      ) =>
+        platform
+          .fileResponse(file, {
+            contentType: CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
+            headers: { "x-content-type-options": "nosniff", ...headers }
+          })
+          .pipe(
+            Effect.map((response) => {
+              const etag = response.headers.etag
+              return etag !== undefined && request.headers["if-none-match"] === etag
+                ? HttpServerResponse.empty({ status: 304, headers: { etag, ...headers } })
+                : response
+            }),
+            Effect.catch(() => Effect.succeed(notFound))
+          )
+      const handler = (request: HttpServerRequest.HttpServerRequest) => {
+        const path = request.url.split("?")[0] ?? "/"
+        if (path === "/api" || path.startsWith("/api/"))
+          return Effect.succeed(apiRouteNotFound(request.method, path))
+        if (root === undefined || path === "/openapi.json" || path === "/docs" || path.startsWith("/docs/"))
+          return Effect.succeed(notFound)
+        const file = fileWithin(root, path)
+        if (file === undefined) return Effect.succeed(notFound)
+        if (path.startsWith("/assets/"))
+          return isFile(file)
+            ? sendFile(request, file, { "cache-control": IMMUTABLE })
+            : Effect.succeed(notFound)
+        if (path === "/config.json" && !isFile(file))
+          return Effect.succeed(
+            HttpServerResponse.jsonUnsafe({ apiBaseUrl: "" }, { headers: { "cache-control": NO_CACHE } })
+          )
+        if (path !== "/" && path !== "/index.html" && isFile(file))
+          return sendFile(request, file, { "cache-control": NO_CACHE })
+        const index = join(root, "index.html")
+        if (!isFile(index))
+          return Effect.succeed(HttpServerResponse.text(`${WEB_NOT_BUILT}\n`, { status: 404 }))
+        return sendFile(request, index, { "cache-control": NO_CACHE, "content-security-policy": CSP })
+      }
+      yield* router.add("GET", "/*", handler)
+      yield* router.add("POST", "/api/*", handler)
+    })
+  )
 
 /** Options of {@link serve}. */
 export interface ServeOptions {
@@ -27,6 +173,11 @@ export interface ServeOptions {
   readonly trustForwardedFor?: boolean
   /** Log each request (default false). */
   readonly logRequests?: boolean
+  /**
+   * The dashboards' build folder served at `/` (default: {@link defaultWebDir}); `false` serves the API
+   * alone. A folder without a build answers its pages with a 404 saying how to build it.
+   */
+  readonly web?: string | false
 }
 
 /** A running server. */
@@ -34,6 +185,8 @@ export interface RunningServer {
   /** `http://host:port`. */
   readonly url: string
   readonly port: number
+  /** The dashboards' folder when it holds a build, else undefined (see {@link WEB_NOT_BUILT}). */
+  readonly web: string | undefined
   /** Stop accepting requests, interrupt background summaries, release the store. */
   readonly close: () => Promise<void>
 }
@@ -51,11 +204,16 @@ export interface RunningServer {
 export const serve = async (options: ServeOptions): Promise<RunningServer> => {
   const host = options.host ?? "127.0.0.1"
   let address: AddressInfo | undefined
+  const webDir =
+    options.web === false ? undefined : options.web === undefined ? defaultWebDir() : resolve(options.web)
   const app = HttpRouter.serve(
-    layerRoutes(
-      options.docs === "none"
-        ? {}
-        : { docs: options.docs === "cdn" ? docsCdn() : HttpApiScalar.layer(Api, { path: "/docs" }) }
+    Layer.mergeAll(
+      layerRoutes(
+        options.docs === "none"
+          ? {}
+          : { docs: options.docs === "cdn" ? docsCdn() : HttpApiScalar.layer(Api, { path: "/docs" }) }
+      ),
+      layerWeb({ dir: webDir })
     ),
     {
       disableListenLog: true,
@@ -91,6 +249,7 @@ export const serve = async (options: ServeOptions): Promise<RunningServer> => {
   return {
     url: `http://${shownHost}:${port}`,
     port,
+    web: webDir !== undefined && hasWebBuild(webDir) ? webDir : undefined,
     close: () => {
       closed ??= Effect.runPromise(Scope.close(scope, Exit.void))
       return closed
@@ -123,13 +282,21 @@ export const exampleUrls = (url: string) =>
     return out
   })
 
-const USAGE = `usage: ventureos serve [--port 8787] [--host 127.0.0.1]
+/** Dashboard URLs: the site once per stored brand (`?brand=<id>`), or the bare site when there is none. */
+export const dashboardUrls = (url: string) =>
+  Effect.gen(function* () {
+    const brands = yield* (yield* ServingStore).listBrands
+    return brands.length === 0 ? [`${url}/`] : brands.map((b) => `${url}/?brand=${b.id}`)
+  })
+
+const USAGE = `usage: ventureos serve [--port 8787] [--host 127.0.0.1] [--web <dir>]
 
 Serve the API v2 over the serving store (AWS_ENDPOINT_URL_DYNAMODB when set, else the embedded store under
-$VENTUREOS_HOME), with /openapi.json and /docs. Summaries: VENTUREOS_SUMMARY_PROVIDER=extractive (default)
-| bedrock | openai.`
+$VENTUREOS_HOME), with /openapi.json and /docs, and the dashboards at / (--web: their build folder, default
+the @ventureos/web package's dist). Summaries: VENTUREOS_SUMMARY_PROVIDER=extractive (default) | bedrock |
+openai.`
 
-/** `ventureos serve [--port 8787] [--host h]`: runs until SIGINT/SIGTERM; returns the exit code. */
+/** `ventureos serve [--port 8787] [--host h] [--web dir]`: runs until SIGINT/SIGTERM; returns the exit code. */
 export const serveCommand = async (argv: ReadonlyArray<string> | Args): Promise<number> => {
   const args = Array.isArray(argv) ? parseArgs(argv as ReadonlyArray<string>) : (argv as Args)
   if (args.flags.has("help")) {
@@ -141,18 +308,32 @@ export const serveCommand = async (argv: ReadonlyArray<string> | Args): Promise<
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port must be 0..65535, got ${portFlag}`)
   const host = flagString(args, "host") ?? "127.0.0.1"
+  const web = flagString(args, "web")
   // One store for the server and for printing examples: build it once, share it.
   const storeScope = Effect.runSync(Scope.make())
   const storeContext = await Effect.runPromise(Layer.buildWithScope(servingLayer(), storeScope))
   const store = Layer.succeedContext(storeContext)
-  const server = await serve({ port, host, layer: store, services: { provider: layerProviderConfig } })
-  const urls = await Effect.runPromise(
-    exampleUrls(server.url).pipe(Effect.provideService(ServingStore, Context.get(storeContext, ServingStore)))
+  const server = await serve({
+    port,
+    host,
+    ...(web === undefined ? {} : { web }),
+    layer: store,
+    services: { provider: layerProviderConfig }
+  })
+  const [urls, dashboards] = await Effect.runPromise(
+    Effect.all([exampleUrls(server.url), dashboardUrls(server.url)]).pipe(
+      Effect.provideService(ServingStore, Context.get(storeContext, ServingStore))
+    )
   )
+  const shown = server.web === undefined ? [] : dashboards
   process.stderr.write(
-    `VentureOS API listening on ${server.url}\nTry:\n${urls.map((u) => `  ${u}`).join("\n")}\n`
+    `VentureOS API listening on ${server.url}\n${
+      server.web === undefined
+        ? `${WEB_NOT_BUILT}\n`
+        : `Dashboards:\n${shown.map((u) => `  ${u}`).join("\n")}\n`
+    }Try:\n${urls.map((u) => `  ${u}`).join("\n")}\n`
   )
-  process.stdout.write(`${JSON.stringify({ url: server.url, examples: urls })}\n`)
+  process.stdout.write(`${JSON.stringify({ url: server.url, dashboards: shown, examples: urls })}\n`)
   await new Promise<void>((done) => {
     const stop = () => done()
     process.once("SIGINT", stop)
