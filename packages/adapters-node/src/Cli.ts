@@ -1,7 +1,11 @@
-import { join, resolve } from "node:path"
+import { spawnSync } from "node:child_process"
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs"
+import { createRequire } from "node:module"
+import { dirname, join, resolve } from "node:path"
 import { normalizeToFiles, syncServing } from "@ventureos/pipeline"
 import { Lakehouse } from "@ventureos/storage"
-import { Effect, Layer } from "effect"
+import { BrandConfig, ServingStore } from "@ventureos/storage/serving"
+import { Effect, Layer, Schema } from "effect"
 import { type Args, emit, flagString, parseArgs, UsageError } from "./Args"
 import { runBronze } from "./commands/Bronze"
 import { runIngest } from "./commands/Ingest"
@@ -10,7 +14,7 @@ import { runServing } from "./commands/Serving"
 import { lakeLayer, servingLayer, ventureosHome } from "./Layers"
 import { makeProgress } from "./Progress"
 import { defaultRegistry } from "./Registry"
-import { samplePaths } from "./Samples"
+import { samplePaths, samplesDir } from "./Samples"
 
 const USAGE = `usage: ventureos <command> [options]
 
@@ -30,9 +34,9 @@ commands:
       the DynamoDB serving store (embedded dynalite unless AWS_ENDPOINT_URL_DYNAMODB is set)
   bronze lifecycle [--prefix p] [--apply --bucket <raw bucket>]
       the S3 lifecycle / Intelligent-Tiering configuration of the raw archive (printed, or applied in AWS)
-  demo [--port 8787] [--no-serve]
+  demo [--port 8787] [--no-serve] [--web <dir>]
       the main job on embedded defaults: ingest the bundled real sample files (daily), sync the serving
-      store, then serve the API and print URLs to try
+      store, store the example brands, then serve the API and the dashboards and print URLs to try
 
 Human output goes to stderr; the last line of stdout is a JSON summary.
 Environment: VENTUREOS_HOME (default ./.ventureos) holds local state.`
@@ -115,15 +119,61 @@ const runSql = async (args: Args): Promise<number> => {
   return 0
 }
 
+/** The example brands bundled with the samples (`samples/brands/*.json`), decoded. */
+export const sampleBrands = (): Array<BrandConfig> => {
+  const dir = join(samplesDir(), "brands")
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .sort()
+    .map((f) => Schema.decodeUnknownSync(BrandConfig)(JSON.parse(readFileSync(join(dir, f), "utf8"))))
+}
+
+/** Newest modification time under `path` (a file or a folder, recursively); 0 when it does not exist. */
+const newest = (path: string): number => {
+  if (!existsSync(path)) return 0
+  const st = statSync(path)
+  if (!st.isDirectory()) return st.mtimeMs
+  return readdirSync(path).reduce((m, f) => Math.max(m, newest(join(path, f))), st.mtimeMs)
+}
+
+/**
+ * In a source checkout, build the dashboards (`vite build` of @ventureos/web, ~1 s) when their build is
+ * missing or older than their sources. Its output goes to stderr: stdout stays JSON. An installed package
+ * ships only `dist`, so nothing is rebuilt there. Returns a line to print when the build failed.
+ */
+const ensureWebBuild = (): string | undefined => {
+  let pkg: string
+  try {
+    pkg = createRequire(import.meta.url).resolve("@ventureos/web/package.json")
+  } catch {
+    return undefined
+  }
+  const root = dirname(pkg)
+  if (!existsSync(join(root, "src"))) return undefined
+  const sources = ["src", "public", "index.html", "vite.config.ts", "package.json"].map((p) => join(root, p))
+  const built = newest(join(root, "dist", "index.html"))
+  if (built > 0 && Math.max(...sources.map(newest)) <= built) return undefined
+  process.stderr.write("building the dashboards (packages/web)\n")
+  const vite = join(dirname(createRequire(pkg).resolve("vite/package.json")), "bin", "vite.js")
+  const r = spawnSync(process.execPath, [vite, "build", "--logLevel", "error"], {
+    cwd: root,
+    stdio: ["ignore", process.stderr, process.stderr]
+  })
+  return r.status === 0
+    ? undefined
+    : `dashboard build failed (exit ${r.status ?? r.signal}); serving the API only`
+}
+
 /**
  * The main job on embedded defaults: ingest the bundled real sample files as a daily upload (bronze →
- * silver → gold → serving store on an embedded dynalite), then serve the API and print URLs to try.
- * `--no-serve` stops after the ingest (the last stdout line is then the ingest summary).
+ * silver → gold → serving store on an embedded dynalite), store the example brands, then serve the API
+ * and the dashboards and print URLs to try. `--no-serve` stops after the ingest (the last stdout line is
+ * then the ingest summary).
  */
 const demo = async (args: Args): Promise<number> => {
   const home = ventureosHome()
   process.stderr.write(
-    `VentureOS demo (home: ${home})\n1/2 ingesting the bundled real sample files (daily)\n`
+    `VentureOS demo (home: ${home})\n1/3 ingesting the bundled real sample files (daily)\n`
   )
   const demoArgs: Args = {
     command: "ingest",
@@ -132,12 +182,44 @@ const demo = async (args: Args): Promise<number> => {
   }
   const code = await runIngest(demoArgs, defaultRegistry, lakeLayer(home), afterIngest(demoArgs))
   if (code !== 0) return code
+  // Writing a brand replaces it: running the demo again stores the same configs.
+  const brands = sampleBrands()
+  await Effect.runPromise(
+    Effect.gen(function* () {
+      const store = yield* ServingStore
+      for (const b of brands) yield* store.putBrand(b)
+    }).pipe(Effect.provide(servingLayer(home)))
+  )
+  process.stderr.write(`2/3 brands stored: ${brands.map((b) => `${b.name} (${b.id})`).join(", ")}\n`)
   process.stderr.write(
     `More to try (in another terminal):\n  pnpm ventureos top --scope national --by penalties\n  pnpm ventureos stats state ca\n  pnpm ventureos sql "SELECT agency, count(*) n FROM silver.violations GROUP BY agency"\n`
   )
   if (args.flags.has("no-serve")) return 0
-  process.stderr.write("2/2 serving the API (Ctrl-C to stop)\n")
+  if (!args.flags.has("web")) {
+    const failed = ensureWebBuild()
+    if (failed !== undefined) process.stderr.write(`${failed}\n`)
+  }
+  process.stderr.write("3/3 serving the dashboards and the API (Ctrl-C to stop)\n")
   return await (await import("./Serve")).serveCommand(args)
+}
+
+/** What a failure the user can act on looks like: one stderr line and the exit code (2 input, 1 failure). */
+const explain = (e: unknown): { message: string; code: 1 | 2 } | undefined => {
+  if (e instanceof UsageError) return { message: e.message, code: 2 }
+  const err = e as { code?: unknown; path?: unknown; _tag?: unknown; reason?: unknown; message?: unknown }
+  if (typeof err.code === "string" && typeof err.path === "string") {
+    const what: Record<string, string> = {
+      ENOENT: "no such file or folder",
+      EISDIR: "is a folder, expected a file",
+      ENOTDIR: "not a folder",
+      EACCES: "permission denied"
+    }
+    const text = what[err.code]
+    if (text !== undefined) return { message: `${err.path}: ${text}`, code: 2 }
+  }
+  if (err._tag === "ServingStoreError" && (err.reason === "InvalidKey" || err.reason === "InvalidInput"))
+    return { message: String(err.message), code: 2 }
+  return undefined
 }
 
 /** Run the CLI; returns the exit code. */
