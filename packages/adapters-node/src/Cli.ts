@@ -8,38 +8,16 @@ import { BrandConfig, ServingStore } from "@ventureos/storage/serving"
 import { Effect, Layer, Schema } from "effect"
 import { type Args, emit, flagString, parseArgs, UsageError } from "./Args"
 import { runBronze } from "./commands/Bronze"
-import { runIngest } from "./commands/Ingest"
+import { expandInputs, runIngest } from "./commands/Ingest"
 import { runStats, runTop } from "./commands/Query"
 import { runServing } from "./commands/Serving"
+import { BOOLEAN_FLAGS, COMMANDS, checkFlags, commandHelp, usage } from "./Help"
 import { lakeLayer, servingLayer, ventureosHome } from "./Layers"
 import { makeProgress } from "./Progress"
 import { defaultRegistry } from "./Registry"
 import { samplePaths, samplesDir } from "./Samples"
 
-const USAGE = `usage: ventureos <command> [options]
-
-commands:
-  normalize <file>... [--agency auto|osha|epa|faa] [--out records.jsonl]
-      normalize raw agency files into unified records (JSON Lines) and a rejects file
-  ingest <file|dir>... [--mode daily|historical] [--agency auto|osha|epa|faa] [--date yyyy-mm-dd]
-      archive raw files in bronze, upsert silver (Iceberg), append gold deltas; daily also updates the
-      serving store (live feed, stats, Top-10 lists)
-  top [--scope national|state:TX|city:<slug>] [--by count|penalties] [--agency osha] [--limit 10]
-      Top-N companies, answered from gold
-  stats company|city|state <slug>
-      current totals of one entity, per agency and all
-  sql "<query>"
-      DuckDB SQL over the silver.* / gold.* views; one JSON object per result row
-  serving setup|tables|sync|feed <key>|entity <key>|brand get|put|delete|list|import <file>
-      the DynamoDB serving store (embedded dynalite unless AWS_ENDPOINT_URL_DYNAMODB is set)
-  bronze lifecycle [--prefix p] [--apply --bucket <raw bucket>]
-      the S3 lifecycle / Intelligent-Tiering configuration of the raw archive (printed, or applied in AWS)
-  demo [--port 8787] [--no-serve] [--web <dir>]
-      the main job on embedded defaults: ingest the bundled real sample files (daily), sync the serving
-      store, store the example brands, then serve the API and the dashboards and print URLs to try
-
-Human output goes to stderr; the last line of stdout is a JSON summary.
-Environment: VENTUREOS_HOME (default ./.ventureos) holds local state.`
+const USAGE = usage()
 
 export { ventureosHome }
 
@@ -48,8 +26,14 @@ const normalize = async (args: Args, paths: ReadonlyArray<string>, defaultOut: s
   const out = resolve(flagString(args, "out") ?? defaultOut)
   const progress = makeProgress("normalize")
   const agency = flagString(args, "agency") ?? "auto"
+  const { files, unrecognised } = await expandInputs(paths, defaultRegistry, agency)
+  for (const u of unrecognised) process.stderr.write(`skipped ${u.file}: ${u.reason}\n`)
+  if (files.length === 0)
+    throw new UsageError(
+      `no file to normalize: ${paths.join(", ")} holds no file a plugin recognises (${unrecognised.length} skipped; expected agency exports such as osha_violation.csv)`
+    )
   const result = await Effect.runPromise(
-    normalizeToFiles(paths, {
+    normalizeToFiles(files, {
       registry: defaultRegistry,
       agency,
       out,
@@ -80,6 +64,7 @@ const normalize = async (args: Args, paths: ReadonlyArray<string>, defaultOut: s
     lookupRejected: s.lookupRejected,
     out: s.out,
     rejectsFile: s.rejectsFile,
+    unrecognised,
     perFile: s.files.map(({ path: _p, ...f }) => f)
   })
   return 0
@@ -224,8 +209,17 @@ const explain = (e: unknown): { message: string; code: 1 | 2 } | undefined => {
 
 /** Run the CLI; returns the exit code. */
 export const runCli = async (argv: ReadonlyArray<string>): Promise<number> => {
-  const args = parseArgs(argv, ["help", "apply", "no-serve"])
+  const args = parseArgs(
+    argv.map((a) => (a === "-h" ? "--help" : a)),
+    BOOLEAN_FLAGS
+  )
+  if (args.flags.has("help") || args.command === "help") {
+    const topic = args.command === "help" ? args.positionals[0] : args.command
+    process.stdout.write(`${topic === undefined ? USAGE : commandHelp(topic)}\n`)
+    return topic === undefined || COMMANDS[topic] !== undefined ? 0 : 2
+  }
   try {
+    checkFlags(args)
     switch (args.command) {
       case "normalize":
         return await normalize(args, args.positionals, join(ventureosHome(), "normalized", "records.jsonl"))
@@ -246,17 +240,27 @@ export const runCli = async (argv: ReadonlyArray<string>): Promise<number> => {
       case "demo":
         return await demo(args)
       case undefined:
-      case "help":
         process.stderr.write(`${USAGE}\n`)
-        return args.command === undefined ? 2 : 0
+        return 2
       default:
         throw new UsageError(`unknown command "${args.command}"`)
     }
   } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`ventureos: ${e.message}\n${USAGE}\n`)
-      return 2
+    const known = explain(e)
+    const hint =
+      args.command !== undefined && COMMANDS[args.command] !== undefined
+        ? ` (ventureos ${args.command} --help)`
+        : " (ventureos --help)"
+    if (known !== undefined) {
+      process.stderr.write(`ventureos: ${known.message}${known.code === 2 ? hint : ""}\n`)
+      return known.code
     }
-    throw e
+    const message = e instanceof Error ? e.message : String(e)
+    process.stderr.write(
+      args.flags.has("verbose")
+        ? `ventureos: ${e instanceof Error ? (e.stack ?? message) : message}\n`
+        : `ventureos: ${message.split("\n")[0]} (--verbose shows the stack trace)\n`
+    )
+    return 1
   }
 }

@@ -8,23 +8,70 @@ import { Effect, type Layer } from "effect"
 import { type Args, emit, flagString, UsageError } from "../Args"
 import { makeProgress } from "../Progress"
 
-/** Expand directories (their *.csv files, sorted) and keep files as given. */
-export const expandInputs = (inputs: ReadonlyArray<string>): Array<string> => {
-  const out: Array<string> = []
+/** True for a real calendar date `yyyy-mm-dd` (2024-02-29 yes, 2023-02-29 and 2024-13-45 no). */
+export const isCalendarDate = (s: string): boolean => {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s)
+  if (m === null) return false
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])))
+  return d.toISOString().slice(0, 10) === s
+}
+
+/** A file found in a folder that no plugin recognises: skipped, and listed in the summary. */
+export interface UnrecognisedFile {
+  readonly file: string
+  readonly reason: string
+}
+
+const walk = (dir: string, out: Array<string>): void => {
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (entry.name.startsWith(".")) continue // .DS_Store, editor swap files, .git
+    const p = join(dir, entry.name)
+    if (entry.isDirectory()) walk(p, out)
+    else if (entry.isFile()) out.push(p)
+  }
+}
+
+/**
+ * Expand the command line's inputs: files are kept as given (an unusable one fails the command with a clear
+ * message); folders are walked recursively and their files that no plugin recognises (by header, for
+ * `agency`) are skipped and reported instead of stopping the run.
+ */
+export const expandInputs = async (
+  inputs: ReadonlyArray<string>,
+  registry: Registry,
+  agency = "auto"
+): Promise<{ readonly files: Array<string>; readonly unrecognised: Array<UnrecognisedFile> }> => {
+  const files: Array<string> = []
+  const unrecognised: Array<UnrecognisedFile> = []
   for (const i of inputs) {
     const p = resolve(i)
     let st: ReturnType<typeof statSync>
     try {
       st = statSync(p)
     } catch {
-      out.push(p) // the normalizer reports the missing file with a clear message
+      files.push(p) // the normalizer reports the missing file with a clear message
       continue
     }
-    if (st.isDirectory()) {
-      for (const f of readdirSync(p).sort()) if (f.toLowerCase().endsWith(".csv")) out.push(join(p, f))
-    } else out.push(p)
+    if (!st.isDirectory()) {
+      files.push(p)
+      continue
+    }
+    const found: Array<string> = []
+    walk(p, found)
+    for (const f of found) {
+      let reason: string | undefined
+      try {
+        const header = await readHeader(f)
+        if (detect(registry, header, agency) === undefined)
+          reason = `no ${agency === "auto" ? "" : `${agency} `}plugin recognises its header (${header.slice(0, 6).join(", ")}${header.length > 6 ? ", …" : ""})`
+      } catch (e) {
+        reason = (e as { reason?: string }).reason ?? (e instanceof Error ? e.message : String(e))
+      }
+      if (reason === undefined) files.push(f)
+      else unrecognised.push({ file: f, reason })
+    }
   }
-  return out
+  return { files, unrecognised }
 }
 
 export interface IngestSummary {
@@ -106,14 +153,23 @@ export const runIngest = async (
   layer: Layer.Layer<RawArchive | Warehouse>,
   after?: (s: IngestSummary) => Promise<Record<string, unknown>>
 ): Promise<number> => {
-  const files = expandInputs(args.positionals)
-  if (files.length === 0) throw new UsageError("ingest needs at least one file or directory")
+  if (args.positionals.length === 0) throw new UsageError("ingest needs at least one file or directory")
   const mode = (flagString(args, "mode") ?? "historical") as IngestMode
   if (mode !== "daily" && mode !== "historical")
     throw new UsageError(`--mode must be daily or historical, got "${mode}"`)
   const date = flagString(args, "date")
-  if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date))
-    throw new UsageError(`--date must be yyyy-mm-dd, got "${date}"`)
+  if (date !== undefined && !isCalendarDate(date))
+    throw new UsageError(`--date must be a real calendar date yyyy-mm-dd, got "${date}"`)
+  const { files, unrecognised } = await expandInputs(
+    args.positionals,
+    registry,
+    flagString(args, "agency") ?? "auto"
+  )
+  for (const u of unrecognised) process.stderr.write(`skipped ${u.file}: ${u.reason}\n`)
+  if (files.length === 0)
+    throw new UsageError(
+      `no file to ingest: ${args.positionals.join(", ")} holds no file a plugin recognises (${unrecognised.length} skipped; expected agency exports such as osha_violation.csv)`
+    )
   const progress = makeProgress(
     "ingest",
     await estimateRows(files, registry, flagString(args, "agency") ?? "auto")
@@ -145,6 +201,6 @@ export const runIngest = async (
   progress.done(s.rows)
   const extra = after ? await after(s) : {}
   const { results: _r, ...rest } = s
-  emit({ ...rest, mode, ...extra })
+  emit({ ...rest, mode, unrecognised, ...extra })
   return 0
 }

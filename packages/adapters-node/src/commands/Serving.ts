@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises"
+import { parseEntityKey } from "@ventureos/core"
 import { type EntityKind, totalsToStats, Warehouse } from "@ventureos/pipeline"
 import { BrandConfig, ServingStore, tableDefinitions } from "@ventureos/storage/serving"
-import { Effect, type Layer, Option, Schema } from "effect"
+import { Cause, Effect, type Layer, Option, Schema } from "effect"
 import { type Args, emit, UsageError } from "../Args"
 
 /** `ventureos serving setup|sync|feed <key>|entity <key>|brand get|put|delete|list|import`. */
@@ -58,6 +59,10 @@ export const runServing = async (
       const key = rest[0]
       if (key === undefined)
         throw new UsageError(`serving ${sub} needs an entity key such as COMPANY#walmart-stores`)
+      if (parseEntityKey(key) === undefined)
+        throw new UsageError(
+          `${JSON.stringify(key)} is not an entity key: expected COMPANY#<slug>, CITY#<city>-<st> or STATE#<st>, e.g. COMPANY#walmart-stores`
+        )
       if (sub === "feed") {
         const items = await run(Effect.flatMap(ServingStore, (s) => s.getFeed(key)))
         for (const i of items)
@@ -115,7 +120,12 @@ export const runServing = async (
         }
         const decoded = Schema.decodeUnknownExit(BrandConfig)(json)
         if (decoded._tag === "Failure") {
-          process.stderr.write(`ventureos: ${arg}: not a valid brand config: ${String(decoded.cause)}\n`)
+          const issue = String(Cause.squash(decoded.cause))
+            .replace(/^SchemaError:\s*/, "")
+            .replaceAll("\n", " ")
+          process.stderr.write(
+            `ventureos: ${arg}: not a valid brand config: ${issue} (fields: id, name, domain, colors {primary, secondary, accent, background, text}, layout dashboard|feed|leaderboard|map, navigation [{label, href}], agencies, updated_at)\n`
+          )
           return 2
         }
         await run(Effect.flatMap(ServingStore, (s) => s.putBrand(decoded.value)))

@@ -1,0 +1,120 @@
+import { spawn } from "node:child_process"
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+
+const ROOT = resolve(import.meta.dirname, "..", "..", "..")
+const BIN = join(ROOT, "packages", "adapters-node", "src", "bin.ts")
+const FAA = join(ROOT, "packages", "adapters-node", "samples", "faa_closed_enforcement_cases.sample.csv")
+
+interface Ran {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+const cli = (args: ReadonlyArray<string>, home: string): Promise<Ran> =>
+  new Promise((res, rej) => {
+    const child = spawn(process.execPath, ["--import", "tsx", BIN, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, VENTUREOS_HOME: home, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
+    child.on("error", rej)
+    child.on("close", (code) => res({ code, stdout, stderr }))
+  })
+
+let dir: string
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "ventureos-cli-errors-"))
+})
+afterAll(() => rm(dir, { recursive: true, force: true }))
+
+describe("help", () => {
+  it("--help, <command> --help and help <command> print usage, flags and an example and exit 0", async () => {
+    const [all, top, serve, viaHelp] = await Promise.all([
+      cli(["--help"], join(dir, "h")),
+      cli(["top", "--help"], join(dir, "h")),
+      cli(["serve", "-h"], join(dir, "h")),
+      cli(["help", "ingest"], join(dir, "h"))
+    ])
+    expect(all.code).toBe(0)
+    for (const c of ["normalize", "ingest", "top", "stats", "sql", "serving", "bronze", "serve", "demo"])
+      expect(all.stdout).toMatch(new RegExp(`^  ${c}\\b`, "m"))
+    expect(top.code).toBe(0)
+    expect(top.stdout).toMatch(/^usage: ventureos top/)
+    expect(top.stdout).toMatch(/--scope/)
+    expect(top.stdout).toMatch(/examples:\n {2}ventureos top /)
+    // the query did not run: no Top-N JSON was printed
+    expect(top.stdout).not.toMatch(/"entries"/)
+    expect(serve.code).toBe(0)
+    expect(serve.stdout).toMatch(/--port/)
+    expect(viaHelp.code).toBe(0)
+    expect(viaHelp.stdout).toMatch(/real calendar date/)
+  })
+})
+
+describe("expected failures are one stderr line with exit 2, never a stack trace", () => {
+  const oneLine = (r: Ran, mention: RegExp) => {
+    expect(r.code, r.stderr).toBe(2)
+    const lines = r.stderr.trimEnd().split("\n")
+    expect(lines, r.stderr).toHaveLength(1)
+    expect(lines[0]).toMatch(/^ventureos: /)
+    expect(lines[0]).toMatch(mention)
+    expect(r.stderr).not.toMatch(/^\s+at /m)
+  }
+
+  it("bad entity keys, missing and invalid brand files, unknown flags, impossible dates", async () => {
+    const badBrand = join(dir, "brand.json")
+    await writeFile(badBrand, JSON.stringify({ id: "acme", name: "Acme" }))
+    const notJson = join(dir, "brand.txt")
+    await writeFile(notJson, "{ not json")
+    const home = join(dir, "e")
+    const [feed, entity, missing, invalid, garbled, flag, date, noValue] = await Promise.all([
+      cli(["serving", "feed", "national"], join(home, "1")),
+      cli(["serving", "entity", "nope"], join(home, "2")),
+      cli(["serving", "brand", "put", join(dir, "missing.json")], join(home, "3")),
+      cli(["serving", "brand", "put", badBrand], join(home, "4")),
+      cli(["serving", "brand", "put", notJson], join(home, "5")),
+      cli(["top", "--bogus", "1"], join(home, "6")),
+      cli(["ingest", FAA, "--date", "2024-13-45"], join(home, "7")),
+      cli(["ingest", FAA, "--date"], join(home, "8"))
+    ])
+    oneLine(feed, /"national" is not an entity key: expected COMPANY#<slug>/)
+    oneLine(entity, /"nope" is not an entity key/)
+    oneLine(missing, /missing\.json: no such file/)
+    oneLine(invalid, /brand\.json: not a valid brand config: .*domain.*\(fields: id, name, domain/)
+    expect(invalid.stderr).not.toMatch(/Cause\(/)
+    oneLine(garbled, /brand\.txt: not JSON/)
+    oneLine(flag, /unknown flag --bogus for top \(flags: --scope/)
+    oneLine(date, /--date must be a real calendar date yyyy-mm-dd, got "2024-13-45"/)
+    oneLine(noValue, /--date needs a value/)
+    // nothing was archived for the impossible date
+    await expect(readdir(join(home, "7", "lake"))).rejects.toThrow(/ENOENT/)
+  })
+})
+
+describe("ingest <folder>", () => {
+  it("walks subfolders, skips and lists files no plugin recognises, and ingests the rest", async () => {
+    const input = join(dir, "in")
+    await mkdir(join(input, "2024", "faa"), { recursive: true })
+    await copyFile(FAA, join(input, "2024", "faa", "cases.csv"))
+    await writeFile(join(input, "people.csv"), "name,age\nada,36\n")
+    await writeFile(join(input, "notes.txt"), "downloaded on monday\n")
+    const r = await cli(["ingest", input, "--date", "2024-02-29"], join(dir, "walk"))
+    expect(r.code, r.stderr).toBe(0)
+    const summary = JSON.parse(r.stdout.trimEnd().split("\n").at(-1)!)
+    expect(summary).toMatchObject({ batches: 1, rows: 10, accepted: 10 })
+    expect(summary.unrecognised.map((u: { file: string }) => u.file)).toEqual([
+      join(input, "notes.txt"),
+      join(input, "people.csv")
+    ])
+    expect(summary.unrecognised[1].reason).toMatch(/no plugin recognises its header \(name, age\)/)
+    expect(r.stderr).toMatch(/skipped .*people\.csv/)
+  })
+})
