@@ -92,7 +92,12 @@ const runSql = async (args: Args): Promise<number> => {
       const lake = yield* Lakehouse
       yield* lake.ensureSilverTables
       yield* lake.refreshViews
-      return yield* lake.query(text)
+      // DuckDB's SHOW TABLES lists the default schema only; the lake's views live in silver and gold.
+      return yield* lake.queryJson(
+        /^\s*show\s+tables\s*;?\s*$/i.test(text)
+          ? "SELECT table_schema AS schema, table_name AS name, table_schema || '.' || table_name AS qualified FROM information_schema.tables WHERE table_schema IN ('silver', 'gold') ORDER BY 1, 2"
+          : text
+      )
     }).pipe(Effect.provide(lakeLayer()), Effect.result)
   )
   if (result._tag === "Failure") {

@@ -116,5 +116,21 @@ describe("ingest <folder>", () => {
     ])
     expect(summary.unrecognised[1].reason).toMatch(/no plugin recognises its header \(name, age\)/)
     expect(r.stderr).toMatch(/skipped .*people\.csv/)
+
+    // sql over what was ingested: SHOW TABLES lists the lake's views, numbers are JSON numbers
+    const [tables, sums] = await Promise.all([
+      cli(["sql", "SHOW TABLES"], join(dir, "walk")),
+      cli(["sql", "SELECT count(*) AS n, sum(penalty_current) AS p FROM silver.faa"], join(dir, "walk"))
+    ])
+    expect(tables.code, tables.stderr).toBe(0)
+    const names = tables.stdout
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l).qualified)
+    expect(names).toEqual(expect.arrayContaining(["silver.faa", "silver.violations", "gold.company_stats"]))
+    expect(sums.code, sums.stderr).toBe(0)
+    const row = JSON.parse(sums.stdout.trimEnd())
+    expect(row.n).toBe(10)
+    expect(typeof row.p).toBe("number")
   })
 })

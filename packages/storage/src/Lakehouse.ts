@@ -102,6 +102,11 @@ export interface LakehouseShape {
   readonly scanSql: (name: string, options?: ScanOptions) => Effect.Effect<string, LakehouseError>
   /** Run SQL on the lakehouse DuckDB (views from `refreshViews` are visible); values as JSON-safe JS. */
   readonly query: (sql: string) => Effect.Effect<ReadonlyArray<Record<string, unknown>>, LakehouseError>
+  /**
+   * Run SQL for people and JSON consumers: numeric columns come back as JSON numbers, except big integers
+   * and decimals with more than 15 significant digits, which stay strings (a number would lose precision).
+   */
+  readonly queryJson: (sql: string) => Effect.Effect<ReadonlyArray<Record<string, unknown>>, LakehouseError>
   /** (Re)define `silver.*`, `silver.violations` and `gold.*` views over the current snapshots. */
   readonly refreshViews: Effect.Effect<ReadonlyArray<string>, LakehouseError>
   /** The snapshot a source landed in. */

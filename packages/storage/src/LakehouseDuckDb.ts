@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
-import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api"
+import { type DuckDBConnection, DuckDBInstance, DuckDBTypeId } from "@duckdb/node-api"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { Catalog, type LoadedTable, showTableId, type TableIdentifier, tableId } from "./Catalog"
 import * as CatalogFileSystem from "./CatalogFileSystem"
@@ -41,6 +41,26 @@ import {
   type WriteOptions
 } from "./Lakehouse"
 import { fromCatalog, fromFileIO, LakehouseError } from "./LakehouseError"
+
+/** DuckDB numeric types whose JSON form is a string (64/128-bit integers, decimals). */
+const NUMERIC_TYPES = new Set<number>([
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UHUGEINT,
+  DuckDBTypeId.DECIMAL
+])
+
+/**
+ * A DuckDB integer or decimal (as its exact string) as a JSON number when that loses nothing: integers within
+ * ±2^53, decimals of at most 15 significant digits; otherwise the string is kept.
+ */
+export const losslessNumber = (s: string): number | string => {
+  if (/^-?\d+$/.test(s)) return Number.isSafeInteger(Number(s)) ? Number(s) : s
+  if (!/^-?\d+\.\d+$/.test(s)) return s
+  const significant = s.replace(/^-/, "").replace(".", "").replace(/^0+/, "").replace(/0+$/, "")
+  return significant.length <= 15 ? Number(s) : s
+}
 
 /** Options of the DuckDB-backed lakehouse. */
 export interface LakehouseDuckDbOptions {
@@ -374,6 +394,22 @@ export const make = (options: LakehouseDuckDbOptions = {}) =>
         )
       )
 
+    const queryJson = (text: string) =>
+      withConn((c) =>
+        Effect.map(sql(c, "query", text), (r) => {
+          const names = r.columnNames()
+          const numeric = r.columnTypes().map((t) => NUMERIC_TYPES.has(t.typeId))
+          return (r.getRowObjectsJson() as Array<Record<string, unknown>>).map((row) => {
+            for (let i = 0; i < names.length; i++) {
+              const name = names[i]!
+              const v = row[name]
+              if (numeric[i] === true && typeof v === "string") row[name] = losslessNumber(v)
+            }
+            return row
+          })
+        })
+      )
+
     const refreshViews = Effect.gen(function* () {
       const defined: Array<string> = []
       const statements: Array<string> = []
@@ -497,6 +533,7 @@ export const make = (options: LakehouseDuckDbOptions = {}) =>
       plan,
       scanSql,
       query,
+      queryJson,
       refreshViews,
       findSource: (name, source) =>
         Effect.map(load(name), (t) => findCommitted(t.metadata, dedupKeyOf(source))),

@@ -2,6 +2,7 @@ import { moneyFromCents, TopScope } from "@ventureos/core"
 import { type EntityKind, totalsToStats, Warehouse } from "@ventureos/pipeline"
 import { Effect, type Layer, Schema } from "effect"
 import { type Args, emit, flagString, UsageError } from "../Args"
+import { count, fit, money } from "../Format"
 
 /** `ventureos top --scope national|state:TX|city:<slug> --by count|penalties [--agency osha] [--limit 10]`. */
 export const runTop = async (args: Args, layer: Layer.Layer<Warehouse>): Promise<number> => {
@@ -34,7 +35,7 @@ export const runTop = async (args: Args, layer: Layer.Layer<Warehouse>): Promise
   process.stderr.write(`Top ${limit} companies (${scope}, by ${by}, agency ${agency}):\n`)
   for (const e of entries) {
     process.stderr.write(
-      `  ${String(e.rank).padStart(3)}. ${e.name.padEnd(48).slice(0, 48)} ${String(e.violation_count).padStart(7)} violations  $${e.penalty_current_total}\n`
+      `  ${String(e.rank).padStart(3)}. ${fit(e.name, 48)} ${count(e.violation_count, "violation").padStart(16)}  ${money(e.penalty_current_total).padStart(16)}\n`
     )
   }
   if (entries.length === 0) process.stderr.write("  (no companies in this scope yet: ingest data first)\n")
@@ -85,7 +86,7 @@ export const runStats = async (args: Args, layer: Layer.Layer<Warehouse>): Promi
   }
   const all = stats.all as { violation_count: number; penalty_current_total: string } | undefined
   process.stderr.write(
-    `${key} (${name ?? "?"}): ${all?.violation_count ?? 0} violations, $${all?.penalty_current_total ?? "0.00"} current penalties\n`
+    `${key} (${name ?? "?"}): ${count(all?.violation_count ?? 0, "violation")}, ${money(all?.penalty_current_total ?? "0.00")} current penalties\n`
   )
   emit({ entity: key, found: true, name, stats })
   return 0

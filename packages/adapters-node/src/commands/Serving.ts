@@ -4,6 +4,7 @@ import { type EntityKind, totalsToStats, Warehouse } from "@ventureos/pipeline"
 import { BrandConfig, ServingStore, tableDefinitions } from "@ventureos/storage/serving"
 import { Cause, Effect, type Layer, Option, Schema } from "effect"
 import { type Args, emit, UsageError } from "../Args"
+import { fit, money } from "../Format"
 
 /** `ventureos serving setup|sync|feed <key>|entity <key>|brand get|put|delete|list|import`. */
 export const runServing = async (
@@ -67,7 +68,7 @@ export const runServing = async (
         const items = await run(Effect.flatMap(ServingStore, (s) => s.getFeed(key)))
         for (const i of items)
           process.stderr.write(
-            `  ${i.date} ${i.agency} ${i.violation_id} ${i.company_name} $${i.penalty_current ?? "-"}\n`
+            `  ${i.date} ${i.agency.padEnd(4)} ${fit(i.company_name, 40)} ${money(i.penalty_current).padStart(14)}  ${i.violation_id}\n`
           )
         emit({ entity: key, items })
         return 0
