@@ -240,7 +240,14 @@ export const serve = async (options: ServeOptions): Promise<RunningServer> => {
   const exit = await Effect.runPromiseExit(Layer.buildWithScope(app, scope))
   if (Exit.isFailure(exit)) {
     await Effect.runPromise(Scope.close(scope, exit))
-    throw new Error(`cannot start the API server: ${String(Exit.isFailure(exit) ? exit.cause : "")}`)
+    const text = String(exit.cause)
+    if (text.includes("EADDRINUSE"))
+      throw new UsageError(
+        `port ${options.port} on ${host} is in use: pick another with --port (0 picks a free one), or stop what listens there`
+      )
+    if (text.includes("EACCES"))
+      throw new UsageError(`not allowed to listen on ${host}:${options.port}: use a port above 1023`)
+    throw new Error(`cannot start the API server: ${text}`)
   }
   if (address === undefined) throw new Error("the API server did not report its address")
   const port = address.port
@@ -319,6 +326,10 @@ export const serveCommand = async (argv: ReadonlyArray<string> | Args): Promise<
     ...(web === undefined ? {} : { web }),
     layer: store,
     services: { provider: layerProviderConfig }
+  }).catch(async (e: unknown) => {
+    // Release the store (and the embedded DynamoDB it may have started) or the process would never exit.
+    await Effect.runPromise(Scope.close(storeScope, Exit.void))
+    throw e
   })
   const [urls, dashboards] = await Effect.runPromise(
     Effect.all([exampleUrls(server.url), dashboardUrls(server.url)]).pipe(

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process"
 import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises"
+import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -96,6 +97,25 @@ describe("expected failures are one stderr line with exit 2, never a stack trace
     oneLine(noValue, /--date needs a value/)
     // nothing was archived for the impossible date
     await expect(readdir(join(home, "7", "lake"))).rejects.toThrow(/ENOENT/)
+  })
+})
+
+describe("serve on a busy port", () => {
+  it("exits at once with exit 2 and one line naming the port", async () => {
+    const blocker = createServer()
+    await new Promise<void>((ok) => blocker.listen(0, "127.0.0.1", () => ok()))
+    const port = (blocker.address() as { port: number }).port
+    try {
+      const started = Date.now()
+      const r = await cli(["serve", "--port", String(port)], join(dir, "busy"))
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stderr.trimEnd().split("\n")).toHaveLength(1)
+      expect(r.stderr).toMatch(new RegExp(`port ${port} on 127\\.0\\.0\\.1 is in use`))
+      // it released the embedded store it had started instead of hanging
+      expect(Date.now() - started).toBeLessThan(30_000)
+    } finally {
+      blocker.close()
+    }
   })
 })
 
