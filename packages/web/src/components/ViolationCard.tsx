@@ -73,7 +73,10 @@ export const ViolationCard = ({ entry: v, entityKey, showCompany = true, level =
         <Link href={violationPath(v.violation_id, entityKey)}>
           {violationTypeName(v.violation_type)}
           {v.violation_type_code !== null ? <span class="code"> ({v.violation_type_code})</span> : null}
-          {showCompany ? ` — ${v.company_name}` : null}
+          <span class="visually-hidden">
+            {" "}
+            — {v.company_name}, {formatDate(v.date)}
+          </span>
         </Link>
       </Title>
       <dl class="card-facts">

@@ -5,12 +5,11 @@ import { agencyName, moneyToNumber } from "../lib/format"
 
 /*
  * The history chart (a lazily loaded chunk: uPlot is ~23 KB gzip). Two small multiples sharing the year
- * axis: violations per year and current penalties per year, one line per agency. Colours come from the
- * brand's chart tokens (3:1 against the background); each agency also gets its own dash pattern and
- * marker so the lines differ without colour.
+ * axis: violations per year and current penalties per year, as bars stacked by agency (the brand's
+ * agencies bottom up, in its order). Colours come from the brand's chart tokens (3:1 against the
+ * background), and every segment has a border in the background colour so adjacent agencies stay apart.
+ * The exact numbers are in the table beside the chart.
  */
-
-const DASHES: ReadonlyArray<ReadonlyArray<number>> = [[], [8, 4], [2, 3], [10, 3, 2, 3]]
 
 const compactMoney = (v: number): string => {
   const a = Math.abs(v)
@@ -41,6 +40,7 @@ export const drawHistory = (
   const colours = [1, 2, 3, 4].map((i) => cssVar(host, `--vo-chart-${i}`, "#1f4e79"))
   const text = cssVar(host, "--vo-text", "#1b1f24")
   const grid = cssVar(host, "--vo-border", "#cccccc")
+  const background = cssVar(host, "--vo-background", "#ffffff")
 
   const legend = document.createElement("div")
   legend.className = "chart-legend"
@@ -49,9 +49,7 @@ export const drawHistory = (
     const item = document.createElement("span")
     const swatch = document.createElement("span")
     swatch.className = "chart-swatch"
-    swatch.style.borderTopColor = colours[i % colours.length]!
-    swatch.style.borderTopStyle =
-      i % DASHES.length === 0 ? "solid" : i % DASHES.length === 2 ? "dotted" : "dashed"
+    swatch.style.background = colours[i % colours.length]!
     item.append(swatch, document.createTextNode(agencyName(a)))
     legend.append(item)
   })
@@ -61,15 +59,22 @@ export const drawHistory = (
     const el = document.createElement("div")
     el.className = "chart-panel"
     host.append(el)
-    const data: uPlot.AlignedData = [
-      xs,
-      ...agencies.map((a) =>
-        xs.map((y) => {
-          const p = at.get(`${a}:${y}`)
-          return p === undefined ? 0 : value(p)
-        })
+    const own = agencies.map((a) =>
+      xs.map((y) => {
+        const p = at.get(`${a}:${y}`)
+        return p === undefined ? 0 : value(p)
+      })
+    )
+    // Stacked: series i is the running total of agencies 0..i; drawn top-down so each shows its part.
+    // (a segment of zero is left out, so no sliver is drawn for it)
+    const stacked = own.map((row, i) =>
+      xs.map((_x, j) =>
+        (row[j] ?? 0) === 0 ? null : own.slice(0, i + 1).reduce((t, r) => t + (r[j] ?? 0), 0)
       )
-    ]
+    )
+    const order = agencies.map((_, i) => agencies.length - 1 - i)
+    const data: uPlot.AlignedData = [xs, ...order.map((i) => stacked[i]!)]
+    const bars = uPlot.paths.bars!({ size: [0.7, 48], align: 0 })
     const axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } }
     const opts: uPlot.Options = {
       title,
@@ -78,7 +83,8 @@ export const drawHistory = (
       legend: { show: false },
       cursor: { drag: { x: false, y: false } },
       scales: {
-        x: { time: false, range: (_u, min, max) => (min === max ? [min - 1, max + 1] : [min, max]) }
+        x: { time: false, range: (_u, min, max) => [min - 0.6, max + 0.6] },
+        y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] }
       },
       axes: [
         {
@@ -90,12 +96,13 @@ export const drawHistory = (
       ],
       series: [
         {},
-        ...agencies.map((a, i) => ({
-          label: agencyName(a),
-          stroke: colours[i % colours.length]!,
-          width: 2,
-          dash: [...(DASHES[i % DASHES.length] ?? [])],
-          points: { show: true, size: 7, fill: colours[i % colours.length]! }
+        ...order.map((i) => ({
+          label: agencyName(agencies[i]!),
+          stroke: background,
+          fill: colours[i % colours.length]!,
+          width: 1,
+          paths: bars,
+          points: { show: false }
         }))
       ]
     }

@@ -69,6 +69,15 @@ export const setQuery = (params: Record<string, string | null>): void => {
   notify()
 }
 
+/**
+ * Paths this app renders itself. Other site paths (`/docs`, `/openapi.json`, files) are served by the
+ * server, so links to them load normally.
+ */
+export const isAppPath = (href: string): boolean => {
+  const path = href.split(/[?#]/)[0] ?? ""
+  return path === "/" || path === "/search" || /^\/(?:company|city|state|violations)\/[^/]+\/?$/.test(path)
+}
+
 type AnchorProps = Omit<PartialAnchorHTMLAttributes<HTMLAnchorElement>, "href" | "role"> & {
   readonly href: string
   readonly children?: ComponentChildren
@@ -76,7 +85,8 @@ type AnchorProps = Omit<PartialAnchorHTMLAttributes<HTMLAnchorElement>, "href" |
 
 /** A link to a site path handled client-side; any other href (https://…) is a plain external link. */
 export const Link = ({ href, onClick, ...rest }: AnchorProps) => {
-  const internal = href.startsWith("/") && !href.startsWith("//")
+  const site = href.startsWith("/") && !href.startsWith("//")
+  const internal = site && isAppPath(href)
   const to = internal ? withBrand(href) : href
   return (
     <a

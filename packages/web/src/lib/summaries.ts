@@ -101,7 +101,8 @@ export const useLazySummary = <E extends Element>(
     listeners.set(violationId, subs)
     subs.add(setState)
     setState(states.get(violationId) ?? IDLE)
-    const el = ref.current
+    // watch the whole card (the summary slot itself is empty, so it has no area to intersect)
+    const el = ref.current?.closest("[data-violation-id]") ?? ref.current
     const stop =
       existing === null && !requested.has(violationId) && el !== null
         ? observe(el, () => requestSummary(violationId, entity, brand))
