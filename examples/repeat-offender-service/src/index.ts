@@ -1,0 +1,4 @@
+export * from "./App"
+export * from "./Lake"
+export * from "./RepeatOffender"
+export * from "./Server"
