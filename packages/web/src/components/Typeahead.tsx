@@ -1,7 +1,7 @@
 import type { SearchHit } from "@ventureos/api-contract"
 import { useEffect, useRef, useState } from "preact/hooks"
 import { api } from "../lib/api"
-import { plural } from "../lib/format"
+import { plural, stateName } from "../lib/format"
 import { entityPath } from "../lib/links"
 import { Link, navigate, useLocation } from "../lib/router"
 
@@ -12,6 +12,12 @@ const LIMIT = 8
 export const SEARCH_LABEL = "Search companies, cities and states"
 
 const KIND: Record<string, string> = { company: "Company", city: "City", state: "State" }
+
+/** A hit's name: states in words ("Florida (FL)"), everything else as published. */
+export const hitName = (h: SearchHit): string => {
+  const state = h.kind === "state" ? stateName(h.id) : undefined
+  return state === undefined ? h.display_name : `${state} (${h.id.toUpperCase()})`
+}
 
 /** One line describing a hit: kind, place, violations. */
 export const hitDetail = (h: SearchHit): string =>
@@ -194,7 +200,7 @@ export const Typeahead = () => {
                     data-entity-key={h.entity_key}
                   >
                     <Link href={entityPath(h.kind, h.id)} tabIndex={-1} onClick={() => setOpen(false)}>
-                      <span class="combo-name">{h.display_name}</span>
+                      <span class="combo-name">{hitName(h)}</span>
                       <span class="combo-detail">{hitDetail(h)}</span>
                     </Link>
                   </div>

@@ -164,7 +164,7 @@ const EntityView = ({ e }: { e: EntityResponse }) => {
 export const EntityPage = ({ kind, id }: { kind: EntityKindName; id: string }) => {
   const valid = isEntityId(kind, id)
   const [res, retry] = useResource<EntityResponse>(valid ? `${kind}:${id}` : null, (s) => load(kind, id, s))
-  if (!valid) return <NotFoundPage what={`${kind} “${id}”`} />
+  if (!valid) return <NotFoundPage what={`${kind} “${id}”`} query={id.replace(/[-_]+/g, " ")} />
   if (res.state === "loading")
     return (
       <div class="entity" aria-busy="true">
@@ -175,7 +175,7 @@ export const EntityPage = ({ kind, id }: { kind: EntityKindName; id: string }) =
     )
   if (res.state === "error") {
     if (res.error.failure === "not-found" || res.error.failure === "invalid")
-      return <NotFoundPage what={`${kind} “${id}”`} />
+      return <NotFoundPage what={`${kind} “${id}”`} query={id.replace(/[-_]+/g, " ")} />
     return (
       <div>
         <h1>{KIND_LABEL[kind]} unavailable</h1>

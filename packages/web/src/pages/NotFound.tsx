@@ -3,7 +3,7 @@ import { Link } from "../lib/router"
 import { useTitle } from "./title"
 
 /** A friendly 404: what was not found, a search box and a way home. */
-export const NotFoundPage = ({ what }: { what?: string }) => {
+export const NotFoundPage = ({ what, query }: { what?: string; query?: string }) => {
   useTitle("Not found")
   return (
     <div class="not-found" data-testid="not-found">
@@ -11,7 +11,11 @@ export const NotFoundPage = ({ what }: { what?: string }) => {
       <p class="lead">
         It may be spelled differently in the agencies' records, or have no violations on file. Try a search:
       </p>
-      <SearchForm id="not-found-search" label="Search companies, cities and states by name" />
+      <SearchForm
+        id="not-found-search"
+        label="Search companies, cities and states by name"
+        initial={query ?? ""}
+      />
       <p>
         Or go back to the <Link href="/">home page</Link>.
       </p>

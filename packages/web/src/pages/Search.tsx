@@ -1,7 +1,7 @@
 import type { SearchResponse } from "@ventureos/api-contract"
 import { SearchForm } from "../components/SearchForm"
 import { EmptyState, Loaded } from "../components/States"
-import { hitDetail } from "../components/Typeahead"
+import { hitDetail, hitName } from "../components/Typeahead"
 import { api } from "../lib/api"
 import { plural } from "../lib/format"
 import { entityPath } from "../lib/links"
@@ -80,7 +80,7 @@ export const SearchPage = () => {
                         data-match={h.match}
                       >
                         <Link href={entityPath(h.kind, h.id)} class="hit-name">
-                          {h.display_name}
+                          {hitName(h)}
                         </Link>
                         <span class="hit-detail">{hitDetail(h)}</span>
                         <span class="badge">{MATCH[h.match] ?? h.match}</span>
