@@ -1,0 +1,3 @@
+export * from "./AuditedArchive"
+export * from "./Fixtures"
+export * from "./Handler"
