@@ -63,6 +63,12 @@ const NAMES: Record<string, string> = {
   AP: "ARMED FORCES PACIFIC"
 }
 
+/** The full name of a USPS code (`TX` -> `TEXAS`); undefined for unknown codes. */
+export const usStateName = (code: string): string | undefined => {
+  const c = code.toUpperCase()
+  return Object.hasOwn(NAMES, c) ? NAMES[c] : undefined
+}
+
 /** USPS state / territory codes. */
 export const UsStateCodes = Object.keys(NAMES) as ReadonlyArray<string>
 const CODES = new Set(UsStateCodes)

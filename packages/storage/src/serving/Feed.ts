@@ -1,7 +1,7 @@
 import type { IsoDate, Slug, UsState, Violation } from "@ventureos/core"
 import { cityKey, companyKey, parseEntityKey, stateKey } from "@ventureos/core"
 import { itemSize, marshallItem } from "./AttributeValue"
-import { feedSk } from "./Keys"
+import { feedSk, NATIONAL_FEED_PK } from "./Keys"
 import type { ApplyFeedOptions, FeedItem } from "./Model"
 
 /**
@@ -110,9 +110,12 @@ export const placementKeys = (v: {
   }
 }
 
-/** One (entity, agency) feed touched by a batch. */
+/** One (entity, agency) feed touched by a batch, or the national feed of an agency. */
 export interface FeedGroup {
+  /** The partition the group's items live in: the entity key, or {@link NATIONAL_FEED_PK}. */
   readonly entityKey: string
+  /** True for the national recent feed (its items carry their company's entity key; its size differs). */
+  readonly national: boolean
   readonly agency: string
   /** New live versions to place (one per violation id). */
   readonly incoming: Array<FeedItem>
@@ -137,7 +140,7 @@ export const groupFeedBatch = (
     const id = `${entityKey}|${agency}`
     let g = groups.get(id)
     if (g === undefined) {
-      g = { entityKey, agency, incoming: [], removeIds: new Set() }
+      g = { entityKey, national: entityKey === NATIONAL_FEED_PK, agency, incoming: [], removeIds: new Set() }
       groups.set(id, g)
     }
     return g
@@ -151,6 +154,14 @@ export const groupFeedBatch = (
       const g = group(k, v.agency)
       g.removeIds.add(v.violation_id)
       const item = toFeedItem(v, k)
+      if (item !== undefined) g.incoming.push(item)
+    }
+    // The national feed: the violation as shown under its company, kept among the agency's newest.
+    const company = keys.find((k) => k.startsWith("COMPANY#"))
+    if (company !== undefined) {
+      const g = group(NATIONAL_FEED_PK, v.agency)
+      g.removeIds.add(v.violation_id)
+      const item = toFeedItem(v, company)
       if (item !== undefined) g.incoming.push(item)
     }
   }

@@ -4,7 +4,17 @@ import { Effect, Schema } from "effect"
 import { BrandConfig } from "./BrandConfig"
 import { type FeedGroup, groupFeedBatch } from "./Feed"
 import { checkAgency, checkEntityKey, checkSnapshotId, checkViolationId } from "./Keys"
-import { type ApplyFeedOptions, EntityProfile, ViolationSummary } from "./Model"
+import {
+  type ApplyFeedOptions,
+  EntityHistory,
+  EntityProfile,
+  type HistoryPoint,
+  type SearchEntry,
+  SearchEntry as SearchEntrySchema,
+  type SearchOptions,
+  ViolationSummary
+} from "./Model"
+import { MAX_QUERY_LENGTH } from "./Search"
 import { ServingStoreError } from "./ServingStoreError"
 
 /**
@@ -58,6 +68,8 @@ export const fingerprint = (value: object, without: ReadonlyArray<string>): stri
 export const statsFingerprint = (s: EntityStats): string => fingerprint(s, ["updated_at", "source_snapshot"])
 export const topListFingerprint = (t: TopList): string => fingerprint(t, ["updated_at"])
 export const profileFingerprint = (p: EntityProfile): string => fingerprint(p, [])
+export const historyFingerprint = (h: EntityHistory): string =>
+  fingerprint(h, ["updated_at", "source_snapshot"])
 
 /** Last value per key wins (a batch may repeat an entity). */
 export const lastByKey = <A>(values: ReadonlyArray<A>, key: (a: A) => string): Array<A> => [
@@ -69,6 +81,102 @@ const decodeProfile = Schema.decodeUnknownSync(EntityProfile)
 const decodeTopList = Schema.decodeUnknownSync(TopList)
 const decodeBrand = Schema.decodeUnknownSync(BrandConfig)
 const decodeSummary = Schema.decodeUnknownSync(ViolationSummary)
+const decodeHistory = Schema.decodeUnknownSync(EntityHistory)
+const decodeSearchEntry = Schema.decodeUnknownSync(SearchEntrySchema)
+
+/** Canonical point order: year (null last), then agency. */
+export const sortPoints = (points: ReadonlyArray<HistoryPoint>): Array<HistoryPoint> =>
+  [...points].sort((a, b) =>
+    a.year === b.year
+      ? a.agency < b.agency
+        ? -1
+        : a.agency > b.agency
+          ? 1
+          : 0
+      : a.year === null
+        ? 1
+        : b.year === null
+          ? -1
+          : a.year - b.year
+  )
+
+/** Histories stamped with the snapshot id, points in canonical order; one per (entity, agency, year). */
+export const validateHistories = (
+  histories: ReadonlyArray<EntityHistory>,
+  snapshotId: string
+): Effect.Effect<Array<EntityHistory>, ServingStoreError> =>
+  Effect.gen(function* () {
+    const bad = checkSnapshotId("putHistory", snapshotId)
+    if (bad !== undefined) return yield* bad
+    const decoded = yield* decodeAll(decodeHistory, "putHistory", "history", histories)
+    for (const h of decoded) {
+      const seen = new Set<string>()
+      for (const p of h.points) {
+        const k = `${p.agency}|${p.year}`
+        if (seen.has(k))
+          return yield* new ServingStoreError({
+            reason: "InvalidInput",
+            operation: "putHistory",
+            detail: `history of ${h.entity_key}: (agency ${p.agency}, year ${p.year}) appears twice`
+          })
+        seen.add(k)
+      }
+    }
+    return lastByKey(
+      decoded.map((h) => ({ ...h, points: sortPoints(h.points), source_snapshot: snapshotId })),
+      (h) => h.entity_key
+    )
+  })
+
+/** Search entries, decoded; the last one per entity wins. */
+export const validateSearchEntries = (entries: ReadonlyArray<SearchEntry>) =>
+  Effect.map(decodeAll(decodeSearchEntry, "putSearchEntries", "search entry", entries), (es) =>
+    lastByKey(es, (e) => e.entity_key)
+  )
+
+/** The largest page of search results. */
+export const MAX_SEARCH_LIMIT = 50
+
+/** Validate search options: kind one of company/city/state, limit an integer in 1..50 (default 10). */
+export const validateSearch = (
+  query: string,
+  options: SearchOptions | undefined
+): ServingStoreError | { readonly kind: SearchOptions["kind"]; readonly limit: number } => {
+  const invalid = (detail: string) =>
+    new ServingStoreError({ reason: "InvalidInput", operation: "search", detail })
+  if (typeof query !== "string" || query.trim() === "") return invalid("query: a search text is required")
+  if (query.length > MAX_QUERY_LENGTH)
+    return invalid(`query: at most ${MAX_QUERY_LENGTH} characters, got ${query.length}`)
+  const kind = options?.kind
+  if (kind !== undefined && kind !== "company" && kind !== "city" && kind !== "state")
+    return invalid(`kind: expected company, city or state, got ${JSON.stringify(String(kind)).slice(0, 60)}`)
+  const limit = options?.limit ?? 10
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SEARCH_LIMIT)
+    return invalid(`limit: expected an integer in 1..${MAX_SEARCH_LIMIT}, got ${limit}`)
+  return { kind, limit }
+}
+
+/**
+ * A request host as brand domains are stored: lowercase, without `:port`, a trailing dot or a leading
+ * `www.`. Undefined when it is not a host name.
+ */
+export const normalizeHost = (host: string): string | undefined => {
+  let h = host.trim().toLowerCase()
+  const colon = h.lastIndexOf(":")
+  if (colon >= 0) {
+    if (!/^\d{1,5}$/.test(h.slice(colon + 1))) return undefined
+    h = h.slice(0, colon)
+  }
+  if (h.endsWith(".")) h = h.slice(0, -1)
+  if (h.startsWith("www.")) h = h.slice(4)
+  return h.length > 0 && h.length <= 253 && /^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$/.test(h) && !h.includes("..")
+    ? h
+    : undefined
+}
+
+/** True when a brand's domain is this (normalized) host. */
+export const brandServesHost = (brand: BrandConfig, host: string): boolean =>
+  brand.domain !== null && normalizeHost(brand.domain) === host
 
 export const validateStats = (
   stats: ReadonlyArray<EntityStats>,

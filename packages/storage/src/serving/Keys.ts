@@ -4,16 +4,26 @@ import { Schema } from "effect"
 import { ServingStoreError } from "./ServingStoreError"
 
 /**
- * Key design of the three tables (all keys are strings `PK` / `SK`). Every part is validated before it is
+ * Key design of the four tables (all keys are strings `PK` / `SK`). Every part is validated before it is
  * concatenated so no input can smuggle a `#` into a key (key injection).
  *
- * Entities:   PK=<entity key>          SK=METADATA | STATS#<agency|all>
+ * Entities:   PK=<entity key>          SK=METADATA | STATS#<agency|all> | HISTORY
  *             PK=TOP#<scope>           SK=BY#<count|penalties>#AGENCY#<agency|all>
  * Violations: PK=<entity key>          SK=AGENCY#<agency>#DATE#<yyyy-mm-dd>#<violation id>
+ *             PK=FEED#national         SK=AGENCY#<agency>#DATE#<yyyy-mm-dd>#<violation id>
  *             PK=VIOLATION#<id>        SK=SUMMARY
  * Projects:   PK=BRAND#<brand id>      SK=CONFIG
+ * Search:     PK=<entity key>          SK=DOC                    (what was indexed, and under which terms)
+ *             PK=TERM#<term>           SK=<entity key>           rank=<inverted count>#<entity key> (GSI)
+ *             PK=VOCAB#<block>         SK=VOCAB                  terms of the block (string set)
  */
 export const METADATA_SK = "METADATA"
+/** Sorts before `METADATA`, so reading an entity's profile and stats (`SK >= METADATA`) skips it. */
+export const HISTORY_SK = "HISTORY"
+/** The national recent feed's partition: the N newest live violations per agency, country-wide. */
+export const NATIONAL_FEED_PK = "FEED#national"
+export const SEARCH_DOC_SK = "DOC"
+export const VOCAB_SK = "VOCAB"
 export const SUMMARY_SK = "SUMMARY"
 export const BRAND_SK = "CONFIG"
 
@@ -67,3 +77,6 @@ export const feedSk = (agency: string, date: string, violationId: string): strin
   `${feedPrefix(agency)}${date}#${violationId}`
 export const summaryPk = (violationId: string): string => `VIOLATION#${violationId}`
 export const brandPk = (id: string): string => `BRAND#${id}`
+/** Terms and blocks are lowercase ascii letters and digits (see `Search.ts`): nothing to escape. */
+export const termPk = (term: string): string => `TERM#${term}`
+export const vocabPk = (block: string): string => `VOCAB#${block}`

@@ -75,6 +75,72 @@ export type ViolationSummary = typeof ViolationSummary.Type
 export const StoredStats = EntityStats
 export type StoredStats = EntityStats
 
+/** One (agency, year) of an entity's history: absolute totals of its live violations. */
+export const HistoryPoint = Schema.Struct({
+  agency: AgencyId,
+  /** Calendar year of the event date; null collects violations without one. */
+  year: Schema.NullOr(Schema.Int.check(Schema.isBetween({ minimum: 1800, maximum: 2999 }))),
+  violation_count: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
+  penalty_initial_total: Money,
+  penalty_current_total: Money
+})
+export type HistoryPoint = typeof HistoryPoint.Type
+
+/**
+ * An entity's history (`SK=HISTORY`): violations and penalties per agency and year, as gold says. One
+ * compact item per entity (a few dozen points), written with absolute values by the gold sync.
+ */
+export const EntityHistory = Schema.Struct({
+  entity_key: EntityKey,
+  /** Sorted by year (null last), then agency; only (agency, year) pairs with live violations. */
+  points: Schema.Array(HistoryPoint).check(Schema.isMaxLength(5_000)),
+  /** Gold snapshot these numbers reflect. */
+  source_snapshot: Schema.NullOr(Schema.String),
+  updated_at: IsoTimestamp
+})
+export type EntityHistory = typeof EntityHistory.Type
+
+/**
+ * What the name search indexes for one entity (company, city or state), written by the gold sync. The
+ * store derives the kind and id from the key and the search terms from the names.
+ */
+export const SearchEntry = Schema.Struct({
+  entity_key: EntityKey,
+  display_name: Schema.NonEmptyString.check(Schema.isMaxLength(500)),
+  /** Spellings seen in agency files; the first 20 are indexed. */
+  name_variants: Schema.Array(Schema.String.check(Schema.isMaxLength(500))).check(Schema.isMaxLength(200)),
+  /** Where it is, for telling namesakes apart (`AUSTIN, TX`); null when unknown. */
+  place: Schema.NullOr(Schema.String.check(Schema.isMaxLength(200))),
+  /** Violations over all agencies: ranks entities and breaks ties. */
+  violation_count: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
+  updated_at: IsoTimestamp
+})
+export type SearchEntry = typeof SearchEntry.Type
+
+/** How a search result matched: its slug equals the query, its name starts with it, or it is similar. */
+export type SearchMatch = "exact" | "prefix" | "fuzzy"
+
+/** One entity found by {@link ServingStore.search}. */
+export interface SearchResult {
+  readonly entity_key: string
+  readonly kind: "company" | "city" | "state"
+  /** The id used in URLs (`walmart-stores`, `austin-tx`, `tx`). */
+  readonly id: string
+  readonly display_name: string
+  readonly place: string | null
+  readonly violation_count: number
+  readonly match: SearchMatch
+  /** 1 for exact and prefix matches (ordered by violation count), the name similarity (0..1) otherwise. */
+  readonly score: number
+}
+
+/** Options of {@link ServingStore.search}. */
+export interface SearchOptions {
+  readonly kind?: "company" | "city" | "state" | undefined
+  /** 1..50, default 10. */
+  readonly limit?: number | undefined
+}
+
 /** Everything stored about one entity in the Entities table. */
 export interface EntityView {
   readonly entity_key: string

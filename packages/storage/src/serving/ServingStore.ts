@@ -4,12 +4,18 @@ import type { BrandConfig } from "./BrandConfig"
 import { compareNewestFirst, type FeedGroup, feedItemSk, planFeedGroup } from "./Feed"
 import {
   agencyOfViolationId,
+  brandServesHost,
+  historyFingerprint,
+  normalizeHost,
   profileFingerprint,
   statsFingerprint,
   topListFingerprint,
   validateBrand,
   validateFeedBatch,
+  validateHistories,
   validateProfiles,
+  validateSearch,
+  validateSearchEntries,
   validateStats,
   validateSummary,
   validateTopLists
@@ -21,22 +27,48 @@ import {
   checkStatsAgency,
   checkTopBy,
   checkTopScope,
-  checkViolationId
+  checkViolationId,
+  NATIONAL_FEED_PK
 } from "./Keys"
 import { type LegacyProblem, mapLegacyExport } from "./LegacyImport"
 import type {
   ApplyFeedOptions,
+  EntityHistory,
   EntityProfile,
   EntityView,
   FeedItem,
   FeedReport,
+  SearchEntry,
+  SearchOptions,
+  SearchResult,
   ViolationSummary,
   WriteReport
 } from "./Model"
+import {
+  type Candidate,
+  chooseTerms,
+  docCandidate,
+  type Posting,
+  parseVocab,
+  planSearch,
+  planSearchWrite,
+  postingsLimit,
+  rankCandidates,
+  type SearchDoc
+} from "./Search"
 import { ServingStoreError } from "./ServingStoreError"
 
 /** Default number of feed items kept per (entity, agency). */
 export const DEFAULT_FEED_SIZE = 5
+/** Default number of items kept per agency in the national recent feed (the API serves at most 50). */
+export const DEFAULT_RECENT_SIZE = 50
+
+/** Validate a feed size option (1..1000). */
+export const checkFeedSize = (n: number, what = "feed size"): number => {
+  if (!Number.isInteger(n) || n < 1 || n > 1000)
+    throw new RangeError(`${what} must be an integer in 1..1000: ${n}`)
+  return n
+}
 
 /** Outcome of {@link ServingStoreShape.importLegacyBrands}. */
 export interface LegacyImportReport {
@@ -57,6 +89,8 @@ export interface LegacyImportReport {
 export interface ServingStoreShape {
   /** N: feed items kept per (entity, agency). */
   readonly feedSize: number
+  /** Items kept per agency in the national recent feed. */
+  readonly recentSize: number
   /** Create the tables if missing (on-demand billing). Idempotent. */
   readonly setup: Effect.Effect<void, ServingStoreError>
   /** Write `SK=METADATA` profiles; identical ones are not rewritten. */
@@ -82,6 +116,32 @@ export interface ServingStoreShape {
     entityKey: string,
     agency?: string
   ) => Effect.Effect<Option.Option<EntityStats>, ServingStoreError>
+  /**
+   * Gold sync: set `SK=HISTORY` items (violations and penalties per agency and year) to these absolute
+   * values, stamped with `snapshotId`; equal ones are not rewritten and older ones (`updated_at`) are stale.
+   */
+  readonly putHistory: (
+    histories: ReadonlyArray<EntityHistory>,
+    snapshotId: string
+  ) => Effect.Effect<WriteReport, ServingStoreError>
+  /** The history of an entity; none when nothing was synced. */
+  readonly getHistory: (entityKey: string) => Effect.Effect<Option.Option<EntityHistory>, ServingStoreError>
+  /**
+   * Index entities for the name search (absolute values: display name, variants, place, violation count).
+   * An unchanged entry writes nothing; a changed one rewrites its postings and removes those of terms it
+   * lost (a rename), also after an interrupted earlier write; an older one (`updated_at`) is stale.
+   */
+  readonly putSearchEntries: (
+    entries: ReadonlyArray<SearchEntry>
+  ) => Effect.Effect<WriteReport, ServingStoreError>
+  /**
+   * Find entities by name, typo tolerant: exact slug matches first, then names starting with the query,
+   * then similar names, each by violation count. Reads a bounded number of items (no scan).
+   */
+  readonly search: (
+    query: string,
+    options?: SearchOptions
+  ) => Effect.Effect<ReadonlyArray<SearchResult>, ServingStoreError>
   /** Store Top-N lists (national / state / city), so the API never scans. */
   readonly putTopLists: (lists: ReadonlyArray<TopList>) => Effect.Effect<WriteReport, ServingStoreError>
   /** A stored Top-N list; agency defaults to `all`. */
@@ -94,7 +154,8 @@ export interface ServingStoreShape {
    * Live feed (daily ingests only, never historical backfills): place each violation under its company,
    * city and state, keeping the N newest live violations per (entity, agency). Safe under out-of-order
    * arrival, replays, corrections (the item is found by violation id, even when its date changed),
-   * deletions (`status = deleted` leaves the feed) and concurrent writers.
+   * deletions (`status = deleted` leaves the feed) and concurrent writers. The same rules keep the national
+   * recent feed: the `recentSize` newest live violations per agency, country-wide.
    */
   readonly applyFeed: (
     violations: ReadonlyArray<Violation>,
@@ -107,9 +168,18 @@ export interface ServingStoreShape {
   ) => Effect.Effect<ReadonlyArray<FeedItem>, ServingStoreError>
   /**
    * Every feed item physically stored for an entity (all agencies), including leftovers a concurrent
-   * writer has not trimmed yet; newest first. For diagnostics and tests: readers use {@link getFeed}.
+   * writer has not trimmed yet; newest first. `FEED#national` lists the national recent feed. For
+   * diagnostics and tests: readers use {@link getFeed} and {@link getRecent}.
    */
   readonly getFeedRaw: (entityKey: string) => Effect.Effect<ReadonlyArray<FeedItem>, ServingStoreError>
+  /**
+   * The most recent live violations nationally, newest first: of one agency, or of all (`all`, the
+   * default). `limit` is 1..recentSize (default 10, or recentSize when smaller).
+   */
+  readonly getRecent: (
+    agency?: string,
+    limit?: number
+  ) => Effect.Effect<ReadonlyArray<FeedItem>, ServingStoreError>
   /** One violation's feed item (its company placement when listed there), found without an entity key. */
   readonly getViolation: (violationId: string) => Effect.Effect<Option.Option<FeedItem>, ServingStoreError>
   /** The stored AI summary of a violation. */
@@ -131,6 +201,11 @@ export interface ServingStoreShape {
   readonly deleteBrand: (id: string) => Effect.Effect<boolean, ServingStoreError>
   /** All brands, by id. */
   readonly listBrands: Effect.Effect<ReadonlyArray<BrandConfig>, ServingStoreError>
+  /**
+   * The brand whose `domain` is this request host (case-insensitive; `www.`, a trailing dot and `:port`
+   * ignored). Fails with `InvalidKey` when `host` is not a host name.
+   */
+  readonly getBrandByDomain: (host: string) => Effect.Effect<Option.Option<BrandConfig>, ServingStoreError>
   /** Import brands from a legacy single-table export (JSON lines of AttributeValue items). */
   readonly importLegacyBrands: (
     jsonLines: string,
@@ -151,6 +226,10 @@ export const requireEntityKey = (operation: string, key: string) => {
   const r = checkEntityKey(operation, key)
   return r instanceof ServingStoreError ? Effect.fail(r) : Effect.succeed(r)
 }
+
+/** An entity key, or the national feed's partition. */
+export const requireFeedKey = (operation: string, key: string): Effect.Effect<string, ServingStoreError> =>
+  key === NATIONAL_FEED_PK ? Effect.succeed(key) : Effect.as(requireEntityKey(operation, key), key)
 
 /** Keep the N newest per agency, merged newest first (used by every layer's `getFeed`). */
 export const topPerAgency = (items: ReadonlyArray<FeedItem>, size: number): Array<FeedItem> => {
@@ -212,6 +291,43 @@ export const feedReport = (
 export const isNewer = (stored: string, incoming: string): boolean =>
   Date.parse(stored) > Date.parse(incoming)
 
+/** Validate `getRecent`'s arguments: an agency id or `all`, a limit in 1..size. */
+export const checkRecent = (agency: string, limit: number, size: number): ServingStoreError | undefined =>
+  checkStatsAgency("getRecent", agency) ??
+  (Number.isInteger(limit) && limit >= 1 && limit <= size
+    ? undefined
+    : new ServingStoreError({
+        reason: "InvalidInput",
+        operation: "getRecent",
+        detail: `limit: expected an integer in 1..${size}, got ${limit}`
+      }))
+
+/** The national feed's answer from its stored items: the newest per agency, merged newest first, `limit`. */
+export const recentOf = (
+  items: ReadonlyArray<FeedItem>,
+  agency: string,
+  limit: number,
+  size: number
+): Array<FeedItem> =>
+  topPerAgency(
+    items.filter((i) => agency === "all" || i.agency === agency),
+    size
+  ).slice(0, limit)
+
+/** `getBrandByDomain`'s host check. */
+export const requireHost = (host: string) => {
+  const h = typeof host === "string" ? normalizeHost(host) : undefined
+  return h === undefined
+    ? Effect.fail(
+        new ServingStoreError({
+          reason: "InvalidKey",
+          operation: "getBrandByDomain",
+          detail: `invalid host: ${JSON.stringify(String(host).slice(0, 200))}`
+        })
+      )
+    : Effect.succeed(h)
+}
+
 /** Attach a known summary to items of the same content. */
 export const withSummary = (item: FeedItem, summary: ViolationSummary | undefined): FeedItem =>
   summary !== undefined && summary.content_hash === item.content_hash && item.summary === undefined
@@ -219,11 +335,17 @@ export const withSummary = (item: FeedItem, summary: ViolationSummary | undefine
     : item
 
 /** An in-memory ServingStore with the same contract as the DynamoDB driver (tests, demos). */
-export const makeMemory = (options?: { readonly feedSize?: number }): ServingStoreShape => {
-  const feedSize = options?.feedSize ?? DEFAULT_FEED_SIZE
-  if (!Number.isInteger(feedSize) || feedSize < 1 || feedSize > 1000)
-    throw new RangeError(`feed size must be an integer in 1..1000: ${feedSize}`)
+export const makeMemory = (options?: {
+  readonly feedSize?: number
+  readonly recentSize?: number
+}): ServingStoreShape => {
+  const feedSize = checkFeedSize(options?.feedSize ?? DEFAULT_FEED_SIZE)
+  const recentSize = checkFeedSize(options?.recentSize ?? DEFAULT_RECENT_SIZE, "recent feed size")
   const profiles = new Map<string, EntityProfile>()
+  const histories = new Map<string, EntityHistory>()
+  const searchDocs = new Map<string, SearchDoc>()
+  const postings = new Map<string, Map<string, { readonly posting: Posting; readonly rank: string }>>()
+  const vocabulary = new Map<string, Set<string>>()
   const stats = new Map<string, Map<string, EntityStats>>()
   const tops = new Map<string, TopList>()
   const feeds = new Map<string, Map<string, FeedItem>>()
@@ -238,7 +360,7 @@ export const makeMemory = (options?: { readonly feedSize?: number }): ServingSto
       current,
       g.incoming.map((i) => withSummary(i, summaries.get(i.violation_id))),
       g.removeIds,
-      feedSize
+      g.national ? recentSize : feedSize
     )
     for (const p of plan.puts) feed.set(feedItemSk(p), p)
     for (const d of plan.deletes) feed.delete(feedItemSk(d))
@@ -258,6 +380,7 @@ export const makeMemory = (options?: { readonly feedSize?: number }): ServingSto
 
   return {
     feedSize,
+    recentSize,
     setup: Effect.void,
     putProfiles: (input) =>
       Effect.map(validateProfiles(input), (ps) => {
@@ -314,6 +437,72 @@ export const makeMemory = (options?: { readonly feedSize?: number }): ServingSto
         yield* fail(checkStatsAgency("getStats", agency))
         return Option.fromUndefinedOr(stats.get(entityKey)?.get(agency))
       }),
+    putHistory: (input, snapshotId) =>
+      Effect.map(validateHistories(input, snapshotId), (hs) => {
+        let written = 0
+        let stale = 0
+        for (const h of hs) {
+          const old = histories.get(h.entity_key)
+          if (old !== undefined && isNewer(old.updated_at, h.updated_at)) stale++
+          else if (old === undefined || historyFingerprint(old) !== historyFingerprint(h)) {
+            histories.set(h.entity_key, h)
+            written++
+          }
+        }
+        return { received: input.length, written, unchanged: hs.length - written - stale, stale }
+      }),
+    getHistory: (entityKey) =>
+      Effect.map(requireEntityKey("getHistory", entityKey), () =>
+        Option.fromUndefinedOr(histories.get(entityKey))
+      ),
+    putSearchEntries: (input) =>
+      Effect.map(validateSearchEntries(input), (es) => {
+        let written = 0
+        let stale = 0
+        for (const e of es) {
+          const plan = planSearchWrite(e, searchDocs.get(e.entity_key))
+          if (plan._tag === "Unchanged") continue
+          if (plan._tag === "Stale") {
+            stale++
+            continue
+          }
+          if (plan.pendingDoc !== undefined) searchDocs.set(e.entity_key, plan.pendingDoc)
+          for (const t of plan.putTerms) {
+            const list = postings.get(t) ?? new Map()
+            postings.set(t, list)
+            list.set(e.entity_key, { posting: plan.posting, rank: plan.rank })
+          }
+          for (const t of plan.deleteTerms) postings.get(t)?.delete(e.entity_key)
+          for (const [block, entries] of plan.vocab) {
+            const set = vocabulary.get(block) ?? new Set()
+            vocabulary.set(block, set)
+            for (const v of entries) set.add(v)
+          }
+          searchDocs.set(e.entity_key, plan.doc)
+          written++
+        }
+        return { received: input.length, written, unchanged: es.length - written - stale, stale }
+      }),
+    search: (query, opts) =>
+      Effect.suspend(() => {
+        const checked = validateSearch(query, opts)
+        if (checked instanceof ServingStoreError) return Effect.fail(checked)
+        const plan = planSearch(query)
+        const exact: Array<Candidate> = []
+        for (const k of plan.exactKeys) {
+          const d = searchDocs.get(k)
+          if (d !== undefined) exact.push(docCandidate(d))
+        }
+        const vocab = new Map(plan.blocks.map((b) => [b, parseVocab(vocabulary.get(b) ?? [])] as const))
+        const found: Array<Candidate> = []
+        for (const { term } of chooseTerms(plan, vocab)) {
+          const list = [...(postings.get(term)?.values() ?? [])].sort((a, b) =>
+            a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : 0
+          )
+          for (const p of list.slice(0, postingsLimit(checked.limit))) found.push(p.posting)
+        }
+        return Effect.succeed(rankCandidates(plan, exact, found, checked))
+      }),
     putTopLists: (input) =>
       Effect.map(validateTopLists(input), (ls) => {
         let written = 0
@@ -351,6 +540,14 @@ export const makeMemory = (options?: { readonly feedSize?: number }): ServingSto
         )
         return topPerAgency(items, feedSize)
       }),
+    getRecent: (agency = "all", limit = Math.min(10, recentSize)) =>
+      Effect.suspend(() => {
+        const bad = checkRecent(agency, limit, recentSize)
+        if (bad !== undefined) return Effect.fail(bad)
+        return Effect.succeed(
+          recentOf([...(feeds.get(NATIONAL_FEED_PK)?.values() ?? [])], agency, limit, recentSize)
+        )
+      }),
     getViolation: (violationId) =>
       Effect.suspend(() => {
         const bad = checkViolationId("getViolation", violationId)
@@ -362,7 +559,7 @@ export const makeMemory = (options?: { readonly feedSize?: number }): ServingSto
         return Effect.succeed(Option.fromUndefinedOr(best))
       }),
     getFeedRaw: (entityKey) =>
-      Effect.map(requireEntityKey("getFeedRaw", entityKey), () =>
+      Effect.map(requireFeedKey("getFeedRaw", entityKey), () =>
         [...(feeds.get(entityKey)?.values() ?? [])].sort(compareNewestFirst)
       ),
     getSummary: (violationId) =>
@@ -374,7 +571,7 @@ export const makeMemory = (options?: { readonly feedSize?: number }): ServingSto
       Effect.map(validateSummary(summary, opts?.entityKeys ?? []), (s) => {
         summaries.set(s.violation_id, s)
         const agency = agencyOfViolationId(s.violation_id)
-        for (const k of opts?.entityKeys ?? []) {
+        for (const k of [...(opts?.entityKeys ?? []), NATIONAL_FEED_PK]) {
           const feed = feeds.get(k)
           if (feed === undefined) continue
           for (const [sk, item] of feed)
@@ -398,6 +595,12 @@ export const makeMemory = (options?: { readonly feedSize?: number }): ServingSto
         return brands.delete(id)
       }),
     listBrands: Effect.sync(() => [...brands.values()].sort((a, b) => a.id.localeCompare(b.id))),
+    getBrandByDomain: (host) =>
+      Effect.map(requireHost(host), (h) =>
+        Option.fromUndefinedOr(
+          [...brands.values()].sort((a, b) => a.id.localeCompare(b.id)).find((b) => brandServesHost(b, h))
+        )
+      ),
     importLegacyBrands: (jsonLines, opts) =>
       Effect.gen(function* () {
         const r = mapLegacyExport(jsonLines)
@@ -415,5 +618,7 @@ export const makeMemory = (options?: { readonly feedSize?: number }): ServingSto
 }
 
 /** In-memory layer (a fresh store per build). */
-export const layerMemory = (options?: { readonly feedSize?: number }): Layer.Layer<ServingStore> =>
-  Layer.sync(ServingStore, () => ServingStore.of(makeMemory(options)))
+export const layerMemory = (options?: {
+  readonly feedSize?: number
+  readonly recentSize?: number
+}): Layer.Layer<ServingStore> => Layer.sync(ServingStore, () => ServingStore.of(makeMemory(options)))

@@ -21,12 +21,17 @@ import { awsErrorName, type Client, fromSdk, send, toSdk } from "./DynamoClient"
 import { compareNewestFirst, type FeedGroup, feedItemSk, planFeedGroup } from "./Feed"
 import {
   agencyOfViolationId,
+  brandServesHost,
+  historyFingerprint,
   profileFingerprint,
   statsFingerprint,
   topListFingerprint,
   validateBrand,
   validateFeedBatch,
+  validateHistories,
   validateProfiles,
+  validateSearch,
+  validateSearchEntries,
   validateStats,
   validateSummary,
   validateTopLists
@@ -41,21 +46,44 @@ import {
   checkTopScope,
   checkViolationId,
   feedPrefix,
+  HISTORY_SK,
   METADATA_SK,
+  NATIONAL_FEED_PK,
+  SEARCH_DOC_SK,
   STATS_PREFIX,
   SUMMARY_SK,
   statsSk,
   summaryPk,
+  termPk,
   topPk,
-  topSk
+  topSk,
+  VOCAB_SK,
+  vocabPk
 } from "./Keys"
 import { mapLegacyExport } from "./LegacyImport"
-import { EntityProfile, FeedItem, ViolationSummary } from "./Model"
+import { EntityHistory, EntityProfile, FeedItem, SearchEntry, ViolationSummary } from "./Model"
 import {
+  type Candidate,
+  chooseTerms,
+  docCandidate,
+  parseVocab,
+  planSearch,
+  planSearchWrite,
+  postingsLimit,
+  rankCandidates,
+  type SearchDoc
+} from "./Search"
+import {
+  checkFeedSize,
+  checkRecent,
   DEFAULT_FEED_SIZE,
+  DEFAULT_RECENT_SIZE,
   feedReport,
   isNewer,
+  recentOf,
   requireEntityKey,
+  requireFeedKey,
+  requireHost,
   ServingStore,
   type ServingStoreShape,
   topPerAgency,
@@ -65,6 +93,7 @@ import { ServingStoreError } from "./ServingStoreError"
 import {
   BY_VIOLATION_INDEX,
   DEFAULT_TABLE_PREFIX,
+  SEARCH_RANK_INDEX,
   type TableNames,
   tableDefinitions,
   tableNames
@@ -114,6 +143,30 @@ const decodeTopList = fromItem(Schema.decodeUnknownSync(TopList), "top list")
 const decodeFeedItem = fromItem(Schema.decodeUnknownSync(FeedItem), "feed item")
 const decodeSummary = fromItem(Schema.decodeUnknownSync(ViolationSummary), "summary")
 const decodeBrand = fromItem(Schema.decodeUnknownSync(BrandConfig), "brand")
+const decodeHistory = fromItem(Schema.decodeUnknownSync(EntityHistory), "history")
+
+/** The Search table's doc item: the entry plus the terms it is posted under (see `Search.ts`). */
+const SearchDocItem = Schema.Struct({
+  ...SearchEntry.fields,
+  terms: Schema.Array(Schema.String),
+  pending: Schema.Array(Schema.String),
+  entry_fp: Schema.String
+})
+/** A posting item (besides its keys and `rank`). */
+const PostingItem = Schema.Struct({
+  entity_key: Schema.String,
+  display_name: Schema.String,
+  place: Schema.NullOr(Schema.String),
+  violation_count: Schema.Number,
+  words: Schema.String
+})
+const decodeSearchDoc = fromItem(
+  (u) => Schema.decodeUnknownSync(SearchDocItem)(u) as unknown as SearchDoc,
+  "search doc"
+)
+const decodePosting = fromItem(Schema.decodeUnknownSync(PostingItem), "search posting")
+
+const searchDocItem = (d: SearchDoc): AttributeMap => toItem(d.entity_key, SEARCH_DOC_SK, d)
 
 const str = (item: AttributeMap, name: string): string | undefined => {
   const v = item[name]
@@ -121,6 +174,12 @@ const str = (item: AttributeMap, name: string): string | undefined => {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+
+/** A feed item and the partition it is stored in. */
+interface Placed {
+  readonly pk: string
+  readonly item: FeedItem
+}
 
 /** Options of the DynamoDB driver. */
 export interface DynamoOptions {
@@ -135,6 +194,8 @@ export interface DynamoOptions {
   readonly tablePrefix?: string
   /** N: feed items kept per (entity, agency) (default 5). */
   readonly feedSize?: number
+  /** Items kept per agency in the national recent feed (default 50). */
+  readonly recentSize?: number
   /** Requests in flight per operation (default 16). */
   readonly concurrency?: number
   /** Re-read each written feed after writing and trim leftovers of concurrent writers (default true). */
@@ -143,16 +204,11 @@ export interface DynamoOptions {
   readonly setup?: boolean
 }
 
-const checkFeedSize = (n: number): number => {
-  if (!Number.isInteger(n) || n < 1 || n > 1000)
-    throw new RangeError(`feed size must be an integer in 1..1000: ${n}`)
-  return n
-}
-
 const validateOptions = (o: DynamoOptions): ServingStoreError | undefined => {
   try {
     tableNames(o.tablePrefix ?? DEFAULT_TABLE_PREFIX)
     checkFeedSize(o.feedSize ?? DEFAULT_FEED_SIZE)
+    checkFeedSize(o.recentSize ?? DEFAULT_RECENT_SIZE, "recent feed size")
     return undefined
   } catch (e) {
     return new ServingStoreError({ reason: "InvalidInput", operation: "layer", detail: String(e) })
@@ -163,6 +219,8 @@ const validateOptions = (o: DynamoOptions): ServingStoreError | undefined => {
 export const make = (client: Client, options: DynamoOptions = {}): ServingStoreShape => {
   const tables: TableNames = tableNames(options.tablePrefix ?? DEFAULT_TABLE_PREFIX)
   const feedSize = checkFeedSize(options.feedSize ?? DEFAULT_FEED_SIZE)
+  const recentSize = checkFeedSize(options.recentSize ?? DEFAULT_RECENT_SIZE, "recent feed size")
+  const sizeOf = (g: FeedGroup) => (g.national ? recentSize : feedSize)
   const concurrency = options.concurrency ?? 16
   const reconcile = options.reconcileFeed ?? true
 
@@ -338,18 +396,21 @@ export const make = (client: Client, options: DynamoOptions = {}): ServingStoreS
       Effect.forEach(items, decodeFeedItem)
     )
 
-  const feedPut = (i: FeedItem): WriteOp => ({
+  // The partition is the group's: the item's own entity key, or the national feed's.
+  const feedPut = ({ pk, item }: Placed): WriteOp => ({
     table: tables.violations,
-    put: toItem(i.entity_key, feedItemSk(i), i)
+    put: toItem(pk, feedItemSk(item), item)
   })
-  const feedDelete = (i: FeedItem): WriteOp => ({
+  const feedDelete = ({ pk, item }: Placed): WriteOp => ({
     table: tables.violations,
-    delete: { PK: { S: i.entity_key }, SK: { S: feedItemSk(i) } }
+    delete: { PK: { S: pk }, SK: { S: feedItemSk(item) } }
   })
+  const placed = (pk: string, items: ReadonlyArray<FeedItem>): Array<Placed> =>
+    items.map((item) => ({ pk, item }))
 
-  const attachSummaries = (puts: ReadonlyArray<FeedItem>) =>
+  const attachSummaries = (puts: ReadonlyArray<Placed>) =>
     Effect.gen(function* () {
-      const ids = [...new Set(puts.map((p) => p.violation_id))]
+      const ids = [...new Set(puts.map((p) => p.item.violation_id))]
       if (ids.length === 0) return puts
       const found = yield* batchGet(
         client,
@@ -362,7 +423,7 @@ export const make = (client: Client, options: DynamoOptions = {}): ServingStoreS
         const s = yield* decodeSummary(f)
         byId.set(s.violation_id, s)
       }
-      return puts.map((p) => withSummary(p, byId.get(p.violation_id)))
+      return puts.map((p) => ({ pk: p.pk, item: withSummary(p.item, byId.get(p.item.violation_id)) }))
     })
 
   const applyFeed: ServingStoreShape["applyFeed"] = (violations, opts) =>
@@ -373,24 +434,27 @@ export const make = (client: Client, options: DynamoOptions = {}): ServingStoreS
         (g: FeedGroup) =>
           Effect.map(readFeed(g.entityKey, g.agency), (current) => ({
             group: g,
-            plan: planFeedGroup(current, g.incoming, g.removeIds, feedSize)
+            plan: planFeedGroup(current, g.incoming, g.removeIds, sizeOf(g))
           })),
         { concurrency }
       )
-      const puts = yield* attachSummaries(plans.flatMap((p) => p.plan.puts))
+      const puts = yield* attachSummaries(plans.flatMap((p) => placed(p.group.entityKey, p.plan.puts)))
       // Puts before deletes: a crash in between leaves more than N items (trimmed by the next write and
       // hidden by reads), never fewer.
       yield* batchWrite(client, puts.map(feedPut), concurrency)
-      yield* batchWrite(client, plans.flatMap((p) => p.plan.deletes).map(feedDelete), concurrency)
+      yield* batchWrite(
+        client,
+        plans.flatMap((p) => placed(p.group.entityKey, p.plan.deletes)).map(feedDelete),
+        concurrency
+      )
       // Concurrent writers each trim against what they read; re-reading after our puts and trimming what is
       // beyond N repairs the overlap (the last writer to finish sees everything).
       const extra = reconcile
         ? yield* Effect.forEach(
             plans.filter((p) => p.plan.puts.length > 0),
             (p) =>
-              Effect.map(
-                readFeed(p.group.entityKey, p.group.agency),
-                (now) => planFeedGroup(now, [], new Set(), feedSize).deletes
+              Effect.map(readFeed(p.group.entityKey, p.group.agency), (now) =>
+                placed(p.group.entityKey, planFeedGroup(now, [], new Set(), sizeOf(p.group)).deletes)
               ),
             { concurrency }
           )
@@ -444,8 +508,158 @@ export const make = (client: Client, options: DynamoOptions = {}): ServingStoreS
       )
     })
 
+  // ---- search ----------------------------------------------------------------------------------------
+
+  const putSearchEntries: ServingStoreShape["putSearchEntries"] = (input) =>
+    Effect.gen(function* () {
+      const es = yield* validateSearchEntries(input)
+      const storedItems = yield* batchGet(
+        client,
+        tables.search,
+        es.map((e) => ({ PK: { S: e.entity_key }, SK: { S: SEARCH_DOC_SK } })),
+        concurrency
+      )
+      const stored = new Map<string, SearchDoc>()
+      for (const i of storedItems) {
+        const d = yield* decodeSearchDoc(i)
+        stored.set(d.entity_key, d)
+      }
+      const plans = es.map((e) => planSearchWrite(e, stored.get(e.entity_key)))
+      const writes = plans.flatMap((p) => (p._tag === "Write" ? [p] : []))
+      const stale = plans.filter((p) => p._tag === "Stale").length
+      // 1. Docs that gain terms first record them as pending: an interrupted write is finished (and its
+      //    postings removed if the names changed again) by the next one.
+      yield* batchWrite(
+        client,
+        writes.flatMap((w) =>
+          w.pendingDoc === undefined ? [] : [{ table: tables.search, put: searchDocItem(w.pendingDoc) }]
+        ),
+        concurrency
+      )
+      // 2. Postings: every term of the entry (its count, name or place may have changed), and deletes of
+      //    the terms it no longer has.
+      yield* batchWrite(
+        client,
+        writes.flatMap(
+          (w): Array<WriteOp> => [
+            ...w.putTerms.map((t) => ({
+              table: tables.search,
+              put: toItem(termPk(t), w.doc.entity_key, { ...w.posting, rank: w.rank })
+            })),
+            ...w.deleteTerms.map((t) => ({
+              table: tables.search,
+              delete: { PK: { S: termPk(t) }, SK: { S: w.doc.entity_key } }
+            }))
+          ]
+        ),
+        concurrency
+      )
+      // 3. Vocabulary: add (set union, atomic and idempotent) only what the blocks do not hold yet.
+      const wanted = new Map<string, Set<string>>()
+      for (const w of writes)
+        for (const [block, entries] of w.vocab) {
+          const set = wanted.get(block) ?? new Set<string>()
+          for (const e of entries) set.add(e)
+          wanted.set(block, set)
+        }
+      if (wanted.size > 0) {
+        const blocks = yield* batchGet(
+          client,
+          tables.search,
+          [...wanted.keys()].map((b) => ({ PK: { S: vocabPk(b) }, SK: { S: VOCAB_SK } })),
+          concurrency
+        )
+        for (const b of blocks) {
+          const set = wanted.get((str(b, "PK") ?? "").slice("VOCAB#".length))
+          const t = b.t
+          if (set !== undefined && t !== undefined && "SS" in t) for (const e of t.SS) set.delete(e)
+        }
+        yield* Effect.forEach(
+          [...wanted.entries()].filter(([, set]) => set.size > 0),
+          ([block, set]) =>
+            send("putSearchEntries", (abortSignal) =>
+              client.send(
+                new UpdateItemCommand({
+                  TableName: tables.search,
+                  Key: toSdk({ PK: { S: vocabPk(block) }, SK: { S: VOCAB_SK } }),
+                  UpdateExpression: "ADD #t :t",
+                  ExpressionAttributeNames: { "#t": "t" },
+                  ExpressionAttributeValues: { ":t": { SS: [...set] } }
+                }),
+                { abortSignal }
+              )
+            ),
+          { concurrency, discard: true }
+        )
+      }
+      // 4. The docs: what is indexed now, nothing pending.
+      yield* batchWrite(
+        client,
+        writes.map((w) => ({ table: tables.search, put: searchDocItem(w.doc) })),
+        concurrency
+      )
+      return {
+        received: input.length,
+        written: writes.length,
+        unchanged: es.length - writes.length - stale,
+        stale
+      }
+    }).pipe(Effect.withSpan("ServingStore.putSearchEntries"))
+
+  const search: ServingStoreShape["search"] = (q, opts) =>
+    Effect.gen(function* () {
+      const checked = validateSearch(q, opts)
+      if (checked instanceof ServingStoreError) return yield* checked
+      const plan = planSearch(q)
+      // One BatchGetItem: the docs of the slugs the query could be, and the vocabulary blocks of its words.
+      const first = yield* batchGet(
+        client,
+        tables.search,
+        [
+          ...plan.exactKeys.map((k) => ({ PK: { S: k }, SK: { S: SEARCH_DOC_SK } })),
+          ...plan.blocks.map((b) => ({ PK: { S: vocabPk(b) }, SK: { S: VOCAB_SK } }))
+        ],
+        concurrency
+      )
+      const exact: Array<Candidate> = []
+      const vocab = new Map<string, ReadonlyMap<string, number>>()
+      for (const i of first) {
+        const pk = str(i, "PK") ?? ""
+        if (pk.startsWith("VOCAB#")) {
+          const t = i.t
+          vocab.set(pk.slice(6), parseVocab(t !== undefined && "SS" in t ? t.SS : []))
+        } else exact.push(docCandidate(yield* decodeSearchDoc(i)))
+      }
+      // The chosen terms' postings, most-cited first (one Query each, in parallel; the index is eventually
+      // consistent, which search tolerates).
+      const lists = yield* Effect.forEach(
+        chooseTerms(plan, vocab),
+        ({ term }) =>
+          Effect.flatMap(
+            send("search", (abortSignal) =>
+              client.send(
+                new QueryCommand({
+                  TableName: tables.search,
+                  IndexName: SEARCH_RANK_INDEX,
+                  KeyConditionExpression: "#pk = :pk",
+                  ExpressionAttributeNames: { "#pk": "PK" },
+                  ExpressionAttributeValues: { ":pk": { S: termPk(term) } },
+                  ScanIndexForward: true,
+                  Limit: postingsLimit(checked.limit)
+                }),
+                { abortSignal }
+              )
+            ),
+            (r) => Effect.forEach(r.Items ?? [], (i) => decodePosting(fromSdk(i)))
+          ),
+        { concurrency }
+      )
+      return rankCandidates(plan, exact, lists.flat(), checked)
+    }).pipe(Effect.withSpan("ServingStore.search"))
+
   const service: ServingStoreShape = {
     feedSize,
+    recentSize,
     setup,
     putProfiles: (input) =>
       Effect.flatMap(validateProfiles(input), (ps) =>
@@ -475,11 +689,12 @@ export const make = (client: Client, options: DynamoOptions = {}): ServingStoreS
     getEntity: (entityKey) =>
       Effect.gen(function* () {
         const { kind } = yield* requireEntityKey("getEntity", entityKey)
+        // `SK >= METADATA`: the profile and `STATS#*`, not the history (`HISTORY` sorts before).
         const items = yield* query("getEntity", {
           TableName: tables.entities,
-          KeyConditionExpression: "#pk = :pk",
-          ExpressionAttributeNames: { "#pk": "PK" },
-          ExpressionAttributeValues: toSdk({ ":pk": marshall(entityKey) })
+          KeyConditionExpression: "#pk = :pk AND #sk >= :m",
+          ExpressionAttributeNames: { "#pk": "PK", "#sk": "SK" },
+          ExpressionAttributeValues: toSdk({ ":pk": marshall(entityKey), ":m": { S: METADATA_SK } })
         })
         if (items.length === 0) return Option.none()
         let profile: EntityProfile | null = null
@@ -519,6 +734,31 @@ export const make = (client: Client, options: DynamoOptions = {}): ServingStoreS
           decodeStats
         )
       }),
+    putHistory: (input, snapshotId) =>
+      Effect.flatMap(validateHistories(input, snapshotId), (hs) =>
+        putChanged(
+          "putHistory",
+          tables.entities,
+          input.length,
+          hs.map((h) => ({
+            pk: h.entity_key,
+            sk: HISTORY_SK,
+            fp: fp(historyFingerprint(h)),
+            record: h,
+            updatedAt: h.updated_at
+          }))
+        )
+      ),
+    getHistory: (entityKey) =>
+      Effect.gen(function* () {
+        yield* requireEntityKey("getHistory", entityKey)
+        return yield* decodeOption(
+          yield* getItem("getHistory", tables.entities, entityKey, HISTORY_SK),
+          decodeHistory
+        )
+      }),
+    putSearchEntries,
+    search,
     putTopLists: (input) =>
       Effect.flatMap(validateTopLists(input), (ls) =>
         putChanged(
@@ -548,9 +788,25 @@ export const make = (client: Client, options: DynamoOptions = {}): ServingStoreS
       }),
     applyFeed,
     getFeed,
+    getRecent: (agency = "all", limit = Math.min(10, recentSize)) =>
+      Effect.gen(function* () {
+        const bad = checkRecent(agency, limit, recentSize)
+        if (bad !== undefined) return yield* bad
+        // One agency: its newest first (twice N tolerates a concurrent writer's leftovers). All: the
+        // partition holds N per agency, merged here.
+        const items = yield* queryPrefix(
+          "getRecent",
+          tables.violations,
+          NATIONAL_FEED_PK,
+          agency === "all" ? "AGENCY#" : feedPrefix(agency),
+          true,
+          agency === "all" ? undefined : recentSize * 2
+        )
+        return recentOf(yield* Effect.forEach(items, decodeFeedItem), agency, limit, recentSize)
+      }).pipe(Effect.withSpan("ServingStore.getRecent")),
     getFeedRaw: (entityKey) =>
       Effect.gen(function* () {
-        yield* requireEntityKey("getFeedRaw", entityKey)
+        yield* requireFeedKey("getFeedRaw", entityKey)
         const items = yield* queryPrefix("getFeedRaw", tables.violations, entityKey, "AGENCY#", true)
         return (yield* Effect.forEach(items, decodeFeedItem)).sort(compareNewestFirst)
       }),
@@ -598,7 +854,7 @@ export const make = (client: Client, options: DynamoOptions = {}): ServingStoreS
         )
         const agency = agencyOfViolationId(s.violation_id)
         yield* Effect.forEach(
-          opts?.entityKeys ?? [],
+          [...(opts?.entityKeys ?? []), NATIONAL_FEED_PK],
           (k) =>
             Effect.gen(function* () {
               const items = yield* Effect.flatMap(
@@ -680,6 +936,13 @@ export const make = (client: Client, options: DynamoOptions = {}): ServingStoreS
       } while (start !== undefined)
       return out.sort((a, b) => a.id.localeCompare(b.id))
     }),
+    getBrandByDomain: (host) =>
+      Effect.gen(function* () {
+        const h = yield* requireHost(host)
+        // Brands are few: list them (one small Scan) rather than keep a second index of domains.
+        const brands = yield* service.listBrands
+        return Option.fromUndefinedOr(brands.find((b) => brandServesHost(b, h)))
+      }),
     importLegacyBrands: (jsonLines, opts) =>
       Effect.gen(function* () {
         const r = mapLegacyExport(jsonLines)
@@ -730,7 +993,8 @@ export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local
 /**
  * Driver options from the environment: `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL` (a local endpoint
  * gets dummy credentials unless `AWS_ACCESS_KEY_ID` is set), `AWS_REGION` (default us-east-1),
- * `VENTUREOS_TABLE_PREFIX` (default VentureOS), `VENTUREOS_FEED_SIZE` (default 5).
+ * `VENTUREOS_TABLE_PREFIX` (default VentureOS), `VENTUREOS_FEED_SIZE` (default 5), `VENTUREOS_RECENT_SIZE`
+ * (default 50).
  */
 export const optionsConfig = Config.all({
   endpoint: Config.option(Config.String("AWS_ENDPOINT_URL_DYNAMODB")).pipe(
@@ -739,7 +1003,8 @@ export const optionsConfig = Config.all({
   region: Config.String("AWS_REGION").pipe(Config.withDefault("us-east-1")),
   accessKey: Config.option(Config.String("AWS_ACCESS_KEY_ID")),
   tablePrefix: Config.String("VENTUREOS_TABLE_PREFIX").pipe(Config.withDefault(DEFAULT_TABLE_PREFIX)),
-  feedSize: Config.Int("VENTUREOS_FEED_SIZE").pipe(Config.withDefault(DEFAULT_FEED_SIZE))
+  feedSize: Config.Int("VENTUREOS_FEED_SIZE").pipe(Config.withDefault(DEFAULT_FEED_SIZE)),
+  recentSize: Config.Int("VENTUREOS_RECENT_SIZE").pipe(Config.withDefault(DEFAULT_RECENT_SIZE))
 })
 
 type ConfigValues = typeof optionsConfig extends Config.Config<infer A> ? A : never
@@ -750,6 +1015,7 @@ const fromConfig = (c: ConfigValues): DynamoOptions => {
     region: c.region,
     tablePrefix: c.tablePrefix,
     feedSize: c.feedSize,
+    recentSize: c.recentSize,
     ...(endpoint === undefined ? {} : { endpoint }),
     ...(endpoint !== undefined && Option.isNone(c.accessKey) ? { credentials: LOCAL_CREDENTIALS } : {})
   }

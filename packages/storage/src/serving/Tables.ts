@@ -1,15 +1,17 @@
 /**
- * The three serving tables. Names share a per-environment prefix (`VentureOS` -> `VentureOS-Entities`).
+ * The four serving tables. Names share a per-environment prefix (`VentureOS` -> `VentureOS-Entities`).
  * Keys are strings `PK` (hash) and `SK` (range); billing is on-demand. {@link tableDefinitions} is the
  * single source for `setup()` and for infrastructure-as-code (`tableDefinitionsJson`).
  */
 export const DEFAULT_TABLE_PREFIX = "VentureOS"
 
-/** The three table names for a prefix. */
+/** The four table names for a prefix. */
 export interface TableNames {
   readonly entities: string
   readonly violations: string
   readonly projects: string
+  /** The name search index (docs, vocabulary blocks, postings). */
+  readonly search: string
 }
 
 /** Table names for a prefix; the prefix may only use DynamoDB's table-name characters. */
@@ -18,7 +20,8 @@ export const tableNames = (prefix: string = DEFAULT_TABLE_PREFIX): TableNames =>
   return {
     entities: `${prefix}-Entities`,
     violations: `${prefix}-Violations`,
-    projects: `${prefix}-Projects`
+    projects: `${prefix}-Projects`,
+    search: `${prefix}-Search`
   }
 }
 
@@ -44,6 +47,13 @@ export interface TableDefinition {
  */
 export const BY_VIOLATION_INDEX = "ByViolation"
 
+/**
+ * GSI of the Search table: the postings of a term (`PK=TERM#<term>`) by `rank` (inverted violation count,
+ * then entity key), so one Query with a Limit reads a term's most-cited entities. Only postings carry
+ * `rank` (a sparse index); a count change rewrites the same base item and DynamoDB moves it in the index.
+ */
+export const SEARCH_RANK_INDEX = "ByRank"
+
 const definition = (TableName: string): TableDefinition => ({
   TableName,
   AttributeDefinitions: [
@@ -57,7 +67,7 @@ const definition = (TableName: string): TableDefinition => ({
   BillingMode: "PAY_PER_REQUEST"
 })
 
-/** CreateTable inputs of the three tables. */
+/** CreateTable inputs of the four tables. */
 export const tableDefinitions = (prefix: string = DEFAULT_TABLE_PREFIX): ReadonlyArray<TableDefinition> => {
   const n = tableNames(prefix)
   const violations = definition(n.violations)
@@ -80,7 +90,25 @@ export const tableDefinitions = (prefix: string = DEFAULT_TABLE_PREFIX): Readonl
         }
       ]
     },
-    definition(n.projects)
+    definition(n.projects),
+    {
+      ...definition(n.search),
+      AttributeDefinitions: [
+        { AttributeName: "PK", AttributeType: "S" },
+        { AttributeName: "SK", AttributeType: "S" },
+        { AttributeName: "rank", AttributeType: "S" }
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: SEARCH_RANK_INDEX,
+          KeySchema: [
+            { AttributeName: "PK", KeyType: "HASH" },
+            { AttributeName: "rank", KeyType: "RANGE" }
+          ],
+          Projection: { ProjectionType: "ALL" }
+        }
+      ]
+    }
   ]
 }
 

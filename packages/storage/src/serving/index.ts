@@ -12,11 +12,14 @@ export {
   MAX_ITEM_BYTES,
   toFeedItem
 } from "./Feed"
+export { MAX_SEARCH_LIMIT } from "./Inputs"
 export { BrandId } from "./Keys"
 export * from "./LegacyImport"
 export * from "./Model"
+export { MAX_QUERY_LENGTH } from "./Search"
 export {
   DEFAULT_FEED_SIZE,
+  DEFAULT_RECENT_SIZE,
   type LegacyImportReport,
   layerMemory,
   makeMemory,

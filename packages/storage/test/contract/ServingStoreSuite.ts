@@ -12,15 +12,23 @@ import { Effect, Exit, type Layer, Option } from "effect"
 import fc from "fast-check"
 import type { BrandConfig } from "../../src/serving/BrandConfig"
 import { compareNewestFirst, feedDate, placementKeys, toFeedItem } from "../../src/serving/Feed"
-import type { EntityProfile, ViolationSummary } from "../../src/serving/Model"
+import type {
+  EntityHistory,
+  EntityProfile,
+  SearchEntry,
+  SearchOptions,
+  SearchResult,
+  ViolationSummary
+} from "../../src/serving/Model"
 import { ServingStore } from "../../src/serving/ServingStore"
 import { ServingStoreError } from "../../src/serving/ServingStoreError"
 import { stats, violation } from "../serving/fixtures"
 
-/** Builds a fresh store for one test: its own tables (prefix) and feed size. */
+/** Builds a fresh store for one test: its own tables (prefix), feed size and national feed size. */
 export type MakeLayer = (options: {
   readonly tablePrefix: string
   readonly feedSize: number
+  readonly recentSize: number
 }) => Layer.Layer<ServingStore, unknown>
 
 let counter = 0
@@ -34,7 +42,13 @@ const TX = stateKey("TX" as UsState)
 const rows = (items: ReadonlyArray<{ date: string; violation_id: string; content_hash: string }>) =>
   items.map((i) => `${i.date}|${i.violation_id}|${i.content_hash}`)
 
-/** The N newest live violations of a group from a "silver" of latest versions. */
+/** The national recent feed's partition (what `getFeedRaw` lists for it). */
+const NATIONAL = "FEED#national"
+
+/**
+ * The N newest live violations of a group from a "silver" of latest versions; the national group holds the
+ * violations as shown under their company.
+ */
 const expectedGroup = (
   silver: ReadonlyMap<string, Violation>,
   entityKey: string,
@@ -43,8 +57,8 @@ const expectedGroup = (
 ) =>
   [...silver.values()]
     .filter((v) => v.agency === agency && v.status !== "deleted" && feedDate(v) !== null)
-    .filter((v) => placementKeys(v).keys.includes(entityKey))
-    .map((v) => toFeedItem(v, entityKey)!)
+    .filter((v) => entityKey === NATIONAL || placementKeys(v).keys.includes(entityKey))
+    .map((v) => toFeedItem(v, entityKey === NATIONAL ? companyKey(v.company_slug) : entityKey)!)
     .sort(compareNewestFirst)
     .slice(0, n)
 
@@ -82,11 +96,12 @@ export const suite = (
   const runs = options.propertyRuns ?? 25
   const run = <A, E>(
     body: (store: ServingStore["Service"]) => Effect.Effect<A, E>,
-    feedSize = 3
+    feedSize = 3,
+    recentSize = 4
   ): Effect.Effect<A, unknown> =>
     Effect.gen(function* () {
       return yield* body(yield* ServingStore)
-    }).pipe(Effect.provide(makeLayer({ tablePrefix: prefix(), feedSize })))
+    }).pipe(Effect.provide(makeLayer({ tablePrefix: prefix(), feedSize, recentSize })))
 
   const failure = <A>(e: Effect.Effect<A, ServingStoreError>) =>
     Effect.map(Effect.exit(e), (exit) => {
@@ -289,10 +304,11 @@ export const suite = (
             violation({ id: `a${i}`, date })
           )
           const r = yield* s.applyFeed(vs)
-          // One batch: only the 3 newest are written, per entity; nothing needs trimming.
-          assert.strictEqual(r.puts, 9)
+          // One batch: only the 3 newest are written, per entity (the national feed keeps 4); nothing needs
+          // trimming.
+          assert.strictEqual(r.puts, 9 + 4)
           assert.strictEqual(r.deletes, 0)
-          assert.strictEqual(r.skippedOld, 6)
+          assert.strictEqual(r.skippedOld, 6 + 1)
           for (const key of [ACME, AUSTIN, TX]) {
             const feed = yield* s.getFeed(key)
             assert.deepStrictEqual(
@@ -301,9 +317,9 @@ export const suite = (
             )
             assert.isTrue(feed.every((f) => f.entity_key === key))
           }
-          // A newer one evicts the oldest: one put and one delete per entity.
+          // A newer one evicts the oldest: one put and one delete per entity and in the national feed.
           const r2 = yield* s.applyFeed([violation({ id: "a9", date: "2024-02-01" })])
-          assert.deepStrictEqual([r2.puts, r2.deletes], [3, 3])
+          assert.deepStrictEqual([r2.puts, r2.deletes], [4, 4])
           assert.deepStrictEqual(
             (yield* s.getFeed(TX, "osha")).map((f) => f.date),
             ["2024-02-01", "2024-01-05", "2024-01-04"]
@@ -331,10 +347,11 @@ export const suite = (
             violation({ id: `b${i}`, date })
           )
           yield* s.applyFeed(vs)
+          // Not in the entity feeds (3 newer ones); the national feed (4) still has room for it.
           const late = yield* s.applyFeed([violation({ id: "old", date: "2023-01-01" })])
-          assert.deepStrictEqual([late.writes, late.skippedOld], [0, 3])
+          assert.deepStrictEqual([late.writes, late.skippedOld], [1, 3])
           const replay = yield* s.applyFeed(vs)
-          assert.deepStrictEqual([replay.writes, replay.unchanged], [0, 9])
+          assert.deepStrictEqual([replay.writes, replay.unchanged], [0, 9 + 3])
           assert.deepStrictEqual(
             (yield* s.getFeed(ACME)).map((f) => f.violation_id),
             vs.map((v) => v.violation_id).reverse()
@@ -353,7 +370,7 @@ export const suite = (
           // Same date, new content: overwritten in place.
           const fixed = violation({ id: "c1", date: "2024-03-02", penalty: "5.00" })
           const r = yield* s.applyFeed([fixed])
-          assert.deepStrictEqual([r.puts, r.deletes], [3, 0])
+          assert.deepStrictEqual([r.puts, r.deletes], [4, 0])
           const item = (yield* s.getFeed(AUSTIN)).find((f) => f.violation_id === fixed.violation_id)
           assert.strictEqual(item?.penalty_current, "5.00")
           // The date moves: the old item is found by violation id and removed, no duplicate.
@@ -366,7 +383,7 @@ export const suite = (
           )
           // Deleted: gone from company, city and state.
           const del = yield* s.applyFeed([violation({ id: "c2", date: "2024-03-03", status: "deleted" })])
-          assert.strictEqual(del.deletes, 3)
+          assert.strictEqual(del.deletes, 4)
           for (const key of [ACME, AUSTIN, TX])
             assert.deepStrictEqual(
               (yield* s.getFeed(key)).map((f) => f.violation_id),
@@ -374,7 +391,7 @@ export const suite = (
             )
           // Refill (pipeline rule after deletions): replaying the N newest live from silver fills the gap.
           const refill = yield* s.applyFeed([moved, fixed, violation({ id: "older", date: "2020-01-01" })])
-          assert.strictEqual(refill.puts, 3)
+          assert.strictEqual(refill.puts, 3 + 1)
           assert.strictEqual((yield* s.getFeed(TX)).length, 3)
         })
       )
@@ -391,7 +408,7 @@ export const suite = (
           yield* s.applyFeed([first])
           yield* s.applyFeed([fixed as Violation])
           const r = yield* s.applyFeed([first])
-          assert.deepStrictEqual([r.writes, r.stale], [0, 3])
+          assert.deepStrictEqual([r.writes, r.stale], [0, 3 + 1])
           const [item] = yield* s.getFeed(ACME)
           assert.deepStrictEqual([item?.date, item?.penalty_current], ["2024-05-03", "9.00"])
         })
@@ -411,7 +428,12 @@ export const suite = (
             state: "FL"
           })
           const r = yield* s.applyFeed([after], { previous: [before] })
-          assert.deepStrictEqual([r.puts, r.deletes], [3, 3])
+          // The national feed keeps one item of the violation, now under its new company.
+          assert.deepStrictEqual([r.puts, r.deletes], [3 + 1, 3])
+          assert.deepStrictEqual(
+            (yield* s.getRecent()).map((i) => i.company_slug),
+            ["globex"]
+          )
           for (const key of [ACME, AUSTIN, TX]) assert.deepStrictEqual(yield* s.getFeed(key), [])
           for (const key of ["COMPANY#globex", "CITY#tampa-fl", "STATE#fl"])
             assert.strictEqual((yield* s.getFeed(key)).length, 1)
@@ -445,7 +467,7 @@ export const suite = (
             details: { a: huge, b: huge, c: huge, small: "kept" }
           })
           const r = yield* s.applyFeed([v])
-          assert.strictEqual(r.puts, 3)
+          assert.strictEqual(r.puts, 3 + 1)
           const [item] = yield* s.getFeed(ACME)
           assert.isTrue(item!.details_trimmed)
           assert.strictEqual(item!.details.small, "kept")
@@ -471,12 +493,15 @@ export const suite = (
           assert.deepStrictEqual(Option.getOrThrow(yield* s.getSummary(v.violation_id)), summary)
           assert.strictEqual((yield* s.getFeed(ACME))[0]?.summary, summary.text)
           assert.isUndefined((yield* s.getFeed(TX))[0]?.summary)
+          // The national recent feed shows it too.
+          assert.strictEqual((yield* s.getRecent())[0]?.summary, summary.text)
           // Replay keeps it; a new placement of the same content gets it.
           assert.strictEqual((yield* s.applyFeed([v])).writes, 0)
           assert.strictEqual((yield* s.getFeed(ACME))[0]?.summary, summary.text)
           // A correction invalidates it.
           yield* s.applyFeed([violation({ id: "s1", date: "2024-07-01", penalty: "1.00" })])
           assert.isUndefined((yield* s.getFeed(ACME))[0]?.summary)
+          assert.isUndefined((yield* s.getRecent())[0]?.summary)
         })
       )
     )
@@ -548,6 +573,368 @@ export const suite = (
       )
     )
 
+    // ---- history ------------------------------------------------------------------------------------
+
+    it.live("history: absolute points per (agency, year), canonical order, idempotent, stale ignored", () =>
+      run((s) =>
+        Effect.gen(function* () {
+          const point = (agency: string, year: number | null, n: number) => ({
+            agency,
+            year,
+            violation_count: n,
+            penalty_initial_total: `${n * 100}.00`,
+            penalty_current_total: `${n * 50}.25`
+          })
+          const h = {
+            entity_key: ACME,
+            points: [point("osha", 2024, 2), point("osha", null, 1), point("epa", 2023, 4)],
+            source_snapshot: null,
+            updated_at: "2026-01-01T00:00:00.000Z"
+          } as unknown as EntityHistory
+          assert.isTrue(Option.isNone(yield* s.getHistory(ACME)))
+          assert.deepStrictEqual(yield* s.putHistory([h], "5"), {
+            received: 1,
+            written: 1,
+            unchanged: 0,
+            stale: 0
+          })
+          const got = Option.getOrThrow(yield* s.getHistory(ACME))
+          assert.deepStrictEqual(
+            got.points.map((p) => `${p.agency}:${p.year}:${p.violation_count}`),
+            ["epa:2023:4", "osha:2024:2", "osha:null:1"]
+          )
+          assert.strictEqual(got.source_snapshot, "5")
+          assert.strictEqual(got.points[0]?.penalty_current_total, "200.25")
+          // A retry or a later snapshot with the same numbers writes nothing.
+          assert.strictEqual((yield* s.putHistory([h], "6")).unchanged, 1)
+          assert.strictEqual(Option.getOrThrow(yield* s.getHistory(ACME)).source_snapshot, "5")
+          // A change is written; an older delivery never reverts it.
+          const next = { ...h, points: [point("osha", 2024, 3)], updated_at: "2026-02-01T00:00:00.000Z" }
+          assert.strictEqual((yield* s.putHistory([next as unknown as EntityHistory], "7")).written, 1)
+          assert.strictEqual((yield* s.putHistory([h], "8")).stale, 1)
+          assert.deepStrictEqual(
+            Option.getOrThrow(yield* s.getHistory(ACME)).points.map((p) => p.violation_count),
+            [3]
+          )
+          // History alone is not an entity view (profile and stats are read without it).
+          assert.isTrue(Option.isNone(yield* s.getEntity(ACME)))
+          yield* s.syncStats([stats(ACME, "all", 3)], "7")
+          assert.deepStrictEqual(
+            Option.getOrThrow(yield* s.getEntity(ACME)).stats.map((x) => x.agency),
+            ["all"]
+          )
+          const dup = yield* failure(
+            s.putHistory(
+              [
+                { ...h, points: [point("osha", 2024, 1), point("osha", 2024, 2)] } as unknown as EntityHistory
+              ],
+              "9"
+            )
+          )
+          assert.strictEqual(dup.reason, "InvalidInput")
+          assert.include(dup.detail, "osha")
+          assert.strictEqual((yield* failure(s.getHistory("COMPANY#a#b"))).reason, "InvalidKey")
+          assert.strictEqual((yield* failure(s.putHistory([h], "1#2"))).reason, "InvalidKey")
+        })
+      )
+    )
+
+    // ---- national recent feed ----------------------------------------------------------------------
+
+    it.live("recent: the newest live violations nationally, per agency and across all", () =>
+      run((s) =>
+        Effect.gen(function* () {
+          const osha = ["2024-01-01", "2024-01-05", "2024-01-03", "2024-01-04", "2024-01-02"].map((date, i) =>
+            violation({ id: `n${i}`, date, company: `COMPANY ${"ABCDE"[i]} INC`, city: "TAMPA", state: "FL" })
+          )
+          const epa = [
+            violation({ agency: "epa", id: "e1", date: "2024-01-06" }),
+            violation({ agency: "epa", id: "e2", date: "2023-12-31" })
+          ]
+          yield* s.applyFeed([...osha, ...epa])
+          const ids = (items: ReadonlyArray<{ violation_id: string }>) =>
+            items.map((i) => i.violation_id.split(":")[2])
+          // R = 4 per agency are kept; all agencies merged newest first (at most R: beyond, an agency's
+          // trimmed items could be missing).
+          assert.deepStrictEqual(ids(yield* s.getRecent()), ["e1", "n1", "n3", "n2"])
+          assert.deepStrictEqual(ids(yield* s.getRecent("epa")), ["e1", "e2"])
+          assert.deepStrictEqual(ids(yield* s.getRecent("osha")), ["n1", "n3", "n2", "n4"])
+          assert.deepStrictEqual(ids(yield* s.getRecent("all", 2)), ["e1", "n1"])
+          assert.deepStrictEqual(ids(yield* s.getRecent("faa")), [])
+          // Items are shown as under their company.
+          assert.strictEqual((yield* s.getRecent("osha", 1))[0]?.entity_key, "COMPANY#company-b")
+          // Replays write nothing; an older violation arriving late is not written.
+          assert.strictEqual((yield* s.applyFeed([...osha, ...epa])).writes, 0)
+          // A correction that moves the date up takes its place; a deletion leaves the feed.
+          yield* s.applyFeed([
+            { ...osha[4]!, event_date: "2024-02-01", opened_date: "2024-02-01" } as Violation
+          ])
+          assert.deepStrictEqual(ids(yield* s.getRecent("osha")), ["n4", "n1", "n3", "n2"])
+          yield* s.applyFeed([violation({ id: "n1", date: "2024-01-05", status: "deleted" })])
+          assert.deepStrictEqual(ids(yield* s.getRecent("osha")), ["n4", "n3", "n2"])
+          // Refill rule (the pipeline replays the agency's R newest live): the gap is filled.
+          yield* s.applyFeed([osha[4]!, osha[3]!, osha[2]!, osha[0]!].slice(1))
+          assert.deepStrictEqual(ids(yield* s.getRecent("osha")), ["n4", "n3", "n2", "n0"])
+          const stored = yield* s.getFeedRaw("FEED#national")
+          assert.strictEqual(stored.length, 4 + 2)
+          for (const [agency, limit] of [
+            ["osha#x", 1],
+            ["OSHA", 1]
+          ] as const)
+            assert.strictEqual((yield* failure(s.getRecent(agency, limit))).reason, "InvalidKey")
+          for (const limit of [0, 5, 1.5])
+            assert.strictEqual((yield* failure(s.getRecent("osha", limit))).reason, "InvalidInput")
+        })
+      )
+    )
+
+    // ---- brands by domain --------------------------------------------------------------------------
+
+    it.live("brands: found by request host (case, www., port and a trailing dot ignored)", () =>
+      run((s) =>
+        Effect.gen(function* () {
+          yield* s.putBrand(brand("oshatrail"))
+          yield* s.putBrand(brand("epawatch", { name: "EPA Watch", domain: "www.epawatch.org" }))
+          yield* s.putBrand(brand("nodomain", { name: "No Domain", domain: null }))
+          const idOf = (host: string) =>
+            Effect.map(s.getBrandByDomain(host), (b) => Option.getOrUndefined(b)?.id)
+          assert.strictEqual(yield* idOf("oshatrail.com"), "oshatrail")
+          assert.strictEqual(yield* idOf("OSHATRAIL.COM"), "oshatrail")
+          assert.strictEqual(yield* idOf("www.oshatrail.com:8080"), "oshatrail")
+          assert.strictEqual(yield* idOf("oshatrail.com."), "oshatrail")
+          assert.strictEqual(yield* idOf("EpaWatch.org:443"), "epawatch")
+          assert.strictEqual(yield* idOf("www.epawatch.org"), "epawatch")
+          assert.isUndefined(yield* idOf("evil-oshatrail.com"))
+          assert.isUndefined(yield* idOf("oshatrail.com.evil.net"))
+          assert.isUndefined(yield* idOf("localhost:5173"))
+          for (const bad of ["", "   ", "osha trail.com", "oshatrail.com:http", "a/b", "x..y", "[::1]:80"])
+            assert.strictEqual((yield* failure(s.getBrandByDomain(bad))).reason, "InvalidKey", bad)
+        })
+      )
+    )
+
+    // ---- name search -------------------------------------------------------------------------------
+
+    const entry = (
+      entity_key: string,
+      display_name: string,
+      violation_count: number,
+      over: { readonly [K in keyof SearchEntry]?: unknown } = {}
+    ): SearchEntry =>
+      ({
+        entity_key,
+        display_name,
+        name_variants: [],
+        place: null,
+        violation_count,
+        updated_at: "2026-01-01T00:00:00.000Z",
+        ...over
+      }) as unknown as SearchEntry
+
+    const ENTRIES: ReadonlyArray<SearchEntry> = [
+      entry("COMPANY#walmart-stores", "WAL-MART STORES, INC.", 500, {
+        name_variants: ["WAL-MART STORES INC", "WALMART SUPERCENTER #1234"],
+        place: "BENTONVILLE, AR"
+      }),
+      entry("COMPANY#walgreen", "WALGREEN CO", 300, { place: "DEERFIELD, IL" }),
+      entry("COMPANY#wal", "WAL INC", 2),
+      entry("COMPANY#walnut-creek-construction", "WALNUT CREEK CONSTRUCTION LLC", 5, { place: "AUSTIN, TX" }),
+      entry("COMPANY#california-department-of-corrections", "CALIFORNIA DEPARTMENT OF CORRECTIONS", 120, {
+        place: "SACRAMENTO, CA"
+      }),
+      entry("COMPANY#k-mart", "K MART CORP", 40),
+      entry("COMPANY#acme-widgets", "ACME WIDGETS INC", 7, { place: "AUSTIN, TX" }),
+      entry("CITY#austin-tx", "AUSTIN, TX", 900, { name_variants: ["AUSTIN"], place: "TX" }),
+      entry("STATE#tx", "TX", 5000)
+    ]
+
+    const found = (rs: ReadonlyArray<SearchResult>) => rs.map((r) => `${r.match}:${r.id}`)
+
+    it.live("search: exact slug, then prefix, then typos; multi-word, joined words, kinds, limits", () =>
+      run((s) =>
+        Effect.gen(function* () {
+          assert.deepStrictEqual(yield* s.putSearchEntries(ENTRIES), {
+            received: ENTRIES.length,
+            written: ENTRIES.length,
+            unchanged: 0,
+            stale: 0
+          })
+          const walmrt = yield* s.search("walmrt")
+          assert.strictEqual(walmrt[0]?.id, "walmart-stores")
+          assert.strictEqual(walmrt[0]?.match, "fuzzy")
+          assert.closeTo(walmrt[0]!.score, 1 - 1 / 7, 0.001)
+          assert.deepStrictEqual(
+            { ...walmrt[0]! },
+            {
+              entity_key: "COMPANY#walmart-stores",
+              kind: "company",
+              id: "walmart-stores",
+              display_name: "WAL-MART STORES, INC.",
+              place: "BENTONVILLE, AR",
+              violation_count: 500,
+              match: "fuzzy",
+              score: walmrt[0]!.score
+            }
+          )
+          assert.deepStrictEqual(found(yield* s.search("wal mart")).slice(0, 1), ["prefix:walmart-stores"])
+          assert.deepStrictEqual(found(yield* s.search("Walmart Stores Inc")), ["exact:walmart-stores"])
+          assert.deepStrictEqual(found(yield* s.search("walmart-stores")), ["exact:walmart-stores"])
+          assert.include(found(yield* s.search("CORECTIONS")), "fuzzy:california-department-of-corrections")
+          assert.deepStrictEqual(found(yield* s.search("calif corections")), [
+            "fuzzy:california-department-of-corrections"
+          ])
+          // Type-ahead: exact slug, then names starting with the query by violation count.
+          assert.deepStrictEqual(found(yield* s.search("wal")), [
+            "exact:wal",
+            "prefix:walmart-stores",
+            "prefix:walgreen"
+          ])
+          // (WAL is one letter off "walm": a fuzzy match, after the prefix ones)
+          assert.deepStrictEqual(found(yield* s.search("walm")), ["prefix:walmart-stores", "fuzzy:wal"])
+          assert.deepStrictEqual(found(yield* s.search("wal", { limit: 2 })), [
+            "exact:wal",
+            "prefix:walmart-stores"
+          ])
+          // Short words spelt together or apart.
+          assert.deepStrictEqual(found(yield* s.search("kmart")), ["prefix:k-mart"])
+          assert.deepStrictEqual(found(yield* s.search("kmarts")), ["fuzzy:k-mart"])
+          assert.deepStrictEqual(found(yield* s.search("k mart")), ["exact:k-mart"])
+          // Places: a city and a state by name or code; kinds filter.
+          assert.deepStrictEqual(found(yield* s.search("austin tx")), ["exact:austin-tx", "fuzzy:tx"])
+          assert.deepStrictEqual(found(yield* s.search("texas")), ["exact:tx"])
+          // (Texas cities have the word too: "AUSTIN, TX")
+          assert.deepStrictEqual(found(yield* s.search("TX")), ["exact:tx", "fuzzy:austin-tx"])
+          assert.deepStrictEqual(found(yield* s.search("austin", { kind: "city" })), ["prefix:austin-tx"])
+          assert.deepStrictEqual(found(yield* s.search("austin", { kind: "company" })), [])
+          assert.deepStrictEqual(found(yield* s.search("walnut creek construction", { kind: "state" })), [])
+          assert.deepStrictEqual(found(yield* s.search("zzzzzz")), [])
+          // Validation.
+          for (const [q, opts] of [
+            ["  ", {}],
+            ["x".repeat(101), {}],
+            ["wal", { limit: 0 }],
+            ["wal", { limit: 51 }],
+            ["wal", { kind: "galaxy" }]
+          ] as const)
+            assert.strictEqual(
+              (yield* failure(s.search(q, opts as SearchOptions))).reason,
+              "InvalidInput",
+              `${q.slice(0, 10)} ${JSON.stringify(opts)}`
+            )
+        })
+      )
+    )
+
+    it.live("search: rewrites are idempotent; renames and count changes leave no stale entries", () =>
+      run((s) =>
+        Effect.gen(function* () {
+          yield* s.putSearchEntries(ENTRIES)
+          // The same entries again (a retry, or a sync with nothing new): no writes.
+          assert.deepStrictEqual(yield* s.putSearchEntries(ENTRIES), {
+            received: ENTRIES.length,
+            written: 0,
+            unchanged: ENTRIES.length,
+            stale: 0
+          })
+          // Rename: the old name's terms no longer find the entity, the new ones do.
+          const renamed = entry("COMPANY#acme-widgets", "GLOBEX INDUSTRIES", 9, {
+            updated_at: "2026-02-01T00:00:00.000Z"
+          })
+          assert.strictEqual((yield* s.putSearchEntries([renamed])).written, 1)
+          assert.deepStrictEqual(found(yield* s.search("acme")), [])
+          assert.deepStrictEqual(found(yield* s.search("widgets")), [])
+          // (its slug is still acme-widgets: the exact lookup finds it, under its new name)
+          const exact = yield* s.search("acme widgets")
+          assert.deepStrictEqual(found(exact), ["exact:acme-widgets"])
+          assert.strictEqual(exact[0]?.display_name, "GLOBEX INDUSTRIES")
+          const globex = yield* s.search("globex")
+          assert.deepStrictEqual(found(globex), ["prefix:acme-widgets"])
+          assert.strictEqual(globex[0]?.display_name, "GLOBEX INDUSTRIES")
+          assert.strictEqual(globex[0]?.violation_count, 9)
+          // Count change: one result with the new count.
+          const more = { ...ENTRIES[0]!, violation_count: 650, updated_at: "2026-02-01T00:00:00.000Z" }
+          yield* s.putSearchEntries([more as SearchEntry])
+          const hits = (yield* s.search("walmrt")).filter((r) => r.id === "walmart-stores")
+          assert.deepStrictEqual(
+            hits.map((r) => r.violation_count),
+            [650]
+          )
+          // An older delivery never reverts a newer one.
+          assert.strictEqual((yield* s.putSearchEntries([ENTRIES[6]!])).stale, 1)
+          assert.strictEqual((yield* s.search("globex"))[0]?.display_name, "GLOBEX INDUSTRIES")
+          const bad = yield* failure(
+            s.putSearchEntries([{ ...ENTRIES[0]!, entity_key: "COMPANY#a#b" } as unknown as SearchEntry])
+          )
+          assert.strictEqual(bad.reason, "InvalidInput")
+        })
+      )
+    )
+
+    it("property: after any sequence of renames and count changes, search shows only current entries", async () => {
+      const KEYS = ["COMPANY#alpha", "COMPANY#bravo", "COMPANY#charlie", "CITY#delta-tx"]
+      const NAMES = ["ALPHA FOODS INC", "BRAVO ROOFING", "ALPHA ROOFING LLC", "CHARLIE STEEL", "DELTA FOODS"]
+      const arbEntry = fc
+        .record({
+          key: fc.constantFrom(...KEYS),
+          name: fc.constantFrom(...NAMES),
+          variant: fc.option(fc.constantFrom(...NAMES), { nil: undefined }),
+          count: fc.integer({ min: 0, max: 2000 })
+        })
+        .map((r) =>
+          entry(r.key, r.name, r.count, { name_variants: r.variant === undefined ? [] : [r.variant] })
+        )
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.array(arbEntry, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 4 }),
+          (batches) =>
+            Effect.runPromise(
+              run((s) =>
+                Effect.gen(function* () {
+                  const current = new Map<string, SearchEntry>()
+                  let t = 0
+                  for (const batch of batches) {
+                    // Each batch is later than the previous one.
+                    t++
+                    const stamped = batch.map(
+                      (e) =>
+                        ({
+                          ...e,
+                          updated_at: `2026-01-01T00:00:${String(t).padStart(2, "0")}.000Z`
+                        }) as unknown as SearchEntry
+                    )
+                    yield* s.putSearchEntries(stamped)
+                    for (const e of stamped) current.set(e.entity_key, e)
+                    // A retry writes nothing.
+                    assert.strictEqual((yield* s.putSearchEntries(stamped)).written, 0)
+                    for (const word of ["alpha", "bravo", "roofing", "foods", "charlie", "steel", "delta"]) {
+                      const results = yield* s.search(word, { limit: 50 })
+                      // Names with the word, and the entity whose slug is the word (an exact match).
+                      const want = [...current.values()]
+                        .filter(
+                          (e) =>
+                            e.entity_key === `COMPANY#${word}` ||
+                            [e.display_name, ...e.name_variants].some((n) => n.toLowerCase().includes(word))
+                        )
+                        .map((e) => e.entity_key)
+                        .sort()
+                      assert.deepStrictEqual(results.map((r) => r.entity_key).sort(), want, `search ${word}`)
+                      for (const r of results) {
+                        const e = current.get(r.entity_key)!
+                        assert.deepStrictEqual(
+                          [r.display_name, r.violation_count],
+                          [e.display_name, e.violation_count]
+                        )
+                      }
+                    }
+                  }
+                })
+              )
+            )
+        ),
+        { numRuns: Math.max(5, Math.round(runs / 2)) }
+      )
+    })
+
     // ---- properties --------------------------------------------------------------------------------
 
     const N = 3
@@ -571,9 +958,14 @@ export const suite = (
       })
       .map(({ place, ...r }) => violation({ ...r, city: place[0], state: place[1] }))
 
+    const R = 4
+    const sizeOf = (entityKey: string) => (entityKey === NATIONAL ? R : N)
     const groupsOf = (vs: Iterable<Violation>) => {
       const out = new Set<string>()
-      for (const v of vs) for (const k of placementKeys(v).keys) out.add(`${k}|${v.agency}`)
+      for (const v of vs) {
+        for (const k of placementKeys(v).keys) out.add(`${k}|${v.agency}`)
+        out.add(`${NATIONAL}|${v.agency}`)
+      }
       return out
     }
 
@@ -587,8 +979,10 @@ export const suite = (
         (g) =>
           Effect.gen(function* () {
             const [entityKey, agency] = g.split("|") as [string, string]
-            const got = rows(yield* s.getFeed(entityKey, agency))
-            const want = rows(expectedGroup(silver, entityKey, agency, N))
+            const want = rows(expectedGroup(silver, entityKey, agency, sizeOf(entityKey)))
+            const got = rows(
+              entityKey === NATIONAL ? yield* s.getRecent(agency, R) : yield* s.getFeed(entityKey, agency)
+            )
             assert.deepStrictEqual(got, want, `feed of ${g}`)
             // What is stored, not only what is read: exactly the N newest, no leftovers.
             const stored = rows((yield* s.getFeedRaw(entityKey)).filter((i) => i.agency === agency))
@@ -623,7 +1017,7 @@ export const suite = (
                       const removedFromTop = [...groupsOf(batch), ...groupsOf(previous)].some((g) => {
                         const [k, a] = g.split("|") as [string, string]
                         const ids = new Set(batch.map((v) => v.violation_id))
-                        return expectedGroup(before, k, a, N).some((i) => ids.has(i.violation_id))
+                        return expectedGroup(before, k, a, sizeOf(k)).some((i) => ids.has(i.violation_id))
                       })
                       if (!removedFromTop) yield* check(s, silver, universe)
                       // Refill rule: after a batch, the pipeline replays the N newest live of the touched feeds.
@@ -631,14 +1025,15 @@ export const suite = (
                       const refill = new Map<string, Violation>()
                       for (const g of touched) {
                         const [k, a] = g.split("|") as [string, string]
-                        for (const i of expectedGroup(silver, k, a, N))
+                        for (const i of expectedGroup(silver, k, a, sizeOf(k)))
                           refill.set(i.violation_id, silver.get(i.violation_id)!)
                       }
                       yield* s.applyFeed([...refill.values()])
                       yield* check(s, silver, universe)
                     }
                   }),
-                N
+                N,
+                R
               )
             )
         ),
@@ -669,7 +1064,8 @@ export const suite = (
                   const silver = new Map([...a.flat(), ...b.flat()].map((v) => [v.violation_id, v] as const))
                   yield* check(s, silver, groupsOf(silver.values()))
                 }),
-              N
+              N,
+              R
             )
           )
         ),

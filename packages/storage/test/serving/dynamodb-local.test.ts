@@ -17,13 +17,14 @@ describe.runIf(java)("DynamoDB Local", () => {
   })
   suite(
     "DynamoDB Local",
-    ({ tablePrefix, feedSize }) =>
+    ({ tablePrefix, feedSize, recentSize }) =>
       layer({
         endpoint: local!.endpoint,
         region: "us-east-1",
         credentials: LOCAL_CREDENTIALS,
         tablePrefix,
         feedSize,
+        recentSize,
         setup: true
       }),
     { propertyRuns: 15 }

@@ -1,4 +1,4 @@
 import { layerMemory } from "../../src/serving/ServingStore"
 import { suite } from "../contract/ServingStoreSuite"
 
-suite("memory", ({ feedSize }) => layerMemory({ feedSize }), { propertyRuns: 100 })
+suite("memory", ({ feedSize, recentSize }) => layerMemory({ feedSize, recentSize }), { propertyRuns: 100 })

@@ -79,7 +79,13 @@ describe("feed planning (pure)", () => {
       "COMPANY#acme-widgets|osha|2024-02-01",
       "CITY#austin-tx|osha|2024-02-01",
       "STATE#tx|osha|2024-02-01",
-      "COMPANY#acme-widgets|epa|"
+      "FEED#national|osha|2024-02-01",
+      "COMPANY#acme-widgets|epa|",
+      "FEED#national|epa|"
+    ])
+    expect(groups.filter((g) => g.national).map((g) => g.incoming[0]?.entity_key)).toEqual([
+      "COMPANY#acme-widgets",
+      undefined
     ])
   })
 
@@ -117,13 +123,15 @@ describe("tables", () => {
     expect(tableNames("VentureOS-dev")).toEqual({
       entities: "VentureOS-dev-Entities",
       violations: "VentureOS-dev-Violations",
-      projects: "VentureOS-dev-Projects"
+      projects: "VentureOS-dev-Projects",
+      search: "VentureOS-dev-Search"
     })
     expect(() => tableNames("bad prefix")).toThrow()
     expect(tableDefinitions().map((d) => d.TableName)).toEqual([
       "VentureOS-Entities",
       "VentureOS-Violations",
-      "VentureOS-Projects"
+      "VentureOS-Projects",
+      "VentureOS-Search"
     ])
     const json = JSON.parse(tableDefinitionsJson("p"))
     expect(json[0]).toEqual({
