@@ -3,6 +3,7 @@ import { createServer } from "node:http"
 import { createRequire } from "node:module"
 import type { AddressInfo } from "node:net"
 import { dirname, extname, join, relative, resolve, sep } from "node:path"
+import { fileURLToPath } from "node:url"
 import { NodeHttpServer } from "@effect/platform-node"
 import { docsCdn, layerRoutes, layerServices, type ServicesOptions, TrustForwardedFor } from "@ventureos/api"
 import { layerProviderConfig } from "@ventureos/api/aws"
@@ -15,10 +16,14 @@ import { type Args, flagString, parseArgs, UsageError } from "./Args"
 import { servingLayer } from "./Layers"
 
 /**
- * The dashboards' build: `@ventureos/web`'s `dist` folder (`pnpm --filter @ventureos/web build` writes it);
- * undefined when that package is not installed.
+ * The dashboards' build: the copy inside this package's own `dist/web` (the published CLI; its build copies
+ * it there, see tsup.config.ts), else `@ventureos/web`'s `dist` folder (`pnpm --filter @ventureos/web build`
+ * writes it); undefined when neither exists.
  */
 export const defaultWebDir = (): string | undefined => {
+  // from the bundled dist/*.js this is dist/web; from src/ it does not exist
+  const bundled = join(dirname(fileURLToPath(import.meta.url)), "web")
+  if (hasWebBuild(bundled)) return bundled
   try {
     return join(dirname(createRequire(import.meta.url).resolve("@ventureos/web/package.json")), "dist")
   } catch {

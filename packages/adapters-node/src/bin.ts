@@ -1,4 +1,9 @@
 #!/usr/bin/env node
+/**
+ * The `ventureos` command: built to plain JavaScript (`dist/bin.js`, the package's `bin`); in the
+ * repository `pnpm ventureos` runs this file through tsx. Human output goes to stderr, the last stdout
+ * line is one JSON object.
+ */
 import { runCli } from "./Cli"
 
 runCli(process.argv.slice(2)).then(
