@@ -128,3 +128,34 @@ export const startSite = async (
     }
   }
 }
+
+/** The ids of the pages the tests and screenshots look at, picked from the ingested samples. */
+export interface SampleEntities {
+  /** The most-cited company whose feed has a city (federal agencies often have none). */
+  readonly company: string
+  readonly city: string
+  /** Lowercase USPS code. */
+  readonly state: string
+}
+
+interface TopJson {
+  readonly entries: ReadonlyArray<{ readonly entity_key: string }>
+}
+interface CompanyJson {
+  readonly stats_all: unknown
+  readonly feed: ReadonlyArray<{
+    readonly items: ReadonlyArray<{ readonly city_slug: string | null; readonly state: string | null }>
+  }>
+}
+
+export const sampleEntities = async (site: Pick<Site, "api">): Promise<SampleEntities> => {
+  const top = await site.api<TopJson>("/api/top?scope=national&by=count")
+  for (const e of top.entries) {
+    const id = e.entity_key.slice("COMPANY#".length)
+    const c = await site.api<CompanyJson>(`/api/company/${id}`)
+    const placed = c.feed.flatMap((f) => f.items).find((i) => i.city_slug !== null && i.state !== null)
+    if (placed !== undefined && c.stats_all !== null)
+      return { company: id, city: placed.city_slug!, state: placed.state!.toLowerCase() }
+  }
+  throw new Error("no sample company with a city in its feed")
+}
