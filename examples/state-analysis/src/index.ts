@@ -1,0 +1,3 @@
+export * from "./Lake"
+export * from "./Table"
+export * from "./TopOffenders"
