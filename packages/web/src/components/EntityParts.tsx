@@ -90,8 +90,7 @@ export const AgencyBreakdown = ({
             <th scope="col">Closed</th>
             <th scope="col">Initial penalties</th>
             <th scope="col">Current penalties</th>
-            <th scope="col">First seen</th>
-            <th scope="col">Last seen</th>
+            <th scope="col">First and last seen</th>
           </tr>
         </thead>
         <tbody>
@@ -101,7 +100,7 @@ export const AgencyBreakdown = ({
               return (
                 <tr key={a} data-agency={a} data-empty="true">
                   <th scope="row">{agencyName(a)}</th>
-                  <td colSpan={7} class="muted">
+                  <td colSpan={6} class="muted">
                     No {agencyName(a)} records
                   </td>
                 </tr>
@@ -124,8 +123,11 @@ export const AgencyBreakdown = ({
                 <td data-value={s.penalty_current_total} class="num">
                   {formatMoney(s.penalty_current_total)}
                 </td>
-                <td data-value={s.first_event_date ?? ""}>{formatDate(s.first_event_date)}</td>
-                <td data-value={s.last_event_date ?? ""}>{formatDate(s.last_event_date)}</td>
+                <td class="span-dates">
+                  <span data-value={s.first_event_date ?? ""}>{formatDate(s.first_event_date)}</span>
+                  {" – "}
+                  <span data-value={s.last_event_date ?? ""}>{formatDate(s.last_event_date)}</span>
+                </td>
               </tr>
             )
           })}
