@@ -1,4 +1,4 @@
-import { decodeS3Key, S3Event } from "@ventureos/adapters-lambda"
+import { decodeS3Key, S3Event, S3TestEvent } from "@ventureos/adapters-lambda"
 import { epaPlugin, faaPlugin, makeRegistry, oshaPlugin } from "@ventureos/normalizers"
 import { ingestObject, layerLocal } from "@ventureos/pipeline"
 import { layerFileSystem } from "@ventureos/storage/archive"
@@ -57,6 +57,8 @@ export const makeHandler = (config: {
     )
 
   const handler = async (event: unknown) => {
+    // sent once when the bucket notification is configured: acknowledge, nothing to ingest
+    if (Schema.is(S3TestEvent)(event)) return { processed: 0, objects: [] as Array<ObjectOutcome> }
     const s3 = await runtime.runPromise(Schema.decodeUnknownEffect(S3Event)(event))
     const uploads = s3.Records.filter((r) => r.eventName.startsWith("ObjectCreated:"))
     const objects: Array<ObjectOutcome> = []

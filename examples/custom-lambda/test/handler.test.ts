@@ -90,7 +90,7 @@ describe("a custom ingest Lambda handler (real DuckDB, filesystem lake, S3 event
     expect(out.objects.flatMap((o) => o.puts)).toEqual([])
   })
 
-  it("reports objects that can never be ingested instead of retrying them; throws on a non-S3 event", async () => {
+  it("reports objects that can never be ingested instead of retrying them; acks S3's test event, throws on a non-S3 event", async () => {
     await writeFile(join(home, "lake", FAA, "readme.csv"), "title,notes\nabout,these files\n")
     const event = (await fixtureEvent()) as { Records: Array<{ s3: { object: { key: string } } }> }
     const at = (key: string) => ({ ...event.Records[0]!, s3: { ...event.Records[0]!.s3, object: { key } } })
@@ -101,6 +101,12 @@ describe("a custom ingest Lambda handler (real DuckDB, filesystem lake, S3 event
     ])
     expect(out.objects[0]!.detail).toContain("unrecognised or missing header")
     expect(out.objects[1]!.detail).toContain("NotFound")
+    expect(
+      await handler({ Service: "Amazon S3", Event: "s3:TestEvent", Bucket: "acme-enforcement-raw" })
+    ).toEqual({
+      processed: 0,
+      objects: []
+    })
     await expect(handler({ Records: [{ eventSource: "aws:sqs", body: "{}" }] })).rejects.toThrow()
   })
 
