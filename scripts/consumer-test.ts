@@ -57,9 +57,26 @@ const step = <A>(name: string, f: () => A): A => {
   return result
 }
 
-/** The environment without the `npm_config_*` settings pnpm passes to scripts (npm warns about them). */
+/**
+ * The environment for npm: pnpm passes its whole configuration to scripts as `npm_config_*` (npm warns
+ * about the keys it does not know, and `globalconfig` points at pnpm's file); only the settings that
+ * decide where packages come from are kept.
+ */
+const NPM_KEEP = new Set([
+  "registry",
+  "cache",
+  "cafile",
+  "proxy",
+  "https_proxy",
+  "noproxy",
+  "strict_ssl",
+  "userconfig"
+])
 const cleanEnv = Object.fromEntries(
-  Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith("npm_config_"))
+  Object.entries(process.env).filter(([k]) => {
+    const key = k.toLowerCase()
+    return !key.startsWith("npm_config_") || NPM_KEEP.has(key.slice("npm_config_".length))
+  })
 )
 
 const run = (
