@@ -13,14 +13,17 @@
  * Effect.runPromise(program.pipe(Effect.provide(FetchHttpClient.layer)))
  * ```
  */
-import { Api } from "@ventureos/api-contract"
+import { Api, type EntityKindName } from "@ventureos/api-contract"
 import { Context, Effect, Layer, Schedule } from "effect"
 import { FetchHttpClient, HttpClient } from "effect/http"
 import { HttpApiClient } from "effect/http-api"
 
 export * from "@ventureos/api-contract"
 
-/** The client's shape: one method per endpoint, grouped (`company.get`, `places.city`, `violations.summarize`…). */
+/**
+ * The client's shape: one method per endpoint, grouped (`company.get`, `places.city`, `search.get`,
+ * `history.get`, `recent.get`, `brands.byHost`, `brands.list`, `violations.summarize`…).
+ */
 export type VentureOsClient = HttpApiClient.ForApi<typeof Api>
 
 /** Build a client for a base URL; transient failures (network, 5xx, 429) are retried a few times. */
@@ -44,12 +47,31 @@ export class ApiClient extends Context.Service<ApiClient, VentureOsClient>()(
     Layer.effect(ApiClient, makeClient(baseUrl, options)).pipe(Layer.provide(FetchHttpClient.layer))
 }
 
+const queryString = (params: Record<string, string | number | undefined>): string => {
+  const parts = Object.entries(params)
+    .filter((e): e is [string, string | number] => e[1] !== undefined)
+    .map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`)
+  return parts.length === 0 ? "" : `?${parts.join("&")}`
+}
+
 /** Paths of the API, for links (`urls.company("tesla")`). */
 export const urls = {
   company: (id: string) => `/api/company/${encodeURIComponent(id)}`,
   city: (id: string) => `/api/city/${encodeURIComponent(id)}`,
   state: (id: string) => `/api/state/${encodeURIComponent(id)}`,
   config: (brand: string) => `/api/config/${encodeURIComponent(brand)}`,
+  /** `/api/search?q=walmrt&kind=company&limit=5`. */
+  search: (q: string, options: { readonly kind?: EntityKindName; readonly limit?: number } = {}) =>
+    `/api/search${queryString({ q, kind: options.kind, limit: options.limit })}`,
+  /** `/api/history/company/walmart-stores`. */
+  history: (kind: EntityKindName, id: string) =>
+    `/api/history/${encodeURIComponent(kind)}/${encodeURIComponent(id)}`,
+  /** `/api/recent?agency=osha&limit=20` (agency `all` and limit 10 by default). */
+  recent: (options: { readonly agency?: string; readonly limit?: number } = {}) =>
+    `/api/recent${queryString({ agency: options.agency, limit: options.limit })}`,
+  /** `/api/brand?host=oshatrail.com` (pass `location.host`). */
+  brand: (host: string) => `/api/brand${queryString({ host })}`,
+  brands: () => "/api/brands",
   violation: (id: string, entity?: string) =>
     `/api/violations/${encodeURIComponent(id)}${entity === undefined ? "" : `?entity=${encodeURIComponent(entity)}`}`
 }

@@ -1,13 +1,13 @@
 import { Effect, Layer } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type RunningServer, serve } from "../../adapters-node/src/Serve"
-import { ids, makeMemory, ServingStore, seed } from "../../api/test/seed"
+import { ids, makeMemory, ServingStore, seedDashboards } from "../../api/test/seed"
 import { ApiClient, call, urls } from "../src"
 
 let server: RunningServer
 beforeAll(async () => {
   const store = makeMemory()
-  await Effect.runPromise(seed.pipe(Effect.provideService(ServingStore, store)))
+  await Effect.runPromise(seedDashboards.pipe(Effect.provideService(ServingStore, store)))
   server = await serve({ port: 0, layer: Layer.succeed(ServingStore, store), docs: "none" })
 })
 afterAll(() => server?.close())
@@ -38,5 +38,29 @@ describe("@ventureos/api-client", () => {
     )
     const r = await fetch(`${server.url}${urls.violation(ids.acme, "COMPANY#acme-widgets")}`)
     expect(r.status).toBe(200)
+  })
+
+  it("builds the dashboards' links: search, history, recent, brand by host, brands", async () => {
+    expect(urls.search("wal mart", { kind: "company", limit: 5 })).toBe(
+      "/api/search?q=wal%20mart&kind=company&limit=5"
+    )
+    expect(urls.history("company", "acme-widgets")).toBe("/api/history/company/acme-widgets")
+    expect(urls.recent()).toBe("/api/recent")
+    expect(urls.recent({ agency: "osha", limit: 20 })).toBe("/api/recent?agency=osha&limit=20")
+    expect(urls.brand("www.oshatrail.example.org:8443")).toBe(
+      "/api/brand?host=www.oshatrail.example.org%3A8443"
+    )
+    for (const path of [
+      urls.search("walmrt"),
+      urls.history("company", "acme-widgets"),
+      urls.recent({ agency: "osha", limit: 2 }),
+      urls.brand("www.oshatrail.example.org:8443"),
+      urls.brands()
+    ]) {
+      const r = await fetch(`${server.url}${path}`)
+      expect({ path, status: r.status }).toEqual({ path, status: 200 })
+    }
+    const found = await call(server.url, (api) => api.search.get({ query: { q: "walmrt" } }))
+    expect(found.results[0]?.id).toBe("walmart-stores")
   })
 })

@@ -4,7 +4,10 @@ import { InvalidRequestError, NotFoundError, RateLimitedError, UnavailableError 
 import {
   BrandConfigResponse,
   CompanyResponse,
+  HistoryResponse,
   PlaceResponse,
+  RecentResponse,
+  SearchResponse,
   SummaryAccepted,
   TopResponse,
   ViolationResponse
@@ -80,6 +83,82 @@ export class ConfigGroup extends HttpApiGroup.make("config")
   )
   .annotateMerge(OpenApi.annotations({ title: "Brands" })) {}
 
+/** `GET /api/search`. */
+export class SearchGroup extends HttpApiGroup.make("search")
+  .add(
+    HttpApiEndpoint.get("get", "/api/search", {
+      query: {
+        q: Schema.optional(id("the name to look for (1..100 characters), typos tolerated, e.g. walmrt")),
+        kind: Schema.optional(id("company, city or state (default: all three)")),
+        limit: Schema.optional(id("results, 1..50 (default 10)"))
+      },
+      success: SearchResponse,
+      error: readErrors
+    }).annotateMerge(
+      OpenApi.annotations({
+        summary: "Find companies, cities and states by name: exact slug, then prefix, then similar names"
+      })
+    )
+  )
+  .annotateMerge(OpenApi.annotations({ title: "Search" })) {}
+
+/** `GET /api/history/:kind/:id`. */
+export class HistoryGroup extends HttpApiGroup.make("history")
+  .add(
+    HttpApiEndpoint.get("get", "/api/history/:kind/:id", {
+      params: {
+        kind: id("company, city or state"),
+        id: id("the entity's id, as in /api/company/:id, /api/city/:id or /api/state/:id")
+      },
+      success: HistoryResponse,
+      error: readErrors
+    }).annotateMerge(
+      OpenApi.annotations({
+        summary: "Violations and penalties per year and agency of a company, city or state"
+      })
+    )
+  )
+  .annotateMerge(OpenApi.annotations({ title: "History" })) {}
+
+/** `GET /api/recent`. */
+export class RecentGroup extends HttpApiGroup.make("recent")
+  .add(
+    HttpApiEndpoint.get("get", "/api/recent", {
+      query: {
+        agency: Schema.optional(id("an agency id such as osha, or all (default)")),
+        limit: Schema.optional(id("items, 1..50 (default 10)"))
+      },
+      success: RecentResponse,
+      error: readErrors
+    }).annotateMerge(
+      OpenApi.annotations({ summary: "The most recent live violations nationally, newest first" })
+    )
+  )
+  .annotateMerge(OpenApi.annotations({ title: "Recent violations" })) {}
+
+/** `GET /api/brand`, `GET /api/brands`. */
+export class BrandsGroup extends HttpApiGroup.make("brands")
+  .add(
+    HttpApiEndpoint.get("byHost", "/api/brand", {
+      query: {
+        host: Schema.optional(
+          id("the site's host as in location.host, e.g. oshatrail.com or www.oshatrail.com:8443")
+        )
+      },
+      success: BrandConfigResponse,
+      error: readErrors
+    }).annotateMerge(
+      OpenApi.annotations({
+        summary: "The brand served on a host (case, a leading www. and a :port are ignored)"
+      })
+    ),
+    HttpApiEndpoint.get("list", "/api/brands", {
+      success: Schema.Array(BrandConfigResponse),
+      error: readErrors
+    }).annotateMerge(OpenApi.annotations({ summary: "Every brand, by id (for a brand switcher)" }))
+  )
+  .annotateMerge(OpenApi.annotations({ title: "Brands" })) {}
+
 /** `GET /api/violations/:id`, `POST /api/violations/:id/summary`. */
 export class ViolationsGroup extends HttpApiGroup.make("violations")
   .add(
@@ -125,17 +204,32 @@ export class Api extends HttpApi.make("ventureos")
   .add(TopGroup)
   .add(ConfigGroup)
   .add(ViolationsGroup)
+  .add(SearchGroup)
+  .add(HistoryGroup)
+  .add(RecentGroup)
+  .add(BrandsGroup)
   .annotateMerge(info) {}
 
 /*
  * Slices of the same API (same id, so the same group implementations serve them) for the separate Lambda
  * entry points: each serves only its routes.
  */
-/** Served by `api-company-handler`. */
-export class CompanyApi extends HttpApi.make("ventureos").add(CompanyGroup).annotateMerge(info) {}
-/** Served by `api-city-handler`: cities, states and Top-10 lists. */
-export class PlacesApi extends HttpApi.make("ventureos").add(PlacesGroup).add(TopGroup).annotateMerge(info) {}
-/** Served by `api-config-handler`. */
-export class ConfigApi extends HttpApi.make("ventureos").add(ConfigGroup).annotateMerge(info) {}
+/** Served by `api-company-handler`: companies, name search and entity histories. */
+export class CompanyApi extends HttpApi.make("ventureos")
+  .add(CompanyGroup)
+  .add(SearchGroup)
+  .add(HistoryGroup)
+  .annotateMerge(info) {}
+/** Served by `api-city-handler`: cities, states, Top-10 lists and the national recent feed. */
+export class PlacesApi extends HttpApi.make("ventureos")
+  .add(PlacesGroup)
+  .add(TopGroup)
+  .add(RecentGroup)
+  .annotateMerge(info) {}
+/** Served by `api-config-handler`: brand configs, by id or host, and the list. */
+export class ConfigApi extends HttpApi.make("ventureos")
+  .add(ConfigGroup)
+  .add(BrandsGroup)
+  .annotateMerge(info) {}
 /** Served by the violations handler (reads and summary triggers). */
 export class ViolationsApi extends HttpApi.make("ventureos").add(ViolationsGroup).annotateMerge(info) {}

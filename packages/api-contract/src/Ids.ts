@@ -1,6 +1,7 @@
 import { isSlug, parseEntityKey, StatsAgency, TopBy, TopScope, UsState, ViolationId } from "@ventureos/core"
 import { Schema } from "effect"
 import { InvalidRequestError } from "./Errors"
+import type { EntityKindName } from "./Model"
 
 /**
  * Validation of the ids the API accepts, shared by the server (400 bodies) and front ends (validate before
@@ -77,3 +78,78 @@ export const entityKeyHint = (key: string | undefined): Checked<string | undefin
   key === undefined || parseEntityKey(key) !== undefined
     ? key
     : bad("entity", key, "expected COMPANY#<slug>, CITY#<city-slug>-<st> or STATE#<st>")
+
+/** The largest `limit` of `/api/search` and `/api/recent`. */
+export const MAX_LIMIT = 50
+/** The longest `/api/search` query. */
+export const MAX_QUERY_LENGTH = 100
+
+/** A `limit` query parameter: digits, 1..50; default when absent. */
+export const limitParam = (value: string | undefined, fallback = 10): Checked<number> => {
+  if (value === undefined) return fallback
+  const n = /^\d{1,3}$/.test(value) ? Number(value) : Number.NaN
+  return Number.isInteger(n) && n >= 1 && n <= MAX_LIMIT
+    ? n
+    : bad("limit", value, `expected an integer from 1 to ${MAX_LIMIT}`)
+}
+
+const isKind = (k: string): k is EntityKindName => k === "company" || k === "city" || k === "state"
+
+/** `/api/search` query -> (q trimmed, kind or undefined, limit) with limit 10 by default. */
+export const searchQuery = (q: {
+  readonly q?: string | undefined
+  readonly kind?: string | undefined
+  readonly limit?: string | undefined
+}): Checked<{ readonly q: string; readonly kind: EntityKindName | undefined; readonly limit: number }> => {
+  const text = (q.q ?? "").trim()
+  if (text === "") return bad("q", q.q ?? "", "a search text is required")
+  if (text.length > MAX_QUERY_LENGTH)
+    return bad("q", text, `at most ${MAX_QUERY_LENGTH} characters, got ${text.length}`)
+  if (q.kind !== undefined && !isKind(q.kind)) return bad("kind", q.kind, "expected company, city or state")
+  const limit = limitParam(q.limit)
+  if (limit instanceof InvalidRequestError) return limit
+  return { q: text, kind: q.kind, limit }
+}
+
+/** `/api/history/:kind/:id` -> the entity key, with the id checked as its own endpoint checks it. */
+export const historyKey = (kind: string, id: string): Checked<string> =>
+  kind === "company"
+    ? companyEntityKey(id)
+    : kind === "city"
+      ? cityEntityKey(id)
+      : kind === "state"
+        ? stateEntityKey(id)
+        : bad("kind", kind, "expected company, city or state")
+
+/** `/api/recent` query -> (agency, limit) with defaults all / 10. */
+export const recentQuery = (q: {
+  readonly agency?: string | undefined
+  readonly limit?: string | undefined
+}): Checked<{ readonly agency: string; readonly limit: number }> => {
+  const agency = q.agency ?? "all"
+  if (!Schema.is(StatsAgency)(agency))
+    return bad("agency", agency, "expected an agency id such as osha, or all")
+  const limit = limitParam(q.limit)
+  if (limit instanceof InvalidRequestError) return limit
+  return { agency, limit }
+}
+
+/**
+ * A request host (`location.host`) as brand domains are compared: lowercase, without `:port`, a trailing
+ * dot or a leading `www.` (`WWW.OshaTrail.com:8443` -> `oshatrail.com`).
+ */
+export const brandHost = (host: string | undefined): Checked<string> => {
+  if (host === undefined || host.trim() === "") return bad("host", host ?? "", "a host name is required")
+  let h = host.trim().toLowerCase()
+  const colon = h.lastIndexOf(":")
+  if (colon >= 0) {
+    if (!/^\d{1,5}$/.test(h.slice(colon + 1)))
+      return bad("host", host, "expected a host name with an optional :port, e.g. oshatrail.com")
+    h = h.slice(0, colon)
+  }
+  if (h.endsWith(".")) h = h.slice(0, -1)
+  if (h.startsWith("www.")) h = h.slice(4)
+  return h.length > 0 && h.length <= 253 && /^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$/.test(h) && !h.includes("..")
+    ? h
+    : bad("host", host, "expected a host name (letters, digits, '-' and '.'), e.g. oshatrail.com")
+}

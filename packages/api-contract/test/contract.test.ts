@@ -2,12 +2,19 @@ import { OpenApi } from "effect/http-api"
 import { describe, expect, it } from "vitest"
 import {
   Api,
+  brandHost,
   brandId,
   CompanyApi,
+  ConfigApi,
   cityEntityKey,
   companyEntityKey,
   entityKeyHint,
+  historyKey,
   InvalidRequestError,
+  limitParam,
+  PlacesApi,
+  recentQuery,
+  searchQuery,
   stateEntityKey,
   topQuery,
   violationId
@@ -51,6 +58,33 @@ describe("id validation", () => {
   })
 })
 
+describe("dashboard query validation", () => {
+  it("search, history, recent and brand hosts: values with defaults, or what was wrong", () => {
+    expect(searchQuery({ q: "  walmrt " })).toEqual({ q: "walmrt", kind: undefined, limit: 10 })
+    expect(searchQuery({ q: "austin", kind: "city", limit: "50" })).toEqual({
+      q: "austin",
+      kind: "city",
+      limit: 50
+    })
+    expect(reason(searchQuery({}))).toContain("required")
+    expect(reason(searchQuery({ q: "x".repeat(101) }))).toContain("at most 100")
+    expect(reason(searchQuery({ q: "x", kind: "planet" }))).toContain("company, city or state")
+    for (const limit of ["0", "51", "-1", "1.5", "ten", "", "0010"])
+      expect(limitParam(limit), limit).toBeInstanceOf(InvalidRequestError)
+    expect(limitParam("010")).toBe(10)
+    expect(historyKey("state", "TX")).toBe("STATE#tx")
+    expect(historyKey("city", "austin-tx")).toBe("CITY#austin-tx")
+    expect(reason(historyKey("planet", "x"))).toContain("company, city or state")
+    expect(reason(historyKey("company", "a#b"))).toContain("slug")
+    expect(recentQuery({})).toEqual({ agency: "all", limit: 10 })
+    expect(reason(recentQuery({ agency: "OSHA" }))).toContain("agency")
+    expect(brandHost("WWW.OshaTrail.com:8443")).toBe("oshatrail.com")
+    expect(brandHost("oshatrail.com.")).toBe("oshatrail.com")
+    for (const bad of [undefined, "", "a b", "x..y", "x.com:http", "[::1]:80"])
+      expect(brandHost(bad), String(bad)).toBeInstanceOf(InvalidRequestError)
+  })
+})
+
 describe("OpenAPI document", () => {
   it("documents every endpoint with its errors, and slices share the definition", () => {
     const spec = OpenApi.fromApi(Api)
@@ -60,16 +94,31 @@ describe("OpenAPI document", () => {
       responses: Record<string, unknown>
     }>
     expect(ops.map((o) => o.operationId).sort()).toEqual([
+      "brands.byHost",
+      "brands.list",
       "company.get",
       "config.get",
+      "history.get",
       "places.city",
       "places.state",
+      "recent.get",
+      "search.get",
       "top.get",
       "violations.get",
       "violations.summarize"
     ])
     for (const o of ops)
       expect(Object.keys(o.responses)).toEqual(expect.arrayContaining(["400", "404", "503"]))
-    expect(Object.keys(OpenApi.fromApi(CompanyApi).paths)).toEqual(["/api/company/{id}"])
+    expect(Object.keys(OpenApi.fromApi(CompanyApi).paths)).toEqual([
+      "/api/company/{id}",
+      "/api/search",
+      "/api/history/{kind}/{id}"
+    ])
+    expect(Object.keys(OpenApi.fromApi(PlacesApi).paths)).toContain("/api/recent")
+    expect(Object.keys(OpenApi.fromApi(ConfigApi).paths)).toEqual([
+      "/api/config/{brand}",
+      "/api/brand",
+      "/api/brands"
+    ])
   })
 })

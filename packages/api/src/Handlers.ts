@@ -1,13 +1,18 @@
 import {
   Api,
+  brandHost,
   brandId,
   type Checked,
   cityEntityKey,
   companyEntityKey,
+  type EntityKindName,
   entityKeyHint,
+  historyKey,
   InvalidRequestError,
   NotFoundError,
   type ResourceKind,
+  recentQuery,
+  searchQuery,
   stateEntityKey,
   topQuery,
   violationId
@@ -18,7 +23,7 @@ import { Context, Effect, Layer, Option } from "effect"
 import type { HttpServerRequest } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import { SummaryTrigger, storeFailure } from "./summary/Trigger"
-import { toEntityResponse, toFeedEntry } from "./Views"
+import { toEntityResponse, toFeedEntry, toHistoryResponse, toSearchHit } from "./Views"
 import { ViolationLocator } from "./ViolationLocator"
 
 /** A validated value or a 400. */
@@ -172,10 +177,74 @@ export const ViolationsHandlers = /* @__PURE__ */ HttpApiBuilder.group(Api, "vio
     )
 )
 
+/** `search` group: entities by name (the store ranks them). */
+export const SearchHandlers = /* @__PURE__ */ HttpApiBuilder.group(Api, "search", (h) =>
+  h.handle("get", ({ query }) =>
+    Effect.gen(function* () {
+      const q = yield* check(searchQuery(query))
+      const store = yield* ServingStore
+      const results = yield* store.search(q.q, { kind: q.kind, limit: q.limit })
+      return { query: q.q, results: results.map(toSearchHit) }
+    }).pipe(Effect.catchTag("ServingStoreError", storeFailure))
+  )
+)
+
+/** `history` group: an entity's violations and penalties per year and agency. */
+export const HistoryHandlers = /* @__PURE__ */ HttpApiBuilder.group(Api, "history", (h) =>
+  h.handle("get", ({ params }) =>
+    Effect.gen(function* () {
+      const key = yield* check(historyKey(params.kind, params.id))
+      const kind = params.kind as EntityKindName
+      const store = yield* ServingStore
+      const history = yield* store.getHistory(key)
+      if (Option.isSome(history)) return toHistoryResponse(kind, params.id, key, history.value)
+      // Known but not synced with a history yet (stores written before histories existed): no points.
+      if (Option.isNone(yield* store.getEntity(key))) return yield* notFound(kind, params.id)
+      return toHistoryResponse(kind, params.id, key, undefined)
+    }).pipe(Effect.catchTag("ServingStoreError", storeFailure))
+  )
+)
+
+/** `recent` group: the national recent feed. */
+export const RecentHandlers = /* @__PURE__ */ HttpApiBuilder.group(Api, "recent", (h) =>
+  h.handle("get", ({ query }) =>
+    Effect.gen(function* () {
+      const q = yield* check(recentQuery(query))
+      const store = yield* ServingStore
+      // A store keeping fewer than 50 per agency serves what it keeps.
+      const items = yield* store.getRecent(q.agency, Math.min(q.limit, store.recentSize))
+      return { agency: q.agency, items: items.map((i) => toFeedEntry(i)) }
+    }).pipe(Effect.catchTag("ServingStoreError", storeFailure))
+  )
+)
+
+/** `brands` group: the brand of a host, and every brand. */
+export const BrandsHandlers = /* @__PURE__ */ HttpApiBuilder.group(Api, "brands", (h) =>
+  h
+    .handle("byHost", ({ query }) =>
+      Effect.gen(function* () {
+        const host = yield* check(brandHost(query.host))
+        const store = yield* ServingStore
+        const brand = yield* store.getBrandByDomain(host)
+        if (Option.isNone(brand)) return yield* notFound("brand", host)
+        return brand.value
+      }).pipe(Effect.catchTag("ServingStoreError", storeFailure))
+    )
+    .handle("list", () =>
+      Effect.flatMap(ServingStore, (store) => store.listBrands).pipe(
+        Effect.catchTag("ServingStoreError", storeFailure)
+      )
+    )
+)
+
 /** Every group's implementation (each needs only what its handlers use). */
 export const readHandlers = /* @__PURE__ */ Layer.mergeAll(
   CompanyHandlers,
   PlacesHandlers,
   TopHandlers,
-  ConfigHandlers
+  ConfigHandlers,
+  SearchHandlers,
+  HistoryHandlers,
+  RecentHandlers,
+  BrandsHandlers
 )

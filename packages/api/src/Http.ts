@@ -3,7 +3,17 @@ import { Api, CompanyApi, ConfigApi, PlacesApi, ViolationsApi } from "@ventureos
 import { Effect, Layer } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
-import { CompanyHandlers, ConfigHandlers, PlacesHandlers, TopHandlers, ViolationsHandlers } from "./Handlers"
+import {
+  BrandsHandlers,
+  CompanyHandlers,
+  ConfigHandlers,
+  HistoryHandlers,
+  PlacesHandlers,
+  RecentHandlers,
+  SearchHandlers,
+  TopHandlers,
+  ViolationsHandlers
+} from "./Handlers"
 
 /** Cache policy of a successful GET, by path. */
 export const cacheControlFor = (path: string): string | undefined =>
@@ -103,30 +113,44 @@ export const layerRoutes = (
 ) =>
   Layer.mergeAll(
     HttpApiBuilder.layer(Api, { openapiPath }).pipe(
-      Layer.provide([CompanyHandlers, PlacesHandlers, TopHandlers, ConfigHandlers, ViolationsHandlers])
+      Layer.provide([
+        CompanyHandlers,
+        PlacesHandlers,
+        TopHandlers,
+        ConfigHandlers,
+        ViolationsHandlers,
+        SearchHandlers,
+        HistoryHandlers,
+        RecentHandlers,
+        BrandsHandlers
+      ])
     ),
     options.docs ?? Layer.empty,
     CachingMiddleware,
     CorsMiddleware
   )
 
-/** Routes of `api-company-handler`: companies only. */
+/** Routes of `api-company-handler`: companies, name search and entity histories. */
 export const layerCompanyRoutes = /* @__PURE__ */ Layer.mergeAll(
-  HttpApiBuilder.layer(CompanyApi, { openapiPath }).pipe(Layer.provide(CompanyHandlers)),
+  HttpApiBuilder.layer(CompanyApi, { openapiPath }).pipe(
+    Layer.provide([CompanyHandlers, SearchHandlers, HistoryHandlers])
+  ),
   CachingMiddleware,
   CorsMiddleware
 )
 
-/** Routes of `api-city-handler`: cities, states and Top-10 lists. */
+/** Routes of `api-city-handler`: cities, states, Top-10 lists and the national recent feed. */
 export const layerPlacesRoutes = /* @__PURE__ */ Layer.mergeAll(
-  HttpApiBuilder.layer(PlacesApi, { openapiPath }).pipe(Layer.provide([PlacesHandlers, TopHandlers])),
+  HttpApiBuilder.layer(PlacesApi, { openapiPath }).pipe(
+    Layer.provide([PlacesHandlers, TopHandlers, RecentHandlers])
+  ),
   CachingMiddleware,
   CorsMiddleware
 )
 
-/** Routes of `api-config-handler`: brand configs. */
+/** Routes of `api-config-handler`: brand configs, by id or host, and the list. */
 export const layerConfigRoutes = /* @__PURE__ */ Layer.mergeAll(
-  HttpApiBuilder.layer(ConfigApi, { openapiPath }).pipe(Layer.provide(ConfigHandlers)),
+  HttpApiBuilder.layer(ConfigApi, { openapiPath }).pipe(Layer.provide([ConfigHandlers, BrandsHandlers])),
   CachingMiddleware,
   CorsMiddleware
 )

@@ -1,5 +1,20 @@
-import type { AgencyFeed, CompanyResponse, EntityKindName, FeedEntry, Profile } from "@ventureos/api-contract"
-import type { EntityProfile, EntityView, FeedItem, ViolationSummary } from "@ventureos/storage/serving"
+import type {
+  AgencyFeed,
+  CompanyResponse,
+  EntityKindName,
+  FeedEntry,
+  HistoryResponse,
+  Profile,
+  SearchHit
+} from "@ventureos/api-contract"
+import type {
+  EntityHistory,
+  EntityProfile,
+  EntityView,
+  FeedItem,
+  SearchResult,
+  ViolationSummary
+} from "@ventureos/storage/serving"
 
 /** Store models -> API response shapes (pure). */
 
@@ -76,3 +91,37 @@ export const placements = (i: FeedItem): Array<string> => [
   ...(i.city_slug === null ? [] : [`CITY#${i.city_slug}`]),
   ...(i.state === null ? [] : [`STATE#${i.state.toLowerCase()}`])
 ]
+
+/** A store search result as an API hit. */
+export const toSearchHit = (r: SearchResult): SearchHit => ({
+  kind: r.kind,
+  id: r.id,
+  entity_key: r.entity_key as SearchHit["entity_key"],
+  display_name: r.display_name,
+  place: r.place,
+  violation_count: r.violation_count,
+  match: r.match,
+  score: r.score
+})
+
+/** An entity's stored history (or none yet: no points) as the API response. */
+export const toHistoryResponse = (
+  kind: EntityKindName,
+  id: string,
+  entityKey: string,
+  history: EntityHistory | undefined
+): HistoryResponse => ({
+  kind,
+  id,
+  entity_key: entityKey as HistoryResponse["entity_key"],
+  points:
+    history?.points.map((p) => ({
+      agency: p.agency,
+      year: p.year,
+      violation_count: p.violation_count,
+      penalty_initial_total: p.penalty_initial_total,
+      penalty_current_total: p.penalty_current_total
+    })) ?? [],
+  source_snapshot: history?.source_snapshot ?? null,
+  updated_at: history?.updated_at ?? null
+})

@@ -10,7 +10,13 @@ import {
   type ViolationType,
   ViolationTypes
 } from "@ventureos/core"
-import { BrandConfig, EntityProfile, ServingStore } from "@ventureos/storage/serving"
+import {
+  BrandConfig,
+  EntityHistory,
+  EntityProfile,
+  type SearchEntry,
+  ServingStore
+} from "@ventureos/storage/serving"
 import { Effect, Schema } from "effect"
 
 /** A valid silver record from a few business fields (test and bench data). */
@@ -238,3 +244,58 @@ export const ids = {
 
 /** Re-exported for tests in packages that do not depend on the storage package (the typed client's). */
 export { makeMemory, ServingStore } from "@ventureos/storage/serving"
+
+/** Search entries of the dashboards' search box (names as agencies spell them, with typos to find). */
+export const searchEntries = [
+  { key: "COMPANY#walmart-stores", name: "WAL-MART STORES, INC.", count: 500, place: "BENTONVILLE, AR" },
+  { key: "COMPANY#walmart", name: "WALMART INC", count: 3, place: "DALLAS, TX" },
+  { key: "COMPANY#super-walmart", name: "SUPER WALMART", count: 900, place: "TAMPA, FL" },
+  { key: "COMPANY#walgreen", name: "WALGREEN CO", count: 300, place: "DEERFIELD, IL" },
+  {
+    key: "COMPANY#california-department-of-corrections",
+    name: "CALIFORNIA DEPARTMENT OF CORRECTIONS",
+    count: 120,
+    place: "SACRAMENTO, CA"
+  },
+  { key: "COMPANY#acme-widgets", name: "ACME WIDGETS INC", count: 3, place: "AUSTIN, TX" },
+  { key: "CITY#austin-tx", name: "AUSTIN, TX", count: 3, place: "TX" },
+  { key: "STATE#tx", name: "TX", count: 4, place: null }
+].map((e) => ({
+  entity_key: e.key,
+  display_name: e.name,
+  name_variants: [],
+  place: e.place,
+  violation_count: e.count,
+  updated_at: "2026-01-01T00:00:00.000Z"
+})) as unknown as ReadonlyArray<SearchEntry>
+
+/** History of ACME WIDGETS (matches {@link records}: 2 OSHA and 1 EPA violation in 2024). */
+export const acmeHistory = Schema.decodeUnknownSync(EntityHistory)({
+  entity_key: "COMPANY#acme-widgets",
+  points: [
+    {
+      agency: "epa",
+      year: 2024,
+      violation_count: 1,
+      penalty_initial_total: "1250.00",
+      penalty_current_total: "900.00"
+    },
+    {
+      agency: "osha",
+      year: 2024,
+      violation_count: 2,
+      penalty_initial_total: "16250.00",
+      penalty_current_total: "15900.00"
+    }
+  ],
+  source_snapshot: null,
+  updated_at: "2026-01-01T00:00:00.000Z"
+})
+
+/** {@link seed} plus search entries and a history (what the dashboards' search and charts read). */
+export const seedDashboards = Effect.gen(function* () {
+  yield* seed
+  const store = yield* ServingStore
+  yield* store.putSearchEntries(searchEntries)
+  yield* store.putHistory([acmeHistory], "1")
+})

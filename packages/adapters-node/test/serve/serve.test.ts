@@ -241,9 +241,14 @@ describe("raw HTTP", () => {
     }
     expect(doc.openapi).toMatch(/^3\.1\./)
     expect(Object.keys(doc.paths).sort()).toEqual([
+      "/api/brand",
+      "/api/brands",
       "/api/city/{id}",
       "/api/company/{id}",
       "/api/config/{brand}",
+      "/api/history/{kind}/{id}",
+      "/api/recent",
+      "/api/search",
       "/api/state/{id}",
       "/api/top",
       "/api/violations/{id}",

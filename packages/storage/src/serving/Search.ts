@@ -366,16 +366,25 @@ const namesOf = (words: string): Array<Array<string>> =>
     .map((n) => n.split(" ").filter((w) => w !== ""))
     .filter((n) => n.length > 0)
 
-/** Similarity of the query to one name (token list): the mean over query words of their best match. */
+/**
+ * Similarity of the query to one name (token list): the mean over query words of their best match, times
+ * 0.9 unless the first query word matches the name's beginning (`walmrt` is closer to WAL-MART STORES than
+ * to SUPER WALMART).
+ */
 const nameScore = (plan: SearchPlan, name: ReadonlyArray<string>): number => {
   const vocabulary = [...name, ...shortJoins(name), name.join("")]
+  const beginnings = [name[0] ?? "", ...shortJoins(name).slice(0, 1), name.join("")]
   const best = plan.tokens.map(() => 0)
+  let first = 0
   for (const u of plan.units) {
     let s = 0
     for (const w of vocabulary) s = Math.max(s, wordSimilarity(u.text, w))
     for (const i of u.covers) best[i] = Math.max(best[i]!, s)
+    if (u.covers[0] === 0) for (const w of beginnings) first = Math.max(first, wordSimilarity(u.text, w))
   }
-  return best.length === 0 ? 0 : best.reduce((a, b) => a + b, 0) / best.length
+  if (best.length === 0) return 0
+  const mean = best.reduce((a, b) => a + b, 0) / best.length
+  return first > 0 && first >= best[0]! ? mean : 0.9 * mean
 }
 
 const MATCH_ORDER: Record<SearchMatch, number> = { exact: 0, prefix: 1, fuzzy: 2 }
