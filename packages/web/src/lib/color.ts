@@ -49,10 +49,16 @@ export const mix = (a: Rgb, b: Rgb, t: number): Rgb => [
 export const BLACK: Rgb = [0, 0, 0]
 export const WHITE: Rgb = [255, 255, 255]
 
-/** Whichever of near-black and white reads better on `bg` (always >= 4.5:1: max contrast is >= 4.58). */
+/**
+ * Text for a fill: near-black or white, whichever reads better, when it reaches 4.5:1; for the few
+ * mid-tones where neither does, pure black or white (one of them always reaches 4.58:1 or more).
+ */
 export const readableOn = (bg: Rgb): Rgb => {
   const dark: Rgb = [17, 17, 17]
-  return contrast(dark, bg) >= contrast(WHITE, bg) ? dark : WHITE
+  const cd = contrast(dark, bg)
+  const cw = contrast(WHITE, bg)
+  if (Math.max(cd, cw) >= 4.5) return cd >= cw ? dark : WHITE
+  return contrast(BLACK, bg) >= cw ? BLACK : WHITE
 }
 
 /**
