@@ -1,7 +1,7 @@
 /**
  * The consumer test: the published packages work outside the workspace. Packs every publishable package
- * (pnpm rewrites `workspace:*` to versions and applies `publishConfig`), installs the tarballs with npm
- * into a temporary project, and there
+ * (pnpm rewrites `workspace:*` to versions and applies `publishConfig`; `pnpm -r publish --dry-run` must
+ * accept them too), installs the tarballs with npm into a temporary project, and there
  *   1. runs an ESM script importing the SDK: ingest real OSHA rows into a filesystem lake, read a
  *      company's gold totals back (`packages/adapters-node/test/consumer/ingest.mjs`);
  *   2. loads every published entry point (`import()` of each subpath);
@@ -139,6 +139,24 @@ const app = join(work, "app")
 mkdirSync(app, { recursive: true })
 
 try {
+  // --- 0. the registry would take them (no upload: --dry-run) ---------------------------------------------
+  step("pnpm publish --dry-run", () =>
+    must(
+      run(
+        "pnpm",
+        [
+          "-r",
+          ...packages.flatMap((p) => ["--filter", p.manifest.name]),
+          "publish",
+          "--dry-run",
+          "--no-git-checks"
+        ],
+        ROOT
+      ),
+      "pnpm -r publish --dry-run --no-git-checks"
+    )
+  )
+
   // --- 1. pack -----------------------------------------------------------------------------------------
   step("pack", () =>
     must(
