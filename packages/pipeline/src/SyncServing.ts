@@ -1,9 +1,16 @@
 import { type EntityStats, moneyFromCents, type TopList, type Violation } from "@ventureos/core"
-import { type EntityProfile, ServingStore, type ServingStoreError } from "@ventureos/storage/serving"
+import {
+  type EntityHistory,
+  type EntityProfile,
+  feedDate,
+  type SearchEntry,
+  ServingStore,
+  type ServingStoreError
+} from "@ventureos/storage/serving"
 import { Effect } from "effect"
 import type { EntityKind } from "./Gold"
 import type { BatchResult } from "./Ingest"
-import { type GoldTotalsRow, Warehouse, type WarehouseError } from "./Warehouse"
+import { type GoldHistoryRow, type GoldTotalsRow, Warehouse, type WarehouseError } from "./Warehouse"
 
 /** What the serving sync wrote. `feedWrites` counts DynamoDB writes of the live feed (puts + deletes). */
 export interface ServingSyncReport {
@@ -13,6 +20,8 @@ export interface ServingSyncReport {
   readonly statsUnchanged: number
   readonly profilesWritten: number
   readonly topListsWritten: number
+  readonly historiesWritten: number
+  readonly searchEntriesWritten: number
 }
 
 /** Gold totals of one (entity, agency) as the serving contract's absolute stats. */
@@ -32,6 +41,42 @@ export const totalsToStats = (r: GoldTotalsRow, snapshot: string, now: string): 
     updated_at: now
   }) as EntityStats
 
+/** Gold history rows of the given entities as absolute history items (every key gets one, maybe empty). */
+export const historiesOf = (
+  keys: ReadonlyArray<string>,
+  rows: ReadonlyArray<GoldHistoryRow>,
+  snapshot: string,
+  now: string
+): Array<EntityHistory> => {
+  const byKey = new Map<string, Array<GoldHistoryRow>>(keys.map((k) => [k, []]))
+  for (const r of rows) byKey.get(r.entity_key)?.push(r)
+  return [...byKey.entries()].map(
+    ([entity_key, rs]) =>
+      ({
+        entity_key,
+        points: rs.map((r) => ({
+          agency: r.agency,
+          year: r.year,
+          violation_count: r.violation_count,
+          penalty_initial_total: moneyFromCents(r.penalty_initial_cents),
+          penalty_current_total: moneyFromCents(r.penalty_current_cents)
+        })),
+        source_snapshot: snapshot,
+        updated_at: now
+      }) as unknown as EntityHistory
+  )
+}
+
+/** Where an entity is, as the search shows it: `AUSTIN, TX` for a company, `TX` for a city, none for a state. */
+const placeOf = (kind: EntityKind, p: EntityProfile): string | null =>
+  kind === "state"
+    ? null
+    : kind === "city"
+      ? p.state
+      : p.city !== null && p.state !== null
+        ? `${p.city}, ${p.state}`
+        : (p.city ?? p.state)
+
 const placeOfKey = (key: string): { city: string | null; state: string | null } => {
   if (key.startsWith("STATE#")) return { city: null, state: key.slice(6).toUpperCase() }
   if (key.startsWith("CITY#")) {
@@ -42,9 +87,10 @@ const placeOfKey = (key: string): { city: string | null; state: string | null } 
 }
 
 /**
- * After ingest: the live feed (daily batches only; historical backfills perform zero feed writes), absolute
- * gold totals for every touched entity (idempotent: equal totals are not rewritten), entity profiles, and
- * the Top-10 lists of every touched scope (national, touched states and cities), so the API never scans.
+ * After ingest: the live feed and the national recent feed (daily batches only; historical backfills
+ * perform zero feed writes), absolute gold totals for every touched entity (idempotent: equal totals are
+ * not rewritten), entity profiles, histories (per agency and year) and search entries, and the Top-10 lists
+ * of every touched scope (national, touched states and cities), so the API never scans.
  */
 export const syncServing = (
   results: ReadonlyArray<BatchResult>,
@@ -68,9 +114,10 @@ export const syncServing = (
     if (feed.length > 0) {
       const rep = yield* serving.applyFeed(feed, { previous })
       feedWrites = rep.puts + rep.deletes
-      // A deletion, or a correction that moved a violation elsewhere, leaves its old feeds short of N: what
-      // was trimmed earlier is gone from the store, so replay each such feed's N newest live violations
-      // from silver (items already stored cost nothing).
+      // A deletion, a correction that moved a violation elsewhere or made it undated, or one that moved its
+      // date back leaves its old feeds short of their N newest: what was trimmed earlier is gone from the
+      // store, so replay each such feed's N newest live violations from silver (items already stored cost
+      // nothing). The national feed of the agency likewise, when the violation was within it.
       const nowLive = new Map(feed.map((v) => [v.violation_id, v]))
       const short = new Map<
         string,
@@ -81,18 +128,42 @@ export const syncServing = (
         ...(v.city_slug !== null ? [{ column: "city_slug" as const, value: v.city_slug as string }] : []),
         ...(v.state !== null ? [{ column: "state" as const, value: v.state as string }] : [])
       ]
+      const live = (v: Violation | undefined) =>
+        v !== undefined && v.status !== "deleted" && feedDate(v) !== null
+      const olderNow = (old: Violation) => {
+        const current = nowLive.get(old.violation_id)
+        const was = feedDate(old)
+        const is = current === undefined ? null : feedDate(current)
+        return was !== null && is !== null && is < was
+      }
+      const left = new Map<string, Array<Violation>>()
       for (const v of [...feed, ...previous]) {
         const current = nowLive.get(v.violation_id)
         const stillThere = (p: { column: string; value: string }) =>
-          current !== undefined &&
-          current.status !== "deleted" &&
-          placements(current).some((c) => c.column === p.column && c.value === p.value)
+          live(current) && placements(current!).some((c) => c.column === p.column && c.value === p.value)
+        const movedBack = olderNow(v)
         for (const p of placements(v))
-          if (!stillThere(p)) short.set(`${v.agency}|${p.column}|${p.value}`, { agency: v.agency, ...p })
+          if (!stillThere(p) || movedBack)
+            short.set(`${v.agency}|${p.column}|${p.value}`, { agency: v.agency, ...p })
+        if (!live(current) || movedBack) left.set(v.agency, [...(left.get(v.agency) ?? []), v])
       }
       const refill: Array<Violation> = []
       for (const g of short.values())
         refill.push(...(yield* warehouse.silverLatest(g.agency, g, serving.feedSize)))
+      for (const [agency, gone] of left) {
+        const now = yield* serving.getRecent(agency, serving.recentSize)
+        const oldest = now.at(-1)
+        const sk = (date: string, id: string) => `${date}#${id}`
+        const within = gone.some((v) => {
+          const d = feedDate(v)
+          return (
+            d !== null &&
+            (oldest === undefined || sk(d, v.violation_id) >= sk(oldest.date, oldest.violation_id))
+          )
+        })
+        if (now.length < serving.recentSize || within)
+          refill.push(...(yield* warehouse.silverLatest(agency, null, serving.recentSize)))
+      }
       if (refill.length > 0) {
         const rep2 = yield* serving.applyFeed(refill)
         feedWrites += rep2.puts + rep2.deletes
@@ -123,6 +194,8 @@ export const syncServing = (
     let statsWritten = 0
     let statsUnchanged = 0
     let profilesWritten = 0
+    let historiesWritten = 0
+    let searchEntriesWritten = 0
     for (const kind of ["company", "city", "state"] as const) {
       const keys = [...touched[kind]]
       if (keys.length === 0) continue
@@ -160,6 +233,27 @@ export const syncServing = (
         } as unknown as EntityProfile)
       }
       if (profiles.length > 0) profilesWritten += (yield* serving.putProfiles(profiles)).written
+      // History (per agency and year) and the search entry of every touched entity, from gold.
+      const history = yield* warehouse.goldHistory(kind, keys)
+      historiesWritten += (yield* serving.putHistory(
+        historiesOf(keys, history, snapshot || "none", now),
+        snapshot || "none"
+      )).written
+      const counts = new Map(
+        rows.filter((r) => r.agency === "all").map((r) => [r.entity_key, r.violation_count])
+      )
+      const entries: Array<SearchEntry> = profiles.map(
+        (p) =>
+          ({
+            entity_key: p.entity_key,
+            display_name: p.display_name,
+            name_variants: p.name_variants,
+            place: placeOf(kind, p),
+            violation_count: counts.get(p.entity_key) ?? 0,
+            updated_at: now
+          }) as unknown as SearchEntry
+      )
+      if (entries.length > 0) searchEntriesWritten += (yield* serving.putSearchEntries(entries)).written
     }
 
     // 3. Top-N lists of touched scopes
@@ -192,6 +286,8 @@ export const syncServing = (
       statsWritten,
       statsUnchanged,
       profilesWritten,
-      topListsWritten: topRep.written
+      topListsWritten: topRep.written,
+      historiesWritten,
+      searchEntriesWritten
     }
   })

@@ -62,6 +62,17 @@ export interface GoldTotalsRow {
   readonly last_event_date: string | null
 }
 
+/** Gold summed per (entity, agency, year of the event date), read back for an entity's history. */
+export interface GoldHistoryRow {
+  readonly entity_key: string
+  readonly agency: string
+  /** null for violations without an event date. */
+  readonly year: number | null
+  readonly violation_count: number
+  readonly penalty_initial_cents: bigint
+  readonly penalty_current_cents: bigint
+}
+
 /**
  * What the pipeline needs from the lakehouse: silver tables per agency (upsert by violation id, lookups,
  * time travel by snapshot) and the gold delta tables. Implemented over Iceberg (`WarehouseIceberg`) and in
@@ -77,12 +88,13 @@ export interface WarehouseShape {
     at?: string | null
   ) => Effect.Effect<ReadonlyMap<string, Violation>, WarehouseError>
   /**
-   * The `n` newest live (not deleted) violations of one entity in an agency's silver table, newest first by
-   * event date (else opened date): used to refill a live feed after deletions.
+   * The `n` newest live (not deleted) violations of one entity (or of the whole table when `where` is
+   * null: the national feed) in an agency's silver table, newest first by event date (else opened date),
+   * then violation id: used to refill a live feed after deletions.
    */
   readonly silverLatest: (
     agency: string,
-    where: { readonly column: "company_slug" | "city_slug" | "state"; readonly value: string },
+    where: { readonly column: "company_slug" | "city_slug" | "state"; readonly value: string } | null,
     n: number
   ) => Effect.Effect<ReadonlyArray<Violation>, WarehouseError>
   /** The snapshot a source landed in, if it did. */
@@ -117,6 +129,14 @@ export interface WarehouseShape {
     kind: EntityKind,
     keys?: ReadonlyArray<string>
   ) => Effect.Effect<ReadonlyArray<GoldTotalsRow>, WarehouseError>
+  /**
+   * Gold summed per (entity, agency, year of the event date) for these entities; only groups with a
+   * non-zero sum (an entity's live violations per year).
+   */
+  readonly goldHistory: (
+    kind: EntityKind,
+    keys: ReadonlyArray<string>
+  ) => Effect.Effect<ReadonlyArray<GoldHistoryRow>, WarehouseError>
   /** All live company deltas matching a Top-N scope (aggregation happens in the caller or in SQL). */
   readonly goldTop: (q: {
     readonly scope: string

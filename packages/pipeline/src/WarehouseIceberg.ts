@@ -13,6 +13,7 @@ import { duckdbType, icebergTypeOf } from "@ventureos/storage/iceberg"
 import { Effect, Layer, Option } from "effect"
 import type { EntityKind, GoldDelta, Ranked } from "./Gold"
 import {
+  type GoldHistoryRow,
   type GoldTotalsRow,
   Warehouse,
   type WarehouseBulk,
@@ -209,13 +210,17 @@ export const makeIceberg = Effect.gen(function* () {
         yield* ensure(name, silverDefinition)
         const snapshot = yield* head(name)
         if (snapshot === null) return []
+        // The national feed (no `where`) reads the whole table: only after a deletion in it, and DuckDB keeps
+        // a top-N heap rather than sorting everything.
         const scan = yield* lake.scanSql(name, {
           snapshotId: BigInt(snapshot),
-          filter: [{ column: where.column, op: "=", value: where.value }]
+          ...(where === null
+            ? {}
+            : { filter: [{ column: where.column, op: "=" as const, value: where.value }] })
         })
         const rows = yield* lake.query(
-          `${SILVER_SELECT} FROM (${scan}) WHERE ${where.column} = ${q(where.value)} AND status <> 'deleted'
-             AND coalesce(event_date, opened_date) IS NOT NULL
+          `${SILVER_SELECT} FROM (${scan}) WHERE ${where === null ? "TRUE" : `${where.column} = ${q(where.value)}`}
+             AND status <> 'deleted' AND coalesce(event_date, opened_date) IS NOT NULL
            ORDER BY coalesce(event_date, opened_date) DESC, violation_id DESC LIMIT ${Math.max(1, Math.floor(n))}`
         )
         return rows.map(toViolation)
@@ -353,6 +358,33 @@ export const makeIceberg = Effect.gen(function* () {
         )
       }).pipe(
         Effect.mapError((e) => (e._tag === "LakehouseError" ? lift("totals", goldTableOf(kind))(e) : e))
+      ),
+    goldHistory: (kind, keys) =>
+      Effect.gen(function* () {
+        const name = goldTableOf(kind)
+        yield* ensure(name, goldDefinition)
+        if (keys.length === 0) return []
+        const scan = yield* lake.scanSql(name, { filter: [{ column: "entity_key", op: "in", value: keys }] })
+        const rows = yield* lake.query(`
+          SELECT entity_key, agency, CAST(year(event_date) AS INTEGER) AS year,
+            sum(violation_count)::BIGINT AS c,
+            CAST(sum(penalty_initial) AS VARCHAR) AS pi, CAST(sum(penalty_current) AS VARCHAR) AS pc
+          FROM (${scan}) WHERE entity_key IN ${inList(keys)}
+          GROUP BY entity_key, agency, year(event_date)
+          HAVING sum(violation_count) <> 0 OR sum(penalty_initial) <> 0 OR sum(penalty_current) <> 0
+          ORDER BY entity_key, agency, year`)
+        return rows.map(
+          (r): GoldHistoryRow => ({
+            entity_key: String(r.entity_key),
+            agency: String(r.agency),
+            year: r.year == null ? null : Number(r.year),
+            violation_count: Number(r.c),
+            penalty_initial_cents: toCents(r.pi),
+            penalty_current_cents: toCents(r.pc)
+          })
+        )
+      }).pipe(
+        Effect.mapError((e) => (e._tag === "LakehouseError" ? lift("history", goldTableOf(kind))(e) : e))
       ),
     goldTop: (top) =>
       Effect.gen(function* () {

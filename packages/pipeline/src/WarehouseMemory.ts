@@ -1,7 +1,7 @@
 import type { Violation } from "@ventureos/core"
 import { Effect, Layer, Option } from "effect"
 import { type EntityKind, foldDeltas, type GoldDelta, toEntityStats, topN } from "./Gold"
-import { type Landed, Warehouse, WarehouseError, type WarehouseShape } from "./Warehouse"
+import { type GoldHistoryRow, type Landed, Warehouse, WarehouseError, type WarehouseShape } from "./Warehouse"
 
 interface SilverTable {
   snapshots: Array<{ id: string; parent: string | null; rows: Map<string, Violation> }>
@@ -60,7 +60,7 @@ export const makeMemory = (): WarehouseShape => {
         const rows = [...(head(table(agency))?.rows.values() ?? [])].filter(
           (r) =>
             r.status !== "deleted" &&
-            r[where.column] === where.value &&
+            (where === null || r[where.column] === where.value) &&
             (r.event_date ?? r.opened_date) !== null
         )
         const day = (r: Violation) => String(r.event_date ?? r.opened_date)
@@ -131,6 +131,31 @@ export const makeMemory = (): WarehouseShape => {
             last_event_date: s.last_event_date
           }
         })
+      }),
+    goldHistory: (kind, keys) =>
+      Effect.sync(() => {
+        const wanted = new Set(keys)
+        const sums = new Map<string, { -readonly [K in keyof GoldHistoryRow]: GoldHistoryRow[K] }>()
+        for (const d of goldTable(kind).deltas) {
+          if (!wanted.has(d.entity_key)) continue
+          const year = d.event_date === null ? null : Number(d.event_date.slice(0, 4))
+          const k = `${d.entity_key}\u0000${d.agency}\u0000${year}`
+          const row = sums.get(k) ?? {
+            entity_key: d.entity_key,
+            agency: d.agency,
+            year,
+            violation_count: 0,
+            penalty_initial_cents: 0n,
+            penalty_current_cents: 0n
+          }
+          row.violation_count += d.violation_count
+          row.penalty_initial_cents += d.penalty_initial_cents
+          row.penalty_current_cents += d.penalty_current_cents
+          sums.set(k, row)
+        }
+        return [...sums.values()].filter(
+          (r) => r.violation_count !== 0 || r.penalty_initial_cents !== 0n || r.penalty_current_cents !== 0n
+        )
       }),
     goldTop: (q) => Effect.sync(() => topN(goldTable("company").deltas, q)),
     goldTopMany: (q) =>

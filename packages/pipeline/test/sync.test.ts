@@ -77,13 +77,20 @@ describe("serving sync after ingest", () => {
       ingestFiles(files, { registry, mode: "daily", date: "2025-12-02" }).pipe(Effect.provide(layer2))
     )
     const rep4 = await Effect.runPromise(syncServing(again).pipe(Effect.provide(layer2)))
-    expect(rep4).toMatchObject({ feedWrites: 0, statsWritten: 0, profilesWritten: 0, topListsWritten: 0 })
+    expect(rep4).toMatchObject({
+      feedWrites: 0,
+      statsWritten: 0,
+      profilesWritten: 0,
+      topListsWritten: 0,
+      historiesWritten: 0,
+      searchEntriesWritten: 0
+    })
   })
 })
 
 describe("live feed after deletions (refill from silver)", () => {
   it("a deleted newest violation leaves the feed, which is refilled to exactly the N newest live ones", async () => {
-    const serving = makeServing()
+    const serving = makeServing({ recentSize: 3 })
     const wh = makeMemory()
     const layer = Layer.mergeAll(
       layerFileSystem(join(dir, "lake")),
@@ -130,5 +137,68 @@ describe("live feed after deletions (refill from silver)", () => {
     )
     expect(after.map((f) => f.violation_id)).toEqual(expected.map((v) => v.violation_id))
     expect(after.length).toBe(serving.feedSize)
+    await expectNationalIsSilver(serving, wh, 3)
+  })
+
+  it("a correction that moves a date back refills the feeds it leaves (entity and national)", async () => {
+    // N = 1: refilling the entity feeds cannot fill the national feed's gap on the way.
+    const serving = makeServing({ feedSize: 1, recentSize: 3 })
+    const wh = makeMemory()
+    const layer = Layer.mergeAll(
+      layerFileSystem(join(dir, "lake")),
+      Layer.succeed(Warehouse, wh),
+      Layer.succeed(ServingStore, serving)
+    )
+    const run = <A, E>(
+      e: Effect.Effect<A, E, Warehouse | ServingStore | import("@ventureos/storage/archive").RawArchive>
+    ) => Effect.runPromise(e.pipe(Effect.provide(layer)))
+    await run(
+      Effect.flatMap(ingestFiles(files, { registry, mode: "daily", date: "2025-12-02" }), (r) =>
+        syncServing(r)
+      )
+    )
+    const [newest] = await Effect.runPromise(serving.getRecent("osha", 3))
+    // the agency corrects the citation's issuance date to years earlier
+    const lines = (await readFile(files[0]!, "utf8")).split("\r\n")
+    const [activity, citation] = newest!.violation_id.split(":")[2]!.split("-")
+    const i = lines.findIndex((l) => l.startsWith(`${activity},${citation},`))
+    const cells = lines[i]!.split(",")
+    expect(cells[5]).toMatch(/^\d{4}-\d{2}-\d{2}/)
+    cells[5] = `1990-01-02${cells[5]!.slice(10)}`
+    lines[i] = cells.join(",")
+    const dir2 = join(dir, "day2")
+    await mkdir(dir2)
+    await writeFile(join(dir2, "osha_violation.csv"), lines.join("\r\n"))
+    await cp(files[1]!, join(dir2, "osha_inspection.csv"))
+    await run(
+      Effect.flatMap(
+        ingestFiles([join(dir2, "osha_violation.csv"), join(dir2, "osha_inspection.csv")], {
+          registry,
+          mode: "daily",
+          date: "2025-12-03"
+        }),
+        (r) => syncServing(r)
+      )
+    )
+    const moved = await Effect.runPromise(wh.silverLookup("osha", [newest!.violation_id]))
+    expect(moved.get(newest!.violation_id)?.event_date).not.toBe(newest!.date)
+    await expectNationalIsSilver(serving, wh, 3)
+    const company = newest!.company_slug
+    const feed = await Effect.runPromise(serving.getFeed(`COMPANY#${company}`, "osha"))
+    const want = await Effect.runPromise(
+      wh.silverLatest("osha", { column: "company_slug", value: company }, serving.feedSize)
+    )
+    expect(feed.map((f) => f.violation_id)).toEqual(want.map((v) => v.violation_id))
   })
 })
+
+/** The national feed of OSHA is exactly silver's newest live violations. */
+const expectNationalIsSilver = async (
+  serving: ReturnType<typeof makeServing>,
+  wh: ReturnType<typeof makeMemory>,
+  n: number
+) => {
+  const national = await Effect.runPromise(serving.getRecent("osha", Math.min(n, serving.recentSize)))
+  const silver = await Effect.runPromise(wh.silverLatest("osha", null, Math.min(n, serving.recentSize)))
+  expect(national.map((f) => f.violation_id)).toEqual(silver.map((v) => v.violation_id))
+}
