@@ -4,7 +4,8 @@
  * accept them too), installs the tarballs with npm into a temporary project, and there
  *   1. runs an ESM script importing the SDK: ingest real OSHA rows into a filesystem lake, read a
  *      company's gold totals back (`packages/adapters-node/test/consumer/ingest.mjs`);
- *   2. loads every published entry point (`import()` of each subpath);
+ *   2. loads every published entry point (`import()` of each subpath), and the light ones (core, storage's
+ *      ports and serving model, the API) without DuckDB or the AWS SDK;
  *   3. type-checks a TypeScript consumer against the installed `.d.ts` (module nodenext, strict, no
  *      skipLibCheck) plus a generated file importing every subpath;
  *   4. runs the installed `ventureos` command (`npx ventureos --help`, `ingest`, `stats`): plain JavaScript,
@@ -250,6 +251,37 @@ try {
       `for (const s of ${JSON.stringify(specifiers)}) {\n  const m = await import(s)\n  if (Object.keys(m).length === 0) throw new Error(\`\${s} exports nothing\`)\n}\n`
     )
     must(run(process.execPath, ["entries.mjs"], app), "import() of every entry point")
+  })
+
+  // DuckDB (68 MB native binding) and the AWS SDK load only through the subpaths that need them
+  step("light entry points load no DuckDB or AWS SDK", () => {
+    const light = [
+      "@ventureos/core",
+      "@ventureos/normalizers",
+      "@ventureos/storage",
+      "@ventureos/storage/archive",
+      "@ventureos/storage/serving",
+      "@ventureos/storage/iceberg",
+      "@ventureos/api-contract",
+      "@ventureos/api-client",
+      "@ventureos/api"
+    ]
+    writeFileSync(
+      join(app, "light.mjs"),
+      `import { registerHooks } from "node:module"
+const heavy = new Set()
+registerHooks({
+  resolve(specifier, context, next) {
+    if (/^@duckdb\\/|^@aws-sdk\\//.test(specifier)) heavy.add(specifier)
+    return next(specifier, context)
+  }
+})
+for (const s of ${JSON.stringify(light)}) await import(s)
+process.stdout.write(JSON.stringify([...heavy]) + "\\n")
+`
+    )
+    const r = must(run(process.execPath, ["light.mjs"], app), "light.mjs")
+    expectEqual(JSON.parse(r.stdout), [], "heavy modules loaded by the light entry points")
   })
 
   // --- 5. the TypeScript consumer against the published declarations ------------------------------------
