@@ -1,8 +1,8 @@
 /**
- * The browser tests' world, built once per test file: the web app built with its own Vite into a temp
- * folder, the real sample files ingested by the real CLI (`ventureos demo --no-serve`: bronze → silver →
- * gold → embedded dynalite, plus the example brands) into a temp VENTUREOS_HOME, `serve()` on port 0 over
- * that store and that build, and one headless Chromium.
+ * The browser tests' world, built once per test file: an in-memory dynalite served by `serve()` on port 0
+ * with the web app built by its own Vite into a temp folder, the real sample files ingested into it by the
+ * real CLI (`ventureos demo --no-serve`: bronze → silver → gold in a temp VENTUREOS_HOME → the serving store,
+ * plus the example brands), and one headless Chromium.
  */
 import { spawn } from "node:child_process"
 import { existsSync, mkdtempSync, rmSync } from "node:fs"
@@ -48,13 +48,29 @@ export const buildWeb = (outDir: string): Promise<void> => {
   return run([vite, "build", "--outDir", outDir, "--emptyOutDir", "--logLevel", "error"], { cwd: WEB })
 }
 
-/** The real CLI's demo without serving: the bundled samples ingested daily and the brands stored. */
-export const ingestSamples = (home: string): Promise<void> => {
-  const env: NodeJS.ProcessEnv = { ...process.env, VENTUREOS_HOME: home, NO_COLOR: "1" }
-  delete env.AWS_ENDPOINT_URL_DYNAMODB
+/**
+ * The real CLI's demo without serving: the bundled samples ingested daily (the lake under `home`, the
+ * serving store at `endpoint`) and the brands stored.
+ */
+export const ingestSamples = (home: string, endpoint: string, feedSize: number): Promise<void> => {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    VENTUREOS_HOME: home,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+    VENTUREOS_FEED_SIZE: String(feedSize),
+    NO_COLOR: "1"
+  }
   delete env.AWS_ENDPOINT_URL
+  delete env.AWS_ACCESS_KEY_ID
+  delete env.VENTUREOS_TABLE_PREFIX
   return run(["--import", "tsx", BIN, "demo", "--no-serve"], { cwd: ROOT, env })
 }
+
+/**
+ * Feed items kept per entity and agency in the tests' store: more than the default 5, so state pages have
+ * enough cards to scroll past.
+ */
+export const FEED_SIZE = 25
 
 /** Debian's headless shell when installed (starts faster), else the full Chromium. */
 export const chromiumPath = (): string =>
@@ -98,17 +114,18 @@ export const startSite = async (
   const home = join(dir, "home")
   const dist = join(dir, "dist")
   const browser = launchChromium(options.browserArgs)
-  try {
-    await Promise.all([buildWeb(dist), ingestSamples(home)])
-  } catch (e) {
-    await (await browser).close()
-    rmSync(dir, { recursive: true, force: true })
-    throw e
-  }
-  const site = await startSiteServer(home, dist).catch(async (e: unknown) => {
+  const site = await startSiteServer(dist, FEED_SIZE).catch(async (e: unknown) => {
     await (await browser).close()
     throw e
   })
+  try {
+    await Promise.all([buildWeb(dist), ingestSamples(home, site.endpoint, FEED_SIZE)])
+  } catch (e) {
+    await (await browser).close()
+    await site.close()
+    rmSync(dir, { recursive: true, force: true })
+    throw e
+  }
   const server = site.server
   const api = async <T>(path: string): Promise<T> => {
     const r = await fetch(`${server.url}${path}`)

@@ -5,23 +5,41 @@
 import { GenerationLog } from "@ventureos/api"
 import { RateLimitedError, UnavailableError } from "@ventureos/api-contract"
 import type { Violation } from "@ventureos/core"
+import { ServingStoreDynamo, startDynalite } from "@ventureos/storage/dynamodb"
 import { ServingStore } from "@ventureos/storage/serving"
 import { Context, Effect, Exit, Layer, Schema, Scope } from "effect"
-import { servingLayer } from "../../src/Layers"
 import { type RunningServer, serve } from "../../src/Serve"
 
-/** A running `serve()` over a home's embedded store and a dashboard build. */
+/** A running `serve()` over an in-memory dynalite and a dashboard build. */
 export interface SiteServer {
   readonly server: RunningServer
+  /** The dynalite endpoint, for other processes (`AWS_ENDPOINT_URL_DYNAMODB`). */
+  readonly endpoint: string
   /** Put violations into the live feed through the store's write path (records the samples lack). */
   readonly applyFeed: (violations: ReadonlyArray<Violation>) => Promise<void>
   readonly close: () => Promise<void>
 }
 
-/** Serve `home`'s store and the build in `web` on a free port; summary budgets far above what tests spend. */
-export const startSiteServer = async (home: string, web: string): Promise<SiteServer> => {
+/**
+ * Start an in-memory dynalite (tables created), and serve it with the build in `web` on a free port. The
+ * store keeps `feedSize` items per entity and agency (writers in other processes must use the same:
+ * `VENTUREOS_FEED_SIZE`). Summary budgets are far above what tests spend.
+ */
+export const startSiteServer = async (web: string, feedSize: number): Promise<SiteServer> => {
   const scope = Effect.runSync(Scope.make())
-  const context = await Effect.runPromise(Layer.buildWithScope(servingLayer(home), scope))
+  const dynalite = await Effect.runPromise(Scope.provide(startDynalite(), scope))
+  const context = await Effect.runPromise(
+    Layer.buildWithScope(
+      ServingStoreDynamo.layer({
+        endpoint: dynalite.endpoint,
+        region: "us-east-1",
+        credentials: ServingStoreDynamo.LOCAL_CREDENTIALS,
+        feedSize,
+        setup: true
+      }),
+      scope
+    )
+  )
   const store = Context.get(context, ServingStore)
   const server = await serve({
     port: 0,
@@ -36,6 +54,7 @@ export const startSiteServer = async (home: string, web: string): Promise<SiteSe
   })
   return {
     server,
+    endpoint: dynalite.endpoint,
     applyFeed: async (violations) => {
       await Effect.runPromise(store.applyFeed(violations))
     },
