@@ -118,6 +118,17 @@ export const parseVocab = (entries: Iterable<string>): Map<string, number> => {
   return out
 }
 
+/**
+ * The entries of `wanted` a block must gain: a term's highest bucket, unless the block already holds the
+ * term with that bucket or a higher one (readers only use the highest, so the block stays small).
+ */
+export const missingVocab = (stored: Iterable<string>, wanted: Iterable<string>): Array<string> => {
+  const have = parseVocab(stored)
+  return [...parseVocab(wanted)]
+    .filter(([term, bucket]) => (have.get(term) ?? -1) < bucket)
+    .map(([term, bucket]) => vocabEntry(term, bucket))
+}
+
 /** The names of an entry that are indexed (a state's full name is added: `TX` is also `TEXAS`). */
 export const indexedNames = (e: SearchEntry): Array<string> => {
   const names = [e.display_name, ...e.name_variants.slice(0, MAX_INDEXED_NAMES - 1)]

@@ -48,6 +48,7 @@ import {
   type Candidate,
   chooseTerms,
   docCandidate,
+  missingVocab,
   type Posting,
   parseVocab,
   planSearch,
@@ -476,7 +477,7 @@ export const makeMemory = (options?: {
           for (const [block, entries] of plan.vocab) {
             const set = vocabulary.get(block) ?? new Set()
             vocabulary.set(block, set)
-            for (const v of entries) set.add(v)
+            for (const v of missingVocab(set, entries)) set.add(v)
           }
           searchDocs.set(e.entity_key, plan.doc)
           written++

@@ -66,6 +66,7 @@ import {
   type Candidate,
   chooseTerms,
   docCandidate,
+  missingVocab,
   parseVocab,
   planSearch,
   planSearchWrite,
@@ -555,13 +556,9 @@ export const make = (client: Client, options: DynamoOptions = {}): ServingStoreS
         concurrency
       )
       // 3. Vocabulary: add (set union, atomic and idempotent) only what the blocks do not hold yet.
-      const wanted = new Map<string, Set<string>>()
+      const wanted = new Map<string, Array<string>>()
       for (const w of writes)
-        for (const [block, entries] of w.vocab) {
-          const set = wanted.get(block) ?? new Set<string>()
-          for (const e of entries) set.add(e)
-          wanted.set(block, set)
-        }
+        for (const [block, entries] of w.vocab) wanted.set(block, [...(wanted.get(block) ?? []), ...entries])
       if (wanted.size > 0) {
         const blocks = yield* batchGet(
           client,
@@ -569,13 +566,15 @@ export const make = (client: Client, options: DynamoOptions = {}): ServingStoreS
           [...wanted.keys()].map((b) => ({ PK: { S: vocabPk(b) }, SK: { S: VOCAB_SK } })),
           concurrency
         )
+        const stored = new Map<string, ReadonlyArray<string>>()
         for (const b of blocks) {
-          const set = wanted.get((str(b, "PK") ?? "").slice("VOCAB#".length))
           const t = b.t
-          if (set !== undefined && t !== undefined && "SS" in t) for (const e of t.SS) set.delete(e)
+          stored.set((str(b, "PK") ?? "").slice("VOCAB#".length), t !== undefined && "SS" in t ? t.SS : [])
         }
         yield* Effect.forEach(
-          [...wanted.entries()].filter(([, set]) => set.size > 0),
+          [...wanted.entries()]
+            .map(([block, entries]) => [block, missingVocab(stored.get(block) ?? [], entries)] as const)
+            .filter(([, set]) => set.length > 0),
           ([block, set]) =>
             send("putSearchEntries", (abortSignal) =>
               client.send(

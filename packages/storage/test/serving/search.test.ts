@@ -5,6 +5,7 @@ import type { SearchEntry } from "../../src/serving/Model"
 import {
   bucketOf,
   editDistance,
+  missingVocab,
   parseVocab,
   planSearch,
   planSearchWrite,
@@ -75,6 +76,11 @@ describe("name search: words and terms", () => {
     expect(rankOf(500, "COMPANY#a") < rankOf(20, "COMPANY#a")).toBe(true)
     expect(rankOf(20, "COMPANY#a") < rankOf(20, "COMPANY#b")).toBe(true)
     expect([0, 1, 2, 3, 4, 1000].map(bucketOf)).toEqual([0, 1, 2, 2, 3, 10])
+    // A block gains a term's highest bucket only when it does not hold that bucket or a higher one.
+    expect(missingVocab(["walmart:9", "wal:1"], ["walmart:3", "wal:2", "wall:1", "wall:4"])).toEqual([
+      "wal:2",
+      "wall:4"
+    ])
     expect(parseVocab(["walmart:3", "walmart:9", "wal:1", "bad"])).toEqual(
       new Map([
         ["walmart", 9],
