@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from "preact/hooks"
 import { api } from "../lib/api"
 import { plural, stateName } from "../lib/format"
 import { entityPath } from "../lib/links"
-import { Link, navigate, useLocation } from "../lib/router"
+import { navigate, useLocation } from "../lib/router"
 
 const DEBOUNCE_MS = 200
 const MIN_CHARS = 2
@@ -190,19 +190,26 @@ export const Typeahead = () => {
           >
             {expanded
               ? hits.map((h, i) => (
-                  // biome-ignore lint/a11y/useFocusableInteractive: options of a combobox are never focused: the input keeps focus and points at them with aria-activedescendant
+                  // Options hold no link (a link inside an option is a nested interactive control): a click or
+                  // Enter on the highlighted option navigates. The input keeps focus (aria-activedescendant).
+                  // biome-ignore lint/a11y/useFocusableInteractive: options of a combobox are never focused
+                  // biome-ignore lint/a11y/useKeyWithClickEvents: the input handles the keys for its options
                   <div
                     key={h.entity_key}
                     id={optionId(i)}
                     role="option"
                     aria-selected={i === active}
-                    class={i === active ? "active" : undefined}
+                    class={i === active ? "combo-option active" : "combo-option"}
                     data-entity-key={h.entity_key}
+                    data-href={entityPath(h.kind, h.id)}
+                    onMouseDown={(e) => e.preventDefault()}
+                    onClick={() => {
+                      setOpen(false)
+                      navigate(entityPath(h.kind, h.id))
+                    }}
                   >
-                    <Link href={entityPath(h.kind, h.id)} tabIndex={-1} onClick={() => setOpen(false)}>
-                      <span class="combo-name">{hitName(h)}</span>
-                      <span class="combo-detail">{hitDetail(h)}</span>
-                    </Link>
+                    <span class="combo-name">{hitName(h)}</span>
+                    <span class="combo-detail">{hitDetail(h)}</span>
                   </div>
                 ))
               : null}
