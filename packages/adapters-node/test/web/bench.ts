@@ -6,7 +6,7 @@ import { gzipSync } from "node:zlib"
 import { GenerationLog } from "@ventureos/api"
 import { type EntityStats, type Violation, ViolationTypes } from "@ventureos/core"
 import { ServingStoreDynamo, startDynalite } from "@ventureos/storage/dynamodb"
-import { BrandConfig, EntityProfile, ServingStore } from "@ventureos/storage/serving"
+import { BrandConfig, EntityHistory, EntityProfile, ServingStore } from "@ventureos/storage/serving"
 import { Context, Effect, Exit, Layer, Schema, Scope } from "effect"
 import type { Browser, Page } from "playwright-core"
 import { record } from "../../../api/test/seed"
@@ -15,9 +15,9 @@ import { serve } from "../../src/Serve"
 
 const COMPANIES = Number(process.env.BENCH_COMPANIES ?? 100_000)
 /**
- * Companies that also get their violations in the live feed and a history (the ones navigated to). The live
- * feed write is the slow part of seeding on dynalite (~9 ms per violation: company, city, state and national
- * placements each read before they write), so not all 100k get one.
+ * Companies that also get a history item and their recent violations in the live feed (the ones navigated
+ * to). The live feed write is the slow part of seeding on dynalite (~9 ms per violation: company, city,
+ * state and national placements each read before they write), so not all 100k get one.
  */
 const DETAILED = Math.min(COMPANIES, Number(process.env.BENCH_DETAILED ?? 5_000))
 const NAVIGATIONS = Number(process.env.BENCH_NAVIGATIONS ?? 50)
@@ -41,50 +41,76 @@ const place = (i: number) => {
 }
 const AGENCIES = ["osha", "epa", "faa"] as const
 
-/** Company `i`: two violations (two agencies, two years), its profile and its totals. */
+const YEARS = [2015, 2016, 2017, 2018, 2019, 2020, 2021, 2022, 2023, 2024]
+
+/**
+ * Company `i`: ten years of history over the three agencies (0-2 violations per agency and year, as a
+ * historical backfill leaves in gold), totals equal to that history, its profile, and its two most recent
+ * violations for the live feed.
+ */
 const company = (i: number) => {
   const name = `${letters(i)} WIDGET WORKS`
   const { city, state } = place(i)
-  const a = AGENCIES[i % 3]!
-  const b = AGENCIES[(i + 1) % 3]!
-  const violations: Array<Violation> = [
-    record({
-      agency: a,
-      id: `${i}-1`,
-      company: name,
-      city,
-      state,
-      date: `${2015 + (i % 9)}-03-1${i % 10}`,
-      penalty: `${(i % 97) * 100}.00`
-    }),
-    record({
-      agency: b,
-      id: `${i}-2`,
-      company: name,
-      city,
-      state,
-      date: `${2016 + (i % 8)}-09-2${i % 10}`,
-      penalty: `${(i % 89) * 50}.00`
+  const points = YEARS.flatMap((year, y) =>
+    AGENCIES.flatMap((agency, k) => {
+      const n = (i * 7 + y * 3 + k * 5) % 5 <= 2 ? (i + y + k) % 3 : 0
+      return n === 0
+        ? []
+        : [
+            {
+              agency,
+              year,
+              violation_count: n,
+              penalty_initial_total: `${n * (1000 + (i % 50) * 100)}.00`,
+              penalty_current_total: `${n * (700 + (i % 50) * 70)}.00`
+            }
+          ]
     })
-  ]
+  )
+  const last = points.at(-1)!
+  const violations: Array<Violation> = [0, 1].map((k) =>
+    record({
+      agency: last.agency,
+      id: `${i}-${k}`,
+      company: name,
+      city,
+      state,
+      date: `${last.year}-0${3 + k * 4}-1${i % 10}`,
+      penalty: `${1000 + (i % 50) * 100}.00`
+    })
+  )
   const slug = violations[0]!.company_slug
   const key = `COMPANY#${slug}`
-  const totals = (agency: string, vs: ReadonlyArray<Violation>): EntityStats =>
-    ({
+  const totals = (agency: string, ps: typeof points): EntityStats => {
+    const count = ps.reduce((n, p) => n + p.violation_count, 0)
+    const years = ps.map((p) => p.year).sort()
+    return {
       entity_key: key,
       agency,
-      violation_count: vs.length,
-      counts_by_type: { ...Object.fromEntries(ViolationTypes.map((t) => [t, 0])), serious: vs.length },
-      penalty_initial_total: `${vs.reduce((s, v) => s + Number(v.penalty_initial ?? 0), 0)}.00`,
-      penalty_current_total: `${vs.reduce((s, v) => s + Number(v.penalty_current ?? 0), 0)}.00`,
-      open_count: vs.length,
-      closed_count: 0,
-      first_event_date: vs.map((v) => v.event_date!).sort()[0]!,
-      last_event_date: vs.map((v) => v.event_date!).sort()[vs.length - 1]!,
-      source_snapshot: null,
+      violation_count: count,
+      counts_by_type: { ...Object.fromEntries(ViolationTypes.map((t) => [t, 0])), serious: count },
+      penalty_initial_total: `${ps.reduce((n, p) => n + Number(p.penalty_initial_total), 0)}.00`,
+      penalty_current_total: `${ps.reduce((n, p) => n + Number(p.penalty_current_total), 0)}.00`,
+      open_count: 0,
+      closed_count: count,
+      first_event_date: `${years[0]}-01-15`,
+      last_event_date: `${years.at(-1)}-11-20`,
+      source_snapshot: "bench",
       updated_at: "2026-11-30T00:00:00.000Z"
-    }) as unknown as EntityStats
-  const stats = [totals("all", violations), totals(a, [violations[0]!]), totals(b, [violations[1]!])]
+    } as unknown as EntityStats
+  }
+  const stats = [
+    totals("all", points),
+    ...AGENCIES.map((a) => points.filter((p) => p.agency === a))
+      .filter((ps) => ps.length > 0)
+      .map((ps) => totals(ps[0]!.agency, ps))
+  ]
+  const history = Schema.decodeUnknownSync(EntityHistory)({
+    entity_key: key,
+    points,
+    source_snapshot: "bench",
+    updated_at: "2026-11-30T00:00:00.000Z"
+  })
   const profile = Schema.decodeUnknownSync(EntityProfile)({
     entity_key: key,
     display_name: name,
@@ -97,7 +123,7 @@ const company = (i: number) => {
     first_seen: stats[0]!.first_event_date,
     last_seen: stats[0]!.last_event_date
   })
-  return { slug, violations, stats, profile }
+  return { slug, violations, stats, history, profile }
 }
 
 const quantile = (sorted: ReadonlyArray<number>, p: number) =>
@@ -146,6 +172,15 @@ const ready = () => {
     : false
 }
 
+/** Resources whose arrival the benchmark reports (URL parts). */
+const RESOURCES = {
+  config: ["/config.json"],
+  brand: ["/api/config/", "/api/brand"],
+  company: ["/api/company/"],
+  history: ["/api/history/"],
+  chartChunk: ["/assets/chart-"]
+}
+
 /** Navigate to a company page; ms from navigation start until the totals and the chart's canvas are visible. */
 const timeCompanyPage = async (browser: Browser, url: string, shared: { page?: Page }) => {
   let page = shared.page
@@ -157,8 +192,26 @@ const timeCompanyPage = async (browser: Browser, url: string, shared: { page?: P
   await page.goto(url, { waitUntil: "commit" })
   const handle = await page.waitForFunction(ready, undefined, { polling: "raf", timeout: 30_000 })
   const ms = (await handle.jsonValue()) as number
+  // Where the time went, from the page's own Navigation and Resource Timing (ms since navigation start).
+  // (Callbacks stay anonymous: tsx wraps named functions in a `__name` helper the browser lacks.)
+  const phases = await page.evaluate((groups) => {
+    const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming
+    const resources = performance.getEntriesByType("resource") as Array<PerformanceResourceTiming>
+    return {
+      document: nav.responseEnd,
+      domContentLoaded: nav.domContentLoadedEventEnd,
+      ...Object.fromEntries(
+        Object.entries(groups).map(([k, paths]) => [
+          k,
+          resources
+            .filter((r) => paths.some((p) => r.name.includes(p)))
+            .reduce((m, r) => Math.max(m, r.responseEnd), 0)
+        ])
+      )
+    } as Record<string, number>
+  }, RESOURCES)
   if (own) await page.context().close()
-  return ms
+  return { ms, phases }
 }
 
 export const runWebBench = async () => {
@@ -202,9 +255,15 @@ export const runWebBench = async () => {
             "bench"
           ),
           port.putProfiles(chunk.map((c) => c.profile)),
-          detailed.length === 0 ? Effect.void : port.applyFeed(detailed.flatMap((c) => c.violations))
+          detailed.length === 0 ? Effect.void : port.applyFeed(detailed.flatMap((c) => c.violations)),
+          detailed.length === 0
+            ? Effect.void
+            : port.putHistory(
+                detailed.map((c) => c.history),
+                "bench"
+              )
         ],
-        { concurrency: 3, discard: true }
+        { concurrency: 4, discard: true }
       )
     )
     if ((from / CHUNK) % 20 === 0)
@@ -238,13 +297,20 @@ export const runWebBench = async () => {
   const pageUrl = (slug: string) => `${server.url}/company/${slug}?brand=${brand.id}`
   // Warm-up (JIT of server and store, Chromium's first start), not measured.
   for (let i = 0; i < 5; i++) await timeCompanyPage(browser, pageUrl(pick()), {})
-  const cold: Array<number> = []
+  type Timing = Awaited<ReturnType<typeof timeCompanyPage>>
+  // Cold: a new browser context per navigation (empty cache: index.html, scripts, config, API all fetched).
+  const cold: Array<Timing> = []
   for (let i = 0; i < NAVIGATIONS; i++) cold.push(await timeCompanyPage(browser, pageUrl(pick()), {}))
+  // Warm: one context (immutable assets from the cache), still a full document load per company.
   const shared = {
     page: await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage()
   }
-  const warm: Array<number> = []
+  const warm: Array<Timing> = []
   for (let i = 0; i < NAVIGATIONS; i++) warm.push(await timeCompanyPage(browser, pageUrl(pick()), shared))
+  const medians = (ts: ReadonlyArray<Timing>) =>
+    Object.fromEntries(
+      Object.keys(ts[0]!.phases).map((k) => [k, summary(ts.map((t) => t.phases[k] ?? 0)).median])
+    )
   // The API read alone, for comparison.
   const apiMs: Array<number> = []
   for (let i = 0; i < NAVIGATIONS; i++) {
@@ -275,8 +341,10 @@ export const runWebBench = async () => {
     detailed: DETAILED,
     navigations: NAVIGATIONS,
     seedSeconds: Math.round(seedSeconds),
-    coldMs: summary(cold),
-    warmMs: summary(warm),
+    coldMs: summary(cold.map((t) => t.ms)),
+    coldPhasesMedianMs: medians(cold),
+    warmMs: summary(warm.map((t) => t.ms)),
+    warmPhasesMedianMs: medians(warm),
     apiCompanyMs: summary(apiMs),
     firstLoad,
     companyPageScripts: { files: [...scripts], gzip: loaded },
