@@ -60,7 +60,7 @@ describe("@ventureos/api-client", () => {
       const r = await fetch(`${server.url}${path}`)
       expect({ path, status: r.status }).toEqual({ path, status: 200 })
     }
-    const found = await call(server.url, (api) => api.search.get({ query: { q: "walmrt" } }))
+    const found = await call(server.url, (api) => api.search.get({ query: { q: "wal mart" } }))
     expect(found.results[0]?.id).toBe("walmart-stores")
   })
 })

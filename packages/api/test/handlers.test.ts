@@ -69,7 +69,9 @@ describe("GET /api/search", () => {
     const walmrt = await get(urls.search("walmrt"))
     expect(walmrt.status).toBe(200)
     expect(walmrt.body.query).toBe("walmrt")
-    expect(walmrt.body.results[0]).toEqual({
+    // WALMART INC is all of its name; WAL-MART STORES and SUPER WALMART only begin or contain it.
+    expect(hits(walmrt.body)).toEqual(["fuzzy:walmart", "fuzzy:walmart-stores", "fuzzy:super-walmart"])
+    expect(walmrt.body.results[1]).toEqual({
       kind: "company",
       id: "walmart-stores",
       entity_key: "COMPANY#walmart-stores",

@@ -66,6 +66,8 @@ const fold = (s: string): string =>
     .replace(/\./g, "")
     // A hyphen between letters or digits is spelling, as in the slugs: WAL-MART == WALMART, 7-ELEVEN
     .replace(/([a-z0-9])-(?=[a-z0-9])/g, "$1")
+    // As in the slugs (a stop word, but part of the name a corrected query is slugged from)
+    .replace(/[&+]/g, " and ")
 
 /** All words of a name, lowercase ASCII letters and digits. */
 export const words = (s: string): Array<string> =>
@@ -243,6 +245,15 @@ export const editDistance = (a: string, b: string, max: number): number => {
 /** Typos tolerated in a word of this length: none up to 3 letters, one up to 7, then two. */
 export const maxTypos = (length: number): number => (length < 4 ? 0 : length < 8 ? 1 : 2)
 
+/** 1 - distance / length when within the tolerated typos, else 0 (no prefix matching). */
+export const typoSimilarity = (q: string, t: string): number => {
+  if (q === t) return 1
+  const typos = maxTypos(q.length)
+  if (typos === 0) return 0
+  const d = editDistance(q, t, typos)
+  return d <= typos ? 1 - d / Math.max(q.length, t.length) : 0
+}
+
 /**
  * How well a query word matches an indexed word, 0..1: 1 when equal; 0.8..1 when the query is its
  * beginning (type-ahead); 1 - distance / length within the tolerated typos; a little less for a typo in
@@ -274,7 +285,11 @@ export interface QueryUnit {
 /** What a query reads and how it is matched. */
 export interface SearchPlan {
   readonly query: string
+  /** Every word of the query, stop words included (corrected names are slugged from them). */
+  readonly words: ReadonlyArray<string>
+  /** The significant words (at most 8), and where each is in {@link words}. */
   readonly tokens: ReadonlyArray<string>
+  readonly tokenAt: ReadonlyArray<number>
   /** The words without spaces: a name starting with it is a prefix match. */
   readonly compact: string
   readonly units: ReadonlyArray<QueryUnit>
@@ -284,12 +299,19 @@ export interface SearchPlan {
   readonly exactKeys: ReadonlyArray<string>
 }
 
-const exactKeysOf = (query: string, toks: ReadonlyArray<string>): Array<string> => {
+const exactKeysOf = (
+  query: string,
+  toks: ReadonlyArray<string>,
+  cleaned: ReadonlyArray<string>
+): Array<string> => {
   const slugs = new Set<string>()
   const lower = query.trim().toLowerCase()
   if (isSlug(lower)) slugs.add(lower)
-  const cs = companySlug(query)
-  if (cs !== undefined) slugs.add(cs)
+  // As typed, and without a misspelled legal form (`acme widgets corporatoin` is acme-widgets).
+  for (const text of [query, cleaned.join(" ")]) {
+    const cs = companySlug(text)
+    if (cs !== undefined) slugs.add(cs)
+  }
   const plain = words(query).join("-")
   if (isSlug(plain)) slugs.add(plain)
   const out = new Set<string>()
@@ -306,9 +328,26 @@ const exactKeysOf = (query: string, toks: ReadonlyArray<string>): Array<string> 
   return [...out]
 }
 
+/** Long stop words (legal forms) a query may misspell or cut short: `corporatoin`, `compan`. */
+const LONG_STOP_WORDS = [...STOP_WORDS].filter((w) => w.length >= 5)
+const nearStopWord = (w: string, last: boolean): boolean =>
+  w.length >= 4 &&
+  LONG_STOP_WORDS.some(
+    (s) => (last && s.startsWith(w)) || (maxTypos(s.length) > 0 && editDistance(w, s, 1) <= 1)
+  )
+
 /** Plan a query: its words, the units matched against terms, what to read first. */
 export const planSearch = (query: string): SearchPlan => {
-  const toks = tokens(query).slice(0, 8)
+  // The same words as `tokens`, with their positions; a misspelled or cut legal form is dropped when
+  // other words remain.
+  const raw = words(query)
+  const keep = raw.filter((w, i) => !STOP_WORDS.has(w) && !nearStopWord(w, i === raw.length - 1))
+  const all =
+    keep.length > 0 ? raw.filter((w, i) => STOP_WORDS.has(w) || !nearStopWord(w, i === raw.length - 1)) : raw
+  const notNumber = all.flatMap((w, i) => (/^\d{3,}$/.test(w) ? [] : [i]))
+  const sig = notNumber.filter((i) => !STOP_WORDS.has(all[i]!))
+  const tokenAt = (sig.length > 0 ? sig : notNumber).slice(0, 8)
+  const toks = tokenAt.map((i) => all[i]!)
   const units: Array<QueryUnit> = toks.map((t, i) => ({ text: t, covers: [i] }))
   for (let i = 0; i + 1 < toks.length; i++)
     units.push({ text: (toks[i]! + toks[i + 1]!).slice(0, MAX_TERM_LENGTH), covers: [i, i + 1] })
@@ -316,11 +355,13 @@ export const planSearch = (query: string): SearchPlan => {
   for (const u of units) if (u.text.length >= 2) blocks.add(blockOf(u.text))
   return {
     query,
+    words: all,
     tokens: toks,
+    tokenAt,
     compact: toks.join(""),
     units,
     blocks: [...blocks],
-    exactKeys: exactKeysOf(query, toks)
+    exactKeys: exactKeysOf(query, toks, all)
   }
 }
 
@@ -365,6 +406,59 @@ export const chooseTerms = (
     .map(([term, b]) => ({ term, similarity: b.similarity }))
 }
 
+/**
+ * Entity keys of the query with its misspelled words corrected (`miaim holdings` -> miami-holdings): for
+ * each word, the vocabulary's closest terms (the last word may also be completed: `koprut ent` ->
+ * koprut-enterprises), combined best first (at most `max` names, each as a company and a city slug). This
+ * finds a little-cited entity by its whole name when its words' postings are too long to reach it.
+ */
+export const correctedKeys = (
+  plan: SearchPlan,
+  vocab: ReadonlyMap<string, ReadonlyMap<string, number>>,
+  max = 6
+): Array<string> => {
+  const options = plan.tokens.map((t, i) => {
+    const block = t.length >= 2 ? vocab.get(blockOf(t)) : undefined
+    const last = i === plan.tokens.length - 1
+    const candidates = [...(block ?? [])]
+      .filter(([term]) => term !== t)
+      .map(([term, bucket]) => ({
+        term,
+        similarity: last ? wordSimilarity(t, term) : typoSimilarity(t, term),
+        bucket
+      }))
+      .filter((c) => c.similarity > 0)
+      .sort((a, b) => b.similarity - a.similarity || b.bucket - a.bucket || (a.term < b.term ? -1 : 1))
+      .slice(0, 2)
+    return [
+      ...(block?.has(t) === true || candidates.length === 0 ? [{ term: t, similarity: 1 }] : []),
+      ...candidates
+    ]
+  })
+  // Beam search over the words: the best `max` combinations by product of similarities.
+  let beam: Array<{ readonly words: ReadonlyArray<string>; readonly score: number }> = [
+    { words: [], score: 1 }
+  ]
+  for (const opts of options)
+    beam = beam
+      .flatMap((b) => opts.map((o) => ({ words: [...b.words, o.term], score: b.score * o.similarity })))
+      .sort((a, b) => b.score - a.score)
+      .slice(0, max + 1)
+  const out = new Set<string>()
+  for (const b of beam) {
+    if (b.words.every((w, i) => w === plan.tokens[i])) continue
+    const text = [...plan.words]
+    b.words.forEach((w, i) => {
+      text[plan.tokenAt[i]!] = w
+    })
+    const slug = companySlug(text.join(" "))
+    if (slug === undefined) continue
+    for (const key of [`COMPANY#${slug}`, `CITY#${slug}`])
+      if (parseEntityKey(key) !== undefined && !plan.exactKeys.includes(key)) out.add(key)
+  }
+  return [...out].slice(0, 2 * max)
+}
+
 /** Postings read per chosen term: enough for the limit and for ranking, bounded. */
 export const postingsLimit = (limit: number): number => Math.min(100, Math.max(20, limit * 2))
 
@@ -382,27 +476,41 @@ const namesOf = (words: string): Array<Array<string>> =>
  * 0.9 unless the first query word matches the name's beginning (`walmrt` is closer to WAL-MART STORES than
  * to SUPER WALMART).
  */
-const nameScore = (plan: SearchPlan, name: ReadonlyArray<string>): number => {
+const nameScore = (
+  plan: SearchPlan,
+  name: ReadonlyArray<string>
+): { readonly score: number; readonly coverage: number } => {
   const vocabulary = [...name, ...shortJoins(name), name.join("")]
   const beginnings = [name[0] ?? "", ...shortJoins(name).slice(0, 1), name.join("")]
   const best = plan.tokens.map(() => 0)
+  const matched = new Set<string>()
   let first = 0
+  const lastToken = plan.tokens.length - 1
   for (const u of plan.units) {
     let s = 0
-    for (const w of vocabulary) s = Math.max(s, wordSimilarity(u.text, w))
+    const last = u.covers.includes(lastToken)
+    for (const w of vocabulary) {
+      s = Math.max(s, wordSimilarity(u.text, w))
+      // Covered: the word itself, with typos, or begun by the last query word (type-ahead).
+      if (typoSimilarity(u.text, w) > 0 || (last && w.startsWith(u.text))) matched.add(w)
+    }
     for (const i of u.covers) best[i] = Math.max(best[i]!, s)
     if (u.covers[0] === 0) for (const w of beginnings) first = Math.max(first, wordSimilarity(u.text, w))
   }
-  if (best.length === 0) return 0
+  if (best.length === 0) return { score: 0, coverage: 0 }
   const mean = best.reduce((a, b) => a + b, 0) / best.length
-  return first > 0 && first >= best[0]! ? mean : 0.9 * mean
+  // How much of the name the query accounts for: breaks ties (GIECHIECOOX INC before GIECHIECOOX ELECTRIC
+  // for `giechiecoou inc`).
+  const coverage = matched.has(name.join("")) ? 1 : name.filter((w) => matched.has(w)).length / name.length
+  return { score: first > 0 && first >= best[0]! ? mean : 0.9 * mean, coverage }
 }
 
 const MATCH_ORDER: Record<SearchMatch, number> = { exact: 0, prefix: 1, fuzzy: 2 }
 
 /**
  * Rank candidates: exact slug matches first, then names starting with the query, then the rest by
- * similarity (two decimals), each by violation count, then entity key; below {@link MIN_SCORE} dropped.
+ * similarity (two decimals) and how much of the name the query covers; each by violation count, then
+ * entity key; below {@link MIN_SCORE} dropped.
  */
 export const rankCandidates = (
   plan: SearchPlan,
@@ -413,35 +521,44 @@ export const rankCandidates = (
   const exactKeys = new Set(exact.map((c) => c.entity_key))
   const byKey = new Map<string, Candidate>()
   for (const c of [...exact, ...found]) if (!byKey.has(c.entity_key)) byKey.set(c.entity_key, c)
-  const out: Array<SearchResult> = []
+  const out: Array<{ readonly result: SearchResult; readonly coverage: number }> = []
   for (const c of byKey.values()) {
     const ki = kindAndId(c.entity_key)
     if (ki === undefined || (options.kind !== undefined && ki.kind !== options.kind)) continue
     const names = namesOf(c.words)
     const isPrefix = plan.compact.length >= 2 && names.some((n) => n.join("").startsWith(plan.compact))
-    const similarity = Math.max(0, ...names.map((n) => nameScore(plan, n)))
+    let best = { score: 0, coverage: 0 }
+    for (const n of names) {
+      const s = nameScore(plan, n)
+      if (s.score > best.score || (s.score === best.score && s.coverage > best.coverage)) best = s
+    }
     const match: SearchMatch = exactKeys.has(c.entity_key) ? "exact" : isPrefix ? "prefix" : "fuzzy"
-    if (match === "fuzzy" && similarity < MIN_SCORE) continue
+    if (match === "fuzzy" && best.score < MIN_SCORE) continue
     out.push({
-      entity_key: c.entity_key,
-      kind: ki.kind,
-      id: ki.id,
-      display_name: c.display_name,
-      place: c.place,
-      violation_count: c.violation_count,
-      match,
-      score: match === "fuzzy" ? Math.round(similarity * 1000) / 1000 : 1
+      result: {
+        entity_key: c.entity_key,
+        kind: ki.kind,
+        id: ki.id,
+        display_name: c.display_name,
+        place: c.place,
+        violation_count: c.violation_count,
+        match,
+        score: match === "fuzzy" ? Math.round(best.score * 1000) / 1000 : 1
+      },
+      coverage: match === "fuzzy" ? Math.round(best.coverage * 100) : 0
     })
   }
   return out
     .sort(
-      (a, b) =>
+      ({ result: a, coverage: ca }, { result: b, coverage: cb }) =>
         MATCH_ORDER[a.match] - MATCH_ORDER[b.match] ||
         Math.round(b.score * 100) - Math.round(a.score * 100) ||
+        cb - ca ||
         b.violation_count - a.violation_count ||
         (a.entity_key < b.entity_key ? -1 : a.entity_key > b.entity_key ? 1 : 0)
     )
     .slice(0, options.limit)
+    .map((o) => o.result)
 }
 
 // ---- writes ----------------------------------------------------------------------------------------------

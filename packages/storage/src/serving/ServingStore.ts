@@ -47,6 +47,7 @@ import type {
 import {
   type Candidate,
   chooseTerms,
+  correctedKeys,
   docCandidate,
   missingVocab,
   type Posting,
@@ -496,6 +497,10 @@ export const makeMemory = (options?: {
         }
         const vocab = new Map(plan.blocks.map((b) => [b, parseVocab(vocabulary.get(b) ?? [])] as const))
         const found: Array<Candidate> = []
+        for (const k of correctedKeys(plan, vocab)) {
+          const d = searchDocs.get(k)
+          if (d !== undefined) found.push(docCandidate(d))
+        }
         for (const { term } of chooseTerms(plan, vocab)) {
           const list = [...(postings.get(term)?.values() ?? [])].sort((a, b) =>
             a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : 0

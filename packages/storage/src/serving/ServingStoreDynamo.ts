@@ -65,6 +65,7 @@ import { EntityHistory, EntityProfile, FeedItem, SearchEntry, ViolationSummary }
 import {
   type Candidate,
   chooseTerms,
+  correctedKeys,
   docCandidate,
   missingVocab,
   parseVocab,
@@ -629,31 +630,47 @@ export const make = (client: Client, options: DynamoOptions = {}): ServingStoreS
           vocab.set(pk.slice(6), parseVocab(t !== undefined && "SS" in t ? t.SS : []))
         } else exact.push(docCandidate(yield* decodeSearchDoc(i)))
       }
-      // The chosen terms' postings, most-cited first (one Query each, in parallel; the index is eventually
-      // consistent, which search tolerates).
-      const lists = yield* Effect.forEach(
-        chooseTerms(plan, vocab),
-        ({ term }) =>
-          Effect.flatMap(
-            send("search", (abortSignal) =>
-              client.send(
-                new QueryCommand({
-                  TableName: tables.search,
-                  IndexName: SEARCH_RANK_INDEX,
-                  KeyConditionExpression: "#pk = :pk",
-                  ExpressionAttributeNames: { "#pk": "PK" },
-                  ExpressionAttributeValues: { ":pk": { S: termPk(term) } },
-                  ScanIndexForward: true,
-                  Limit: postingsLimit(checked.limit)
-                }),
-                { abortSignal }
-              )
-            ),
-            (r) => Effect.forEach(r.Items ?? [], (i) => decodePosting(fromSdk(i)))
+      // The chosen terms' postings, most-cited first (one Query each; the index is eventually consistent,
+      // which search tolerates), and the docs of the query's corrected names, all in parallel.
+      const corrected = correctedKeys(plan, vocab)
+      const [lists, correctedDocs] = yield* Effect.all(
+        [
+          Effect.forEach(
+            chooseTerms(plan, vocab),
+            ({ term }) =>
+              Effect.flatMap(
+                send("search", (abortSignal) =>
+                  client.send(
+                    new QueryCommand({
+                      TableName: tables.search,
+                      IndexName: SEARCH_RANK_INDEX,
+                      KeyConditionExpression: "#pk = :pk",
+                      ExpressionAttributeNames: { "#pk": "PK" },
+                      ExpressionAttributeValues: { ":pk": { S: termPk(term) } },
+                      ScanIndexForward: true,
+                      Limit: postingsLimit(checked.limit)
+                    }),
+                    { abortSignal }
+                  )
+                ),
+                (r) => Effect.forEach(r.Items ?? [], (i) => decodePosting(fromSdk(i)))
+              ),
+            { concurrency }
           ),
-        { concurrency }
+          corrected.length === 0
+            ? Effect.succeed([])
+            : batchGet(
+                client,
+                tables.search,
+                corrected.map((k) => ({ PK: { S: k }, SK: { S: SEARCH_DOC_SK } })),
+                concurrency
+              )
+        ],
+        { concurrency: "unbounded" }
       )
-      return rankCandidates(plan, exact, lists.flat(), checked)
+      const found: Array<Candidate> = []
+      for (const i of correctedDocs) found.push(docCandidate(yield* decodeSearchDoc(i)))
+      return rankCandidates(plan, exact, [...found, ...lists.flat()], checked)
     }).pipe(Effect.withSpan("ServingStore.search"))
 
   const service: ServingStoreShape = {

@@ -825,6 +825,38 @@ export const suite = (
       )
     )
 
+    it.live(
+      "search: a little-cited entity is found by its whole name, misspelled (beyond its words' postings)",
+      () =>
+        run((s) =>
+          Effect.gen(function* () {
+            // 30 other MIAMI companies and 30 other HOLDINGS companies, all more cited: the words' postings
+            // (most-cited first) do not reach MIAMI HOLDINGS.
+            const others = Array.from({ length: 30 }, (_, i) => [
+              entry(`COMPANY#miami-trade${i}`, `MIAMI TRADE${i} INC`, 100 + i),
+              entry(`COMPANY#brand${i}-holdings`, `BRAND${i} HOLDINGS`, 100 + i)
+            ]).flat()
+            yield* s.putSearchEntries([
+              ...others,
+              entry("COMPANY#miami-holdings", "MIAMI HOLDINGS CORPORATION", 1),
+              entry("COMPANY#kowalski-and-sons-roofing", "KOWALSKI & SONS ROOFING", 1)
+            ])
+            assert.deepStrictEqual(found(yield* s.search("miaim holdings")).slice(0, 1), [
+              "fuzzy:miami-holdings"
+            ])
+            assert.deepStrictEqual(found(yield* s.search("miami holdings corporatoin")).slice(0, 1), [
+              "exact:miami-holdings"
+            ])
+            assert.deepStrictEqual(found(yield* s.search("kowalsky & sons roofing")).slice(0, 1), [
+              "fuzzy:kowalski-and-sons-roofing"
+            ])
+            assert.deepStrictEqual(found(yield* s.search("kowalski and sons roof")).slice(0, 1), [
+              "prefix:kowalski-and-sons-roofing"
+            ])
+          })
+        )
+    )
+
     it.live("search: rewrites are idempotent; renames and count changes leave no stale entries", () =>
       run((s) =>
         Effect.gen(function* () {

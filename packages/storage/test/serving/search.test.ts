@@ -70,6 +70,12 @@ describe("name search: words and terms", () => {
     expect(planSearch("new mexico").exactKeys).toContain("STATE#nm")
     expect(planSearch("walmart-stores").exactKeys).toContain("COMPANY#walmart-stores")
     expect(planSearch("wal mart").units.map((u) => u.text)).toEqual(["wal", "mart", "walmart"])
+    // A misspelled or cut legal form is dropped (when other words remain); '&' is spelt as in slugs.
+    expect(planSearch("acme widgets corporatoin").tokens).toEqual(["acme", "widgets"])
+    expect(planSearch("acme widgets corporatoin").exactKeys).toContain("COMPANY#acme-widgets")
+    expect(planSearch("denver packaging compan").tokens).toEqual(["denver", "packaging"])
+    expect(planSearch("compass").tokens).toEqual(["compass"])
+    expect(planSearch("smith & sons").exactKeys).toContain("COMPANY#smith-and-sons")
   })
 
   it("ranks postings by count (most first), then key; buckets grow with the count", () => {
