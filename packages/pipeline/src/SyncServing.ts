@@ -199,61 +199,12 @@ export const syncServing = (
     for (const kind of ["company", "city", "state"] as const) {
       const keys = [...touched[kind]]
       if (keys.length === 0) continue
-      const rows = yield* warehouse.goldTotals(kind, keys)
-      const stats = rows.map((r) => totalsToStats(r, snapshot || "none", now))
-      const rep = yield* serving.syncStats(stats, snapshot || "none")
-      statsWritten += rep.written
-      statsUnchanged += rep.unchanged
-      const profiles: Array<EntityProfile> = []
-      const priors = yield* serving.getProfiles(
-        rows.filter((r) => r.agency === "all").map((r) => r.entity_key)
-      )
-      for (const r of rows) {
-        if (r.agency !== "all") continue
-        const prior = priors.get(r.entity_key) ?? null
-        const variants = new Set(prior?.name_variants ?? [])
-        for (const n of namesSeen.get(r.entity_key) ?? []) variants.add(n)
-        if (r.name !== null) variants.add(r.name)
-        const v = latest.get(r.entity_key)
-        const place =
-          kind === "company"
-            ? { city: v?.city ?? prior?.city ?? null, state: v?.state ?? prior?.state ?? null }
-            : placeOfKey(r.entity_key)
-        profiles.push({
-          entity_key: r.entity_key,
-          display_name: r.name ?? prior?.display_name ?? r.entity_key,
-          name_variants: [...variants].sort().slice(0, 50),
-          naics: kind === "company" ? (v?.naics ?? prior?.naics ?? null) : null,
-          industry: kind === "company" ? (prior?.industry ?? null) : null,
-          city: place.city,
-          state: place.state,
-          zip: kind === "company" ? (v?.zip ?? prior?.zip ?? null) : null,
-          first_seen: r.first_event_date,
-          last_seen: r.last_event_date
-        } as unknown as EntityProfile)
-      }
-      if (profiles.length > 0) profilesWritten += (yield* serving.putProfiles(profiles)).written
-      // History (per agency and year) and the search entry of every touched entity, from gold.
-      const history = yield* warehouse.goldHistory(kind, keys)
-      historiesWritten += (yield* serving.putHistory(
-        historiesOf(keys, history, snapshot || "none", now),
-        snapshot || "none"
-      )).written
-      const counts = new Map(
-        rows.filter((r) => r.agency === "all").map((r) => [r.entity_key, r.violation_count])
-      )
-      const entries: Array<SearchEntry> = profiles.map(
-        (p) =>
-          ({
-            entity_key: p.entity_key,
-            display_name: p.display_name,
-            name_variants: p.name_variants,
-            place: placeOf(kind, p),
-            violation_count: counts.get(p.entity_key) ?? 0,
-            updated_at: now
-          }) as unknown as SearchEntry
-      )
-      if (entries.length > 0) searchEntriesWritten += (yield* serving.putSearchEntries(entries)).written
+      const rep = yield* syncEntities(kind, keys, { snapshot: snapshot || "none", now, namesSeen, latest })
+      statsWritten += rep.statsWritten
+      statsUnchanged += rep.statsUnchanged
+      profilesWritten += rep.profilesWritten
+      historiesWritten += rep.historiesWritten
+      searchEntriesWritten += rep.searchEntriesWritten
     }
 
     // 3. Top-N lists of touched scopes
@@ -261,8 +212,115 @@ export const syncServing = (
     if (touched.company.size > 0) scopes.add("national")
     for (const k of touched.state) scopes.add(`state:${k.slice(6).toUpperCase()}`)
     for (const k of touched.city) scopes.add(`city:${k.slice(5)}`)
+    const topListsWritten = yield* syncTopLists([...scopes], ["all", ...agencies], { limit, now })
+    return {
+      feedViolations: feed.length,
+      feedWrites,
+      statsWritten,
+      statsUnchanged,
+      profilesWritten,
+      topListsWritten,
+      historiesWritten,
+      searchEntriesWritten
+    }
+  })
+
+/** What {@link syncEntities} wrote. */
+export interface EntitySyncReport {
+  readonly statsWritten: number
+  readonly statsUnchanged: number
+  readonly profilesWritten: number
+  readonly historiesWritten: number
+  readonly searchEntriesWritten: number
+}
+
+/**
+ * Stats (absolute, per agency and all), profile, history (per agency and year) and search entry of these
+ * entities, from gold. Idempotent: what equals the stored value is not rewritten. `namesSeen` / `latest`
+ * carry what a daily batch knows beyond gold (spellings, the newest place and NAICS of a company).
+ */
+export const syncEntities = (
+  kind: EntityKind,
+  keys: ReadonlyArray<string>,
+  ctx: {
+    readonly snapshot: string
+    readonly now: string
+    readonly namesSeen?: ReadonlyMap<string, ReadonlySet<string>>
+    readonly latest?: ReadonlyMap<string, Violation>
+  }
+): Effect.Effect<EntitySyncReport, WarehouseError | ServingStoreError, Warehouse | ServingStore> =>
+  Effect.gen(function* () {
+    const warehouse = yield* Warehouse
+    const serving = yield* ServingStore
+    const { snapshot, now } = ctx
+    const namesSeen = ctx.namesSeen ?? new Map<string, ReadonlySet<string>>()
+    const latest = ctx.latest ?? new Map<string, Violation>()
+    const rows = yield* warehouse.goldTotals(kind, keys)
+    const stats = rows.map((r) => totalsToStats(r, snapshot, now))
+    const rep = yield* serving.syncStats(stats, snapshot)
+    const statsWritten = rep.written
+    const statsUnchanged = rep.unchanged
+    const profiles: Array<EntityProfile> = []
+    const priors = yield* serving.getProfiles(rows.filter((r) => r.agency === "all").map((r) => r.entity_key))
+    for (const r of rows) {
+      if (r.agency !== "all") continue
+      const prior = priors.get(r.entity_key) ?? null
+      const variants = new Set(prior?.name_variants ?? [])
+      for (const n of namesSeen.get(r.entity_key) ?? []) variants.add(n)
+      if (r.name !== null) variants.add(r.name)
+      const v = latest.get(r.entity_key)
+      const place =
+        kind === "company"
+          ? { city: v?.city ?? prior?.city ?? null, state: v?.state ?? prior?.state ?? null }
+          : placeOfKey(r.entity_key)
+      profiles.push({
+        entity_key: r.entity_key,
+        display_name: r.name ?? prior?.display_name ?? r.entity_key,
+        name_variants: [...variants].sort().slice(0, 50),
+        naics: kind === "company" ? (v?.naics ?? prior?.naics ?? null) : null,
+        industry: kind === "company" ? (prior?.industry ?? null) : null,
+        city: place.city,
+        state: place.state,
+        zip: kind === "company" ? (v?.zip ?? prior?.zip ?? null) : null,
+        first_seen: r.first_event_date,
+        last_seen: r.last_event_date
+      } as unknown as EntityProfile)
+    }
+    const profilesWritten = profiles.length > 0 ? (yield* serving.putProfiles(profiles)).written : 0
+    // History (per agency and year) and the search entry of every touched entity, from gold.
+    const history = yield* warehouse.goldHistory(kind, keys)
+    const historiesWritten = (yield* serving.putHistory(historiesOf(keys, history, snapshot, now), snapshot))
+      .written
+    const counts = new Map(
+      rows.filter((r) => r.agency === "all").map((r) => [r.entity_key, r.violation_count])
+    )
+    const entries: Array<SearchEntry> = profiles.map(
+      (p) =>
+        ({
+          entity_key: p.entity_key,
+          display_name: p.display_name,
+          name_variants: p.name_variants,
+          place: placeOf(kind, p),
+          violation_count: counts.get(p.entity_key) ?? 0,
+          updated_at: now
+        }) as unknown as SearchEntry
+    )
+    const searchEntriesWritten = entries.length > 0 ? (yield* serving.putSearchEntries(entries)).written : 0
+    return { statsWritten, statsUnchanged, profilesWritten, historiesWritten, searchEntriesWritten }
+  })
+
+/** The Top-N lists (by count and by penalties) of these scopes and agencies, from gold; returns lists written. */
+export const syncTopLists = (
+  scopes: ReadonlyArray<string>,
+  agencies: ReadonlyArray<string>,
+  options: { readonly limit: number; readonly now: string }
+): Effect.Effect<number, WarehouseError | ServingStoreError, Warehouse | ServingStore> =>
+  Effect.gen(function* () {
+    if (scopes.length === 0) return 0
+    const warehouse = yield* Warehouse
+    const serving = yield* ServingStore
     const lists: Array<TopList> = []
-    const tops = yield* warehouse.goldTopMany({ scopes: [...scopes], agencies: ["all", ...agencies], limit })
+    const tops = yield* warehouse.goldTopMany({ scopes, agencies, limit: options.limit })
     for (const [key, top] of tops) {
       const [scope, by, agency] = key.split("|") as [string, "count" | "penalties", string]
       lists.push({
@@ -276,18 +334,8 @@ export const syncServing = (
           violation_count: t.violation_count,
           penalty_current_total: moneyFromCents(t.penalty_current_cents)
         })),
-        updated_at: now
+        updated_at: options.now
       } as unknown as TopList)
     }
-    const topRep = lists.length > 0 ? yield* serving.putTopLists(lists) : { written: 0 }
-    return {
-      feedViolations: feed.length,
-      feedWrites,
-      statsWritten,
-      statsUnchanged,
-      profilesWritten,
-      topListsWritten: topRep.written,
-      historiesWritten,
-      searchEntriesWritten
-    }
+    return lists.length > 0 ? (yield* serving.putTopLists(lists)).written : 0
   })
