@@ -11,6 +11,7 @@ import { runBronze } from "./commands/Bronze"
 import { expandInputs, runIngest } from "./commands/Ingest"
 import { runStats, runTop } from "./commands/Query"
 import { runServing } from "./commands/Serving"
+import { count } from "./Format"
 import { BOOLEAN_FLAGS, COMMANDS, checkFlags, commandHelp, usage } from "./Help"
 import { lakeLayer, servingLayer, ventureosHome } from "./Layers"
 import { makeProgress } from "./Progress"
@@ -72,12 +73,40 @@ const normalize = async (args: Args, paths: ReadonlyArray<string>, defaultOut: s
 
 /** After a daily ingest: live feed, stats, profiles and Top-10 lists (historical backfills skip serving). */
 const afterIngest = (args: Args) => async (s: import("./commands/Ingest").IngestSummary) => {
-  if ((flagString(args, "mode") ?? "historical") !== "daily") return { serving: "skipped (historical)" }
+  if ((flagString(args, "mode") ?? "historical") !== "daily") {
+    process.stderr.write(
+      "serving: not updated by a historical ingest; run `ventureos serving rebuild` to show this data in the API and the dashboards\n"
+    )
+    return { serving: "skipped (historical): run ventureos serving rebuild" }
+  }
+  const started = Date.now()
+  let stepStarted: number | undefined
+  const what = {
+    feed: (n: number) => `the live feed of ${count(n, "violation")}`,
+    company: (n: number) =>
+      `totals, profiles, histories and search entries of ${count(n, "company", "companies")}`,
+    city: (n: number) => `… of ${count(n, "city", "cities")}`,
+    state: (n: number) => `… of ${count(n, "state")}`,
+    "top-lists": (n: number) => `the Top-10 lists of ${count(n, "scope")}`
+  } as const
+  const finishStep = () => {
+    if (stepStarted !== undefined)
+      process.stderr.write(`  done (${((Date.now() - stepStarted) / 1000).toFixed(1)} s)\n`)
+    stepStarted = undefined
+  }
   const report = await Effect.runPromise(
-    syncServing(s.results).pipe(Effect.provide(Layer.merge(lakeLayer(), servingLayer())))
+    syncServing(s.results, {
+      onStep: (st) => {
+        finishStep()
+        if (st.items === 0) return
+        process.stderr.write(`serving: writing ${what[st.step](st.items)}…\n`)
+        stepStarted = Date.now()
+      }
+    }).pipe(Effect.provide(Layer.merge(lakeLayer(), servingLayer())))
   )
+  finishStep()
   process.stderr.write(
-    `serving: feed writes ${report.feedWrites} for ${report.feedViolations} violations, stats written ${report.statsWritten}, top lists ${report.topListsWritten}\n`
+    `serving: ${count(report.feedWrites, "feed write")} for ${count(report.feedViolations, "violation")}, ${count(report.statsWritten, "stats item")} written, ${count(report.topListsWritten, "top list")} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`
   )
   return { serving: report }
 }

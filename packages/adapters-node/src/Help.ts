@@ -69,15 +69,20 @@ export const COMMANDS: Readonly<Record<string, CommandHelp>> = {
   },
   serving: {
     usage:
-      "ventureos serving setup|tables|sync|feed <key>|entity <key>|brand get <id>|put <file>|delete <id>|list|import <file>",
+      "ventureos serving setup|tables|rebuild|feed <key>|entity <key>|brand get <id>|put <file>|delete <id>|list|import <file>",
     summary: "the DynamoDB serving store (embedded dynalite unless AWS_ENDPOINT_URL_DYNAMODB is set)",
-    flags: {},
+    flags: {
+      restart: { text: "rebuild: ignore an interrupted rebuild's checkpoint and start over", boolean: true }
+    },
     examples: [
+      "ventureos serving rebuild",
       "ventureos serving entity COMPANY#walmart-stores",
       "ventureos serving feed STATE#ca",
       "ventureos serving brand put packages/adapters-node/samples/brands/oshatrail.json"
     ],
     notes:
+      "rebuild (alias: sync) writes stats, profiles, histories, search entries and Top-10 lists of everything in\n" +
+      "gold, in resumable batches: run it after a historical ingest. Live feeds hold daily uploads only.\n" +
       "Entity keys: COMPANY#<slug>, CITY#<city>-<st>, STATE#<st>. A brand file is the JSON of a brand config\n" +
       "(id, name, domain, colors {primary, secondary, accent, background, text}, layout\n" +
       "dashboard|feed|leaderboard|map, navigation [{label, href}], agencies, updated_at); see the README."

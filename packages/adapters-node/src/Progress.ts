@@ -1,5 +1,5 @@
 /** Progress on stderr: a redrawn bar with rows/s on a TTY, a plain line every few seconds otherwise. */
-export const makeProgress = (label: string, total?: number) => {
+export const makeProgress = (label: string, total?: number, unit = "rows") => {
   const start = Date.now()
   const tty = process.stderr.isTTY === true
   let last = 0
@@ -9,13 +9,13 @@ export const makeProgress = (label: string, total?: number) => {
     last = now
     const secs = Math.max((now - start) / 1000, 0.001)
     const rate = Math.round(rows / secs)
-    let line = `${label}: ${rows.toLocaleString("en-US")} rows, ${rate.toLocaleString("en-US")} rows/s`
+    let line = `${label}: ${rows.toLocaleString("en-US")} ${unit}, ${rate.toLocaleString("en-US")} ${unit}/s`
     if (total !== undefined && total > 0) {
       const pct = Math.min(rows / total, 1)
       const eta = rate > 0 ? Math.max(0, Math.round((total - rows) / rate)) : 0
       const width = 24
       const bar = "#".repeat(Math.round(pct * width)).padEnd(width, ".")
-      line = `${label} [${bar}] ${(pct * 100).toFixed(0)}% ${rows.toLocaleString("en-US")}/${total.toLocaleString("en-US")} ${rate.toLocaleString("en-US")} rows/s ETA ${eta}s`
+      line = `${label} [${bar}] ${(pct * 100).toFixed(0)}% ${rows.toLocaleString("en-US")}/${total.toLocaleString("en-US")} ${rate.toLocaleString("en-US")} ${unit}/s ETA ${eta}s`
     }
     if (tty) process.stderr.write(`\r\x1b[2K${line}${final ? "\n" : ""}`)
     else process.stderr.write(`${line}\n`)

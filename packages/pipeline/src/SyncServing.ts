@@ -24,6 +24,12 @@ export interface ServingSyncReport {
   readonly searchEntriesWritten: number
 }
 
+/** A step of the serving sync: the live feed, the entities of one kind, or the Top-N lists of the touched scopes. */
+export interface SyncStep {
+  readonly step: "feed" | "company" | "city" | "state" | "top-lists"
+  readonly items: number
+}
+
 /** Gold totals of one (entity, agency) as the serving contract's absolute stats. */
 export const totalsToStats = (r: GoldTotalsRow, snapshot: string, now: string): EntityStats =>
   ({
@@ -94,7 +100,12 @@ const placeOfKey = (key: string): { city: string | null; state: string | null } 
  */
 export const syncServing = (
   results: ReadonlyArray<BatchResult>,
-  options: { readonly topLimit?: number; readonly now?: string } = {}
+  options: {
+    readonly topLimit?: number
+    readonly now?: string
+    /** Called as each step starts (for progress): what it writes and how many items. */
+    readonly onStep?: (step: SyncStep) => void
+  } = {}
 ): Effect.Effect<ServingSyncReport, WarehouseError | ServingStoreError, Warehouse | ServingStore> =>
   Effect.gen(function* () {
     const warehouse = yield* Warehouse
@@ -112,6 +123,7 @@ export const syncServing = (
       }
     let feedWrites = 0
     if (feed.length > 0) {
+      options.onStep?.({ step: "feed", items: feed.length })
       const rep = yield* serving.applyFeed(feed, { previous })
       feedWrites = rep.puts + rep.deletes
       // A deletion, a correction that moved a violation elsewhere or made it undated, or one that moved its
@@ -199,6 +211,7 @@ export const syncServing = (
     for (const kind of ["company", "city", "state"] as const) {
       const keys = [...touched[kind]]
       if (keys.length === 0) continue
+      options.onStep?.({ step: kind, items: keys.length })
       const rep = yield* syncEntities(kind, keys, { snapshot: snapshot || "none", now, namesSeen, latest })
       statsWritten += rep.statsWritten
       statsUnchanged += rep.statsUnchanged
@@ -212,6 +225,7 @@ export const syncServing = (
     if (touched.company.size > 0) scopes.add("national")
     for (const k of touched.state) scopes.add(`state:${k.slice(6).toUpperCase()}`)
     for (const k of touched.city) scopes.add(`city:${k.slice(5)}`)
+    options.onStep?.({ step: "top-lists", items: scopes.size })
     const topListsWritten = yield* syncTopLists([...scopes], ["all", ...agencies], { limit, now })
     return {
       feedViolations: feed.length,

@@ -1,10 +1,19 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { readFile } from "node:fs/promises"
+import { join } from "node:path"
 import { parseEntityKey } from "@ventureos/core"
-import { type EntityKind, totalsToStats, Warehouse } from "@ventureos/pipeline"
+import {
+  type RebuildCheckpoint,
+  type RebuildReport,
+  rebuildServing,
+  type Warehouse
+} from "@ventureos/pipeline"
 import { BrandConfig, ServingStore, tableDefinitions } from "@ventureos/storage/serving"
 import { Cause, Effect, type Layer, Option, Schema } from "effect"
 import { type Args, emit, UsageError } from "../Args"
 import { fit, money } from "../Format"
+import { ventureosHome } from "../Layers"
+import { makeProgress } from "../Progress"
 
 /** `ventureos serving setup|sync|feed <key>|entity <key>|brand get|put|delete|list|import`. */
 export const runServing = async (
@@ -27,32 +36,43 @@ export const runServing = async (
       emit({ tables: tableDefinitions() })
       return 0
     }
-    case "sync": {
-      // Full gold -> serving sync: absolute totals, so re-running it writes nothing new.
-      const now = new Date().toISOString()
+    case "sync":
+    case "rebuild": {
+      // Everything in gold -> serving (absolute values: re-running it writes nothing new), resumable.
+      const file = join(ventureosHome(), "serving-rebuild.json")
+      let resume: RebuildCheckpoint | undefined
+      if (args.flags.has("restart")) rmSync(file, { force: true })
+      else if (existsSync(file)) {
+        resume = JSON.parse(readFileSync(file, "utf8")) as RebuildCheckpoint
+        process.stderr.write(
+          `resuming an interrupted rebuild after ${resume.kind} ${resume.lastKey} (--restart starts over)\n`
+        )
+      }
+      const bars = new Map<string, ReturnType<typeof makeProgress>>()
       const report = await Effect.runPromise(
-        Effect.gen(function* () {
-          const w = yield* Warehouse
-          const s = yield* ServingStore
-          let written = 0
-          let unchanged = 0
-          for (const kind of ["company", "city", "state"] as Array<EntityKind>) {
-            const rows = yield* w.goldTotals(kind)
-            const r = yield* s.syncStats(
-              rows.map((x) => totalsToStats(x, "full-sync", now)) as never,
-              "full-sync"
-            )
-            written += r.written
-            unchanged += r.unchanged
+        rebuildServing({
+          ...(resume === undefined ? {} : { resume }),
+          checkpoint: (c) => Effect.sync(() => writeFileSync(file, `${JSON.stringify(c)}\n`)),
+          onProgress: (p) => {
+            const label = `rebuild ${p.step === "top-lists" ? "top lists (scopes)" : p.step}`
+            let bar = bars.get(label)
+            if (bar === undefined) {
+              bar = makeProgress(label, p.total, p.step === "top-lists" ? "scopes" : "entities")
+              bars.set(label, bar)
+            }
+            if (p.done >= p.total) bar.done(p.done)
+            else bar.update(p.done)
           }
-          return { written, unchanged }
-        }).pipe(Effect.provide(servingLayer), Effect.provide(warehouseLayer())) as Effect.Effect<{
-          written: number
-          unchanged: number
-        }>
+        }).pipe(
+          Effect.provide(servingLayer),
+          Effect.provide(warehouseLayer())
+        ) as Effect.Effect<RebuildReport>
       )
-      process.stderr.write(`stats synced: ${report.written} written, ${report.unchanged} unchanged\n`)
-      emit({ sync: true, ...report })
+      rmSync(file, { force: true })
+      process.stderr.write(
+        `serving rebuilt from gold: ${report.entities.company.toLocaleString("en-US")} companies, ${report.entities.city.toLocaleString("en-US")} cities, ${report.entities.state.toLocaleString("en-US")} states; ${report.statsWritten.toLocaleString("en-US")} stats items written (${report.statsUnchanged.toLocaleString("en-US")} unchanged), ${report.topListsWritten.toLocaleString("en-US")} top lists\n`
+      )
+      emit({ rebuild: true, ...report })
       return 0
     }
     case "feed":
@@ -136,6 +156,6 @@ export const runServing = async (
       throw new UsageError("serving brand needs get|put|delete|list|import")
     }
     default:
-      throw new UsageError(`serving needs setup|tables|sync|feed|entity|brand, got "${sub ?? ""}"`)
+      throw new UsageError(`serving needs setup|tables|rebuild|sync|feed|entity|brand, got "${sub ?? ""}"`)
   }
 }
