@@ -408,18 +408,23 @@ export const chooseTerms = (
 
 /**
  * Entity keys of the query with its misspelled words corrected (`miaim holdings` -> miami-holdings): for
- * each word, the vocabulary's closest terms (the last word may also be completed: `koprut ent` ->
- * koprut-enterprises), combined best first (at most `max` names, each as a company and a city slug). This
- * finds a little-cited entity by its whole name when its words' postings are too long to reach it.
+ * each word, the vocabulary's closest terms (after other words, the last one may also be completed:
+ * `koprut ent` -> koprut-enterprises), combined best first (at most `max` names, each as a company and a
+ * city slug). This finds a little-cited entity by its whole name when its words' postings are too long to
+ * reach it. None when every word is known (the query's own slug is among the exact lookups).
  */
 export const correctedKeys = (
   plan: SearchPlan,
   vocab: ReadonlyMap<string, ReadonlyMap<string, number>>,
   max = 6
 ): Array<string> => {
+  // A query of known words needs no correction (its own slug was read with the exact lookups).
+  const known = (t: string) => t.length >= 2 && vocab.get(blockOf(t))?.has(t) === true
+  if (plan.tokens.every(known)) return []
   const options = plan.tokens.map((t, i) => {
     const block = t.length >= 2 ? vocab.get(blockOf(t)) : undefined
-    const last = i === plan.tokens.length - 1
+    // Completing the last word pays off after other words (`koprut ent`); alone, its postings cover it.
+    const last = i === plan.tokens.length - 1 && plan.tokens.length > 1
     const candidates = [...(block ?? [])]
       .filter(([term]) => term !== t)
       .map(([term, bucket]) => ({
