@@ -11,7 +11,8 @@ import type {
   HistoryResponse,
   PlaceResponse,
   SearchResponse,
-  TopResponse
+  TopResponse,
+  ViolationResponse
 } from "@ventureos/api-contract"
 import type { BrowserContext, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -247,6 +248,35 @@ describe("pages show the API's numbers", () => {
   })
 })
 
+describe("violation page", () => {
+  it("shows one violation as the API has it: penalties, description, agency record link", async () => {
+    // A violation with a penalty and a description, from the city's feed (an EPA or OSHA record).
+    const city = await site.api<PlaceResponse>(`/api/city/${citySlug}`)
+    const items = city.feed.flatMap((f) => f.items)
+    const item = items.find((i) => i.penalty_current !== null && i.description !== null) ?? items[0]!
+    const api = await site.api<ViolationResponse>(
+      `/api/violations/${encodeURIComponent(item.violation_id)}?entity=${encodeURIComponent(city.entity_key)}`
+    )
+    const page = await newPage()
+    await page.goto(url(`/city/${citySlug}`))
+    // From the card's title link, as a reader gets there.
+    await page
+      .locator(`[data-testid="violation-card"][data-violation-id="${item.violation_id}"]`)
+      .getByRole("link")
+      .first()
+      .click()
+    const v = page.getByTestId("violation")
+    await v.waitFor()
+    expect(await v.getAttribute("data-violation-id")).toBe(item.violation_id)
+    expect(await values(page, ["penalty-initial", "penalty-current"])).toEqual({
+      "penalty-initial": api.violation.penalty_initial ?? "",
+      "penalty-current": api.violation.penalty_current ?? ""
+    })
+    if (api.description !== null)
+      expect(await v.getByTestId("description").textContent()).toBe(api.description)
+  })
+})
+
 describe("search", () => {
   it("finds a company from a misspelled name, in the header's suggestions and on the results page", async () => {
     const page = await newPage()
@@ -468,38 +498,43 @@ describe("brands", () => {
 })
 
 describe("accessibility", () => {
-  it("Tab alone reaches the search box and every link of the home page", async () => {
+  it("Tab alone reaches the search box and every link, on the home page and a company page", async () => {
     const page = await newPage()
-    await page.goto(url("/"))
-    await page.locator('[data-testid="top-list"] [data-testid="top-row"]').first().waitFor()
-    await page.getByTestId("recent-feed").getByTestId("violation-card").first().waitFor()
-    const targets = await page.evaluate(() => {
-      const visible = (el: Element) => {
-        const r = el.getBoundingClientRect()
-        return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== "hidden"
-      }
-      const els = [...document.querySelectorAll('a[href], [role="combobox"]')].filter(visible)
-      return els.map((el, i) => {
-        el.setAttribute("data-kb", String(i))
-        return String(i)
+    for (const [path, ready] of [
+      ["/", '[data-testid="recent-feed"] [data-testid="violation-card"]'],
+      [`/company/${company.id}`, '[data-testid="entity-feed"] [data-testid="violation-card"]']
+    ] as const) {
+      await page.goto(url(path))
+      await page.locator(ready).first().waitFor()
+      await page.waitForFunction(() => document.querySelector('[aria-busy="true"]') === null)
+      const targets = await page.evaluate(() => {
+        const visible = (el: Element) => {
+          const r = el.getBoundingClientRect()
+          return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== "hidden"
+        }
+        const els = [...document.querySelectorAll('a[href], [role="combobox"]')].filter(visible)
+        return els.map((el, i) => {
+          el.setAttribute("data-kb", String(i))
+          return String(i)
+        })
       })
-    })
-    const combobox = await page
-      .getByRole("combobox", { name: "Search companies, cities and states" })
-      .getAttribute("data-kb")
-    expect(combobox).not.toBeNull()
-    const reached = new Set<string>()
-    for (let i = 0; i < targets.length * 2 + 20 && reached.size < targets.length; i++) {
-      await page.keyboard.press("Tab")
-      const kb = await page.evaluate(() => document.activeElement?.getAttribute("data-kb") ?? null)
-      if (kb !== null) reached.add(kb)
+      const combobox = await page
+        .getByRole("combobox", { name: "Search companies, cities and states" })
+        .getAttribute("data-kb")
+      expect(combobox).not.toBeNull()
+      const reached = new Set<string>()
+      for (let i = 0; i < targets.length * 2 + 20 && reached.size < targets.length; i++) {
+        await page.keyboard.press("Tab")
+        const kb = await page.evaluate(() => document.activeElement?.getAttribute("data-kb") ?? null)
+        if (kb !== null) reached.add(kb)
+      }
+      const missed = await page.evaluate(
+        (ids) => ids.map((id) => document.querySelector(`[data-kb="${id}"]`)?.outerHTML.slice(0, 120)),
+        targets.filter((t) => !reached.has(t))
+      )
+      expect({ path, missed }).toEqual({ path, missed: [] })
+      expect(reached.has(combobox!), path).toBe(true)
     }
-    const missed = await page.evaluate(
-      (ids) => ids.map((id) => document.querySelector(`[data-kb="${id}"]`)?.outerHTML.slice(0, 120)),
-      targets.filter((t) => !reached.has(t))
-    )
-    expect(missed).toEqual([])
-    expect(reached.has(combobox!)).toBe(true)
   })
 
   it("axe (WCAG 2 A and AA): no serious or critical violation on any page type, for both brands", async () => {
