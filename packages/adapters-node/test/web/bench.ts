@@ -214,9 +214,18 @@ const timeCompanyPage = async (browser: Browser, url: string, shared: { page?: P
   return { ms, phases }
 }
 
+/** Run the benchmark; its temp folder (the web build) is removed however it ends. */
 export const runWebBench = async () => {
-  const scope = Effect.runSync(Scope.make())
   const dir = mkdtempSync(join(tmpdir(), "ventureos-bench-web-"))
+  try {
+    return await benchIn(dir)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const benchIn = async (dir: string) => {
+  const scope = Effect.runSync(Scope.make())
   const dist = join(dir, "dist")
   const building = buildWeb(dist)
   const dynalite = await Effect.runPromise(Scope.provide(startDynalite(), scope))
@@ -335,7 +344,6 @@ export const runWebBench = async () => {
   await browser.close()
   await server.close()
   await Effect.runPromise(Scope.close(scope, Exit.void))
-  rmSync(dir, { recursive: true, force: true })
   const result = {
     companies: COMPANIES,
     detailed: DETAILED,
