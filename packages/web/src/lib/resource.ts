@@ -16,6 +16,25 @@ interface Cached {
 const TTL_MS = 60_000
 const cache = new Map<string, Cached>()
 
+/** Requests started ahead of the component that shows them (see {@link prefetch}). */
+const inflight = new Map<string, Promise<unknown>>()
+
+/**
+ * Start a request before the component that shows it mounts (e.g. an entity's history together with the
+ * entity, instead of after it): its `useResource` of the same key then waits for this one.
+ */
+export const prefetch = <A>(key: string, load: () => Promise<A>): void => {
+  const hit = cache.get(key)
+  if ((hit !== undefined && Date.now() - hit.at < TTL_MS) || inflight.has(key)) return
+  const p = load().then((value) => {
+    cache.set(key, { at: Date.now(), value })
+    return value
+  })
+  inflight.set(key, p)
+  // The component reports a failure (and retries from scratch); here it only ends the wait.
+  p.catch(() => undefined).finally(() => inflight.delete(key))
+}
+
 const toApiError = (e: unknown): ApiError => (e instanceof ApiError ? e : new ApiError("http", 0, e))
 
 /**
@@ -49,7 +68,8 @@ export const useResource = <A>(
     }
     const ctrl = new AbortController()
     setRes({ key, value: { state: "loading" } })
-    load(ctrl.signal).then(
+    const pending = attempt === 0 ? (inflight.get(key) as Promise<A> | undefined) : undefined
+    ;(pending ?? load(ctrl.signal)).then(
       (data) => {
         cache.set(key, { at: Date.now(), value: data })
         if (!ctrl.signal.aborted) setRes({ key, value: { state: "ok", data } })

@@ -1,5 +1,6 @@
 import type { CompanyResponse, EntityKindName, PlaceResponse } from "@ventureos/api-contract"
 import type { ComponentChildren } from "preact"
+import { useEffect } from "preact/hooks"
 import { AgencyBreakdown, ByType, NameVariants, TopCompanies, Totals } from "../components/EntityParts"
 import { EntityFeed } from "../components/Feed"
 import { HistorySection } from "../components/History"
@@ -9,7 +10,7 @@ import { useBrand } from "../lib/context"
 import { agencyName, formatDate, plural, stateName } from "../lib/format"
 import { isEntityId } from "../lib/ids"
 import { entityPath } from "../lib/links"
-import { useResource } from "../lib/resource"
+import { prefetch, useResource } from "../lib/resource"
 import { Link } from "../lib/router"
 import { NotFoundPage } from "./NotFound"
 import { useTitle } from "./title"
@@ -101,7 +102,9 @@ const EntityView = ({ e }: { e: EntityResponse }) => {
           <p class="lead">
             {plural(stats.violation_count, "violation")} on record
             {stats.first_event_date !== null
-              ? `, ${formatDate(stats.first_event_date)} to ${formatDate(stats.last_event_date)}`
+              ? stats.first_event_date === stats.last_event_date
+                ? `, all on ${formatDate(stats.first_event_date)}`
+                : `, ${formatDate(stats.first_event_date)} to ${formatDate(stats.last_event_date)}`
               : ""}
             .
             {missing.length > 0 && missing.length < brand.agencies.length
@@ -164,6 +167,13 @@ const EntityView = ({ e }: { e: EntityResponse }) => {
 export const EntityPage = ({ kind, id }: { kind: EntityKindName; id: string }) => {
   const valid = isEntityId(kind, id)
   const [res, retry] = useResource<EntityResponse>(valid ? `${kind}:${id}` : null, (s) => load(kind, id, s))
+  // The history and the chart's code are needed as soon as the entity shows: ask for them now, in parallel
+  // with the entity, rather than one after the other (saves a round trip and a chunk load on a first visit).
+  useEffect(() => {
+    if (!valid) return
+    prefetch(`history:${kind}:${id}`, () => api.history(kind, id))
+    void import("../components/chart").catch(() => undefined)
+  }, [kind, id, valid])
   if (!valid) return <NotFoundPage what={`${kind} “${id}”`} query={id.replace(/[-_]+/g, " ")} />
   if (res.state === "loading")
     return (
