@@ -212,26 +212,25 @@ export const postingOf = (e: SearchEntry): Posting => ({
  * Optimal string alignment distance (Levenshtein plus adjacent transpositions), or `max + 1` as soon as it
  * must exceed `max` (the band keeps it O(n * max)).
  */
+// Three rows reused by every call (searches compare hundreds of words; JavaScript runs one at a time).
+let rows: [Int32Array, Int32Array, Int32Array] = [new Int32Array(64), new Int32Array(64), new Int32Array(64)]
+
 export const editDistance = (a: string, b: string, max: number): number => {
   if (Math.abs(a.length - b.length) > max) return max + 1
   if (a === b) return 0
   const n = a.length
   const m = b.length
-  let prev2 = new Array<number>(m + 1).fill(0)
-  let prev = Array.from({ length: m + 1 }, (_, j) => j)
-  let cur = new Array<number>(m + 1).fill(0)
+  if (rows[0].length < m + 1) rows = [new Int32Array(m + 1), new Int32Array(m + 1), new Int32Array(m + 1)]
+  let [prev2, prev, cur] = rows
+  for (let j = 0; j <= m; j++) prev[j] = j
   for (let i = 1; i <= n; i++) {
     cur[0] = i
-    let rowMin = cur[0]
+    let rowMin = i
+    const ai = a.charCodeAt(i - 1)
     for (let j = 1; j <= m; j++) {
-      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1
+      const cost = ai === b.charCodeAt(j - 1) ? 0 : 1
       let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost)
-      if (
-        i > 1 &&
-        j > 1 &&
-        a.charCodeAt(i - 1) === b.charCodeAt(j - 2) &&
-        a.charCodeAt(i - 2) === b.charCodeAt(j - 1)
-      )
+      if (i > 1 && j > 1 && ai === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === b.charCodeAt(j - 1))
         v = Math.min(v, prev2[j - 2]! + 1)
       cur[j] = v
       if (v < rowMin) rowMin = v
@@ -495,9 +494,11 @@ const nameScore = (
     let s = 0
     const last = u.covers.includes(lastToken)
     for (const w of vocabulary) {
-      s = Math.max(s, wordSimilarity(u.text, w))
+      const sim = wordSimilarity(u.text, w)
+      if (sim === 0) continue
+      s = Math.max(s, sim)
       // Covered: the word itself, with typos, or begun by the last query word (type-ahead).
-      if (typoSimilarity(u.text, w) > 0 || (last && w.startsWith(u.text))) matched.add(w)
+      if ((last && w.startsWith(u.text)) || typoSimilarity(u.text, w) > 0) matched.add(w)
     }
     for (const i of u.covers) best[i] = Math.max(best[i]!, s)
     if (u.covers[0] === 0) for (const w of beginnings) first = Math.max(first, wordSimilarity(u.text, w))
