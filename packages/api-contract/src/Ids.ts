@@ -84,8 +84,12 @@ export const MAX_LIMIT = 50
 /** The longest `/api/search` query. */
 export const MAX_QUERY_LENGTH = 100
 
-/** A `limit` query parameter: digits, 1..50; default when absent. */
-export const limitParam = (value: string | undefined, fallback = 10): Checked<number> => {
+/** An optional query parameter: absent or empty (`?kind=`, as forms send it) is the default. */
+const optional = (value: string | undefined): string | undefined => (value === "" ? undefined : value)
+
+/** A `limit` query parameter: digits, 1..50; default when absent or empty. */
+export const limitParam = (raw: string | undefined, fallback = 10): Checked<number> => {
+  const value = optional(raw)
   if (value === undefined) return fallback
   const n = /^\d{1,3}$/.test(value) ? Number(value) : Number.NaN
   return Number.isInteger(n) && n >= 1 && n <= MAX_LIMIT
@@ -95,7 +99,7 @@ export const limitParam = (value: string | undefined, fallback = 10): Checked<nu
 
 const isKind = (k: string): k is EntityKindName => k === "company" || k === "city" || k === "state"
 
-/** `/api/search` query -> (q trimmed, kind or undefined, limit) with limit 10 by default. */
+/** `/api/search` query -> (q trimmed, kind or undefined, limit) with limit 10 by default (empty = absent). */
 export const searchQuery = (q: {
   readonly q?: string | undefined
   readonly kind?: string | undefined
@@ -105,10 +109,11 @@ export const searchQuery = (q: {
   if (text === "") return bad("q", q.q ?? "", "a search text is required")
   if (text.length > MAX_QUERY_LENGTH)
     return bad("q", text, `at most ${MAX_QUERY_LENGTH} characters, got ${text.length}`)
-  if (q.kind !== undefined && !isKind(q.kind)) return bad("kind", q.kind, "expected company, city or state")
+  const kind = optional(q.kind)
+  if (kind !== undefined && !isKind(kind)) return bad("kind", kind, "expected company, city or state")
   const limit = limitParam(q.limit)
   if (limit instanceof InvalidRequestError) return limit
-  return { q: text, kind: q.kind, limit }
+  return { q: text, kind, limit }
 }
 
 /** `/api/history/:kind/:id` -> the entity key, with the id checked as its own endpoint checks it. */
@@ -121,12 +126,12 @@ export const historyKey = (kind: string, id: string): Checked<string> =>
         ? stateEntityKey(id)
         : bad("kind", kind, "expected company, city or state")
 
-/** `/api/recent` query -> (agency, limit) with defaults all / 10. */
+/** `/api/recent` query -> (agency, limit) with defaults all / 10 (empty = absent). */
 export const recentQuery = (q: {
   readonly agency?: string | undefined
   readonly limit?: string | undefined
 }): Checked<{ readonly agency: string; readonly limit: number }> => {
-  const agency = q.agency ?? "all"
+  const agency = optional(q.agency) ?? "all"
   if (!Schema.is(StatsAgency)(agency))
     return bad("agency", agency, "expected an agency id such as osha, or all")
   const limit = limitParam(q.limit)

@@ -69,7 +69,10 @@ describe("dashboard query validation", () => {
     expect(reason(searchQuery({}))).toContain("required")
     expect(reason(searchQuery({ q: "x".repeat(101) }))).toContain("at most 100")
     expect(reason(searchQuery({ q: "x", kind: "planet" }))).toContain("company, city or state")
-    for (const limit of ["0", "51", "-1", "1.5", "ten", "", "0010"])
+    // Forms send empty optional fields: they mean the default.
+    expect(searchQuery({ q: "wal", kind: "", limit: "" })).toEqual({ q: "wal", kind: undefined, limit: 10 })
+    expect(recentQuery({ agency: "", limit: "" })).toEqual({ agency: "all", limit: 10 })
+    for (const limit of ["0", "51", "-1", "1.5", "ten", " ", "0010"])
       expect(limitParam(limit), limit).toBeInstanceOf(InvalidRequestError)
     expect(limitParam("010")).toBe(10)
     expect(historyKey("state", "TX")).toBe("STATE#tx")
