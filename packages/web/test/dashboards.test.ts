@@ -574,4 +574,24 @@ describe("accessibility", () => {
     )
     expect(found).toEqual([])
   })
+
+  it("axe: the header's suggestion list, open, has no serious or critical violation", async () => {
+    const page = await newPage()
+    await page.goto(url("/?brand=oshatrail"))
+    const box = page.getByRole("combobox", { name: "Search companies, cities and states" })
+    await box.fill("mosiac")
+    await page.getByRole("option").first().waitFor()
+    await box.press("ArrowDown")
+    const result = await new AxeBuilder({ page })
+      .include('[data-testid="site-header"]')
+      .withTags(["wcag2a", "wcag2aa"])
+      .analyze()
+    expect(
+      result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id)
+    ).toEqual([])
+    // Enter on the highlighted option opens its page.
+    await box.press("Enter")
+    await page.getByTestId("entity-title").waitFor()
+    expect(page.url()).toMatch(/\/company\//)
+  })
 })
