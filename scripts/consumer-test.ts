@@ -260,7 +260,7 @@ try {
       "@ventureos/normalizers",
       "@ventureos/storage",
       "@ventureos/storage/archive",
-      "@ventureos/storage/serving",
+      "@ventureos/serving",
       "@ventureos/storage/iceberg",
       "@ventureos/api-contract",
       "@ventureos/api-client",

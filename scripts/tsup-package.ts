@@ -37,7 +37,7 @@ export const entriesFromExports = (dir: string): Record<string, string> => {
 }
 
 /**
- * `paths` sending the other workspace packages' imports (`@ventureos/core`, `@ventureos/storage/serving`…)
+ * `paths` sending the other workspace packages' imports (`@ventureos/core`, `@ventureos/serving`…)
  * to their already built `.d.ts` (turbo builds dependencies first): the declaration build of a package
  * then reads its dependencies' declarations instead of type-checking their sources again, which made
  * every build re-check the packages below it. Packages not built yet resolve to their sources as usual.

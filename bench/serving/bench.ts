@@ -8,7 +8,7 @@
  * re-sync with 10% changed — and the feed's write amplification (DynamoDB writes per ingested violation,
  * company + city + state, trims included) over simulated daily ingests.
  */
-import { runBench } from "../../packages/storage/test/serving/bench"
+import { runBench } from "../../packages/serving/test/bench"
 
 runBench().then(
   () => process.exit(0),

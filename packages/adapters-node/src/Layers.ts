@@ -1,9 +1,9 @@
 import { join, resolve } from "node:path"
 import { type Warehouse, layerLocal as warehouseLocal } from "@ventureos/pipeline"
+import type { ServingStore, ServingStoreError } from "@ventureos/serving"
+import { ServingStoreDynamo } from "@ventureos/serving/dynamodb"
 import type { Lakehouse } from "@ventureos/storage"
 import { layerFileSystem, type RawArchive } from "@ventureos/storage/archive"
-import { ServingStoreDynamo } from "@ventureos/storage/dynamodb"
-import type { ServingStore, ServingStoreError } from "@ventureos/storage/serving"
 import type { Config } from "effect"
 import { Layer } from "effect"
 

@@ -8,7 +8,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { docsCdn, layerRoutes, layerServices, type ServicesOptions, TrustForwardedFor } from "@ventureos/api"
 import { layerProviderConfig } from "@ventureos/api/aws"
 import { Api } from "@ventureos/api-contract"
-import { ServingStore } from "@ventureos/storage/serving"
+import { ServingStore } from "@ventureos/serving"
 import { Context, Effect, Exit, Layer, Option, Scope } from "effect"
 import { HttpPlatform, HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiScalar } from "effect/http-api"
@@ -200,7 +200,7 @@ export interface RunningServer {
  * Serve the VentureOS API over any ServingStore layer with Node's HTTP server.
  *
  * ```ts
- * import { layerMemory } from "@ventureos/storage/serving"
+ * import { layerMemory } from "@ventureos/serving"
  * const server = await serve({ port: 0, layer: layerMemory() })
  * await fetch(`${server.url}/api/company/tesla`)
  * await server.close()

@@ -3,7 +3,7 @@
  *
  * ```ts
  * import { runCli, serve } from "@ventureos/adapters-node"
- * import { layerMemory } from "@ventureos/storage/serving"
+ * import { layerMemory } from "@ventureos/serving"
  *
  * // the CLI in-process: human output on stderr, a JSON summary as the last stdout line
  * const code = await runCli(["normalize", "osha_inspection.csv", "osha_violation.csv"])

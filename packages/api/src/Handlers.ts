@@ -18,7 +18,7 @@ import {
   violationId
 } from "@ventureos/api-contract"
 import type { TopBy } from "@ventureos/core"
-import { ServingStore } from "@ventureos/storage/serving"
+import { ServingStore } from "@ventureos/serving"
 import { Context, Effect, Layer, Option } from "effect"
 import type { HttpServerRequest } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"

@@ -14,7 +14,7 @@ import type {
   FeedItem,
   SearchResult,
   ViolationSummary
-} from "@ventureos/storage/serving"
+} from "@ventureos/serving"
 
 /** Store models -> API response shapes (pure). */
 

@@ -1,5 +1,5 @@
-import type { FeedItem } from "@ventureos/storage/serving"
-import { ServingStore, type ServingStoreError } from "@ventureos/storage/serving"
+import type { FeedItem } from "@ventureos/serving"
+import { ServingStore, type ServingStoreError } from "@ventureos/serving"
 import { Context, Effect, Layer, Option } from "effect"
 
 /**

@@ -3,7 +3,7 @@
  *
  * ```ts
  * import { layerRoutes, layerServices } from "@ventureos/api"
- * import { layerMemory } from "@ventureos/storage/serving"
+ * import { layerMemory } from "@ventureos/serving"
  * const app = layerRoutes().pipe(Layer.provide(layerServices()), Layer.provide(layerMemory()))
  * // serve `app` with HttpRouter.serve (Node) or HttpRouter.toWebHandler (Lambda)
  * ```

@@ -1,5 +1,5 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb"
-import { ServingStoreDynamo, startDynalite } from "@ventureos/storage/dynamodb"
+import { ServingStoreDynamo, startDynalite } from "@ventureos/serving/dynamodb"
 import { Effect, Exit, Layer, Scope } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { RateLimiter, SummaryLease } from "../src"

@@ -1,5 +1,5 @@
 import { Api } from "@ventureos/api-contract"
-import { makeMemory, ServingStore } from "@ventureos/storage/serving"
+import { makeMemory, ServingStore } from "@ventureos/serving"
 import { Effect, Layer } from "effect"
 import { FetchHttpClient, HttpRouter, HttpServer } from "effect/http"
 import { HttpApiClient } from "effect/http-api"

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { makeMemory, ServingStore } from "@ventureos/storage/serving"
+import { makeMemory, ServingStore } from "@ventureos/serving"
 import { Effect, Layer, Option } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {

@@ -10,13 +10,7 @@ import {
   type ViolationType,
   ViolationTypes
 } from "@ventureos/core"
-import {
-  BrandConfig,
-  EntityHistory,
-  EntityProfile,
-  type SearchEntry,
-  ServingStore
-} from "@ventureos/storage/serving"
+import { BrandConfig, EntityHistory, EntityProfile, type SearchEntry, ServingStore } from "@ventureos/serving"
 import { Effect, Schema } from "effect"
 
 /** A valid silver record from a few business fields (test and bench data). */
@@ -243,7 +237,7 @@ export const ids = {
 }
 
 /** Re-exported for tests in packages that do not depend on the storage package (the typed client's). */
-export { makeMemory, ServingStore } from "@ventureos/storage/serving"
+export { makeMemory, ServingStore } from "@ventureos/serving"
 
 /** Search entries of the dashboards' search box (names as agencies spell them, with typos to find). */
 export const searchEntries = [

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { type FeedItem, makeMemory, ServingStore } from "@ventureos/storage/serving"
+import { type FeedItem, makeMemory, ServingStore } from "@ventureos/serving"
 import { Effect, Fiber, Layer, Option } from "effect"
 import { TestClock } from "effect/testing"
 import {

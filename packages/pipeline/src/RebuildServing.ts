@@ -1,4 +1,4 @@
-import type { ServingStore, ServingStoreError } from "@ventureos/storage/serving"
+import type { ServingStore, ServingStoreError } from "@ventureos/serving"
 import { Effect } from "effect"
 import type { EntityKind } from "./Gold"
 import { type EntitySyncReport, syncEntities, syncTopLists } from "./SyncServing"

@@ -6,7 +6,7 @@ import {
   type SearchEntry,
   ServingStore,
   type ServingStoreError
-} from "@ventureos/storage/serving"
+} from "@ventureos/serving"
 import { Effect } from "effect"
 import type { EntityKind } from "./Gold"
 import type { BatchResult } from "./Ingest"

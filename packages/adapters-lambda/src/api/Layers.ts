@@ -1,4 +1,4 @@
-import { ServingStoreDynamo } from "@ventureos/storage/dynamodb"
+import { ServingStoreDynamo } from "@ventureos/serving/dynamodb"
 
 /** The serving store on AWS: DynamoDB tables and endpoint from the environment. */
 export const servingStoreLive = ServingStoreDynamo.layerConfig()

@@ -15,7 +15,7 @@ import {
   type SummaryJob,
   ViolationLocator
 } from "@ventureos/api"
-import { makeMemory, ServingStore } from "@ventureos/storage/serving"
+import { makeMemory, ServingStore } from "@ventureos/serving"
 import { Effect, Layer } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { ids, seed } from "../../../api/test/seed"

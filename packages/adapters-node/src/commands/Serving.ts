@@ -8,7 +8,7 @@ import {
   rebuildServing,
   type Warehouse
 } from "@ventureos/pipeline"
-import { BrandConfig, ServingStore, tableDefinitions } from "@ventureos/storage/serving"
+import { BrandConfig, ServingStore, tableDefinitions } from "@ventureos/serving"
 import { Cause, Effect, type Layer, Option, Schema } from "effect"
 import { type Args, emit, UsageError } from "../Args"
 import { fit, money } from "../Format"

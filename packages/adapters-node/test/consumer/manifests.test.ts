@@ -46,7 +46,7 @@ const privateNames = new Set(workspace.filter((p) => p.manifest.private === true
 /** Dependencies used without an import in the package's own code, with the reason. */
 const usedIndirectly: Record<string, Record<string, string>> = {
   "@ventureos/adapters-node": {
-    dynalite: "the embedded DynamoDB the CLI runs on: an optional peer of @ventureos/storage/dynamodb"
+    dynalite: "the embedded DynamoDB the CLI runs on: an optional peer of @ventureos/serving/dynamodb"
   }
 }
 
@@ -87,6 +87,7 @@ describe("published packages", () => {
       "@ventureos/core",
       "@ventureos/normalizers",
       "@ventureos/pipeline",
+      "@ventureos/serving",
       "@ventureos/storage"
     ])
   })

@@ -1,6 +1,6 @@
 import { GenerationLog, type GenerationRecord } from "@ventureos/api"
 import { makeClient } from "@ventureos/api-client"
-import { makeMemory, ServingStore } from "@ventureos/storage/serving"
+import { makeMemory, ServingStore } from "@ventureos/serving"
 import { Effect, Layer } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"

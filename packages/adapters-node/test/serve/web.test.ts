@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { request } from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { layerMemory } from "@ventureos/storage/serving"
+import { layerMemory } from "@ventureos/serving"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { fileWithin, type RunningServer, serve, WEB_NOT_BUILT } from "../../src/Serve"
 

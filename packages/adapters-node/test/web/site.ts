@@ -5,8 +5,8 @@
 import { GenerationLog } from "@ventureos/api"
 import { RateLimitedError, UnavailableError } from "@ventureos/api-contract"
 import type { Violation } from "@ventureos/core"
-import { ServingStoreDynamo, startDynalite } from "@ventureos/storage/dynamodb"
-import { ServingStore } from "@ventureos/storage/serving"
+import { ServingStore } from "@ventureos/serving"
+import { ServingStoreDynamo, startDynalite } from "@ventureos/serving/dynamodb"
 import { Context, Effect, Exit, Layer, Schema, Scope } from "effect"
 import { type RunningServer, serve } from "../../src/Serve"
 

@@ -6,8 +6,8 @@ import {
   PutItemCommand,
   UpdateItemCommand
 } from "@aws-sdk/client-dynamodb"
-import { ServingStoreDynamo, toServingError } from "@ventureos/storage/dynamodb"
-import { tableNames } from "@ventureos/storage/serving"
+import { tableNames } from "@ventureos/serving"
+import { ServingStoreDynamo, toServingError } from "@ventureos/serving/dynamodb"
 import { Clock, Effect, Layer, Option } from "effect"
 import { SummaryLease } from "../summary/Lease"
 import { RateLimiter } from "../summary/RateLimit"

@@ -1,4 +1,4 @@
-import type { FeedItem } from "@ventureos/storage/serving"
+import type { FeedItem } from "@ventureos/serving"
 import { stripControl } from "./Prompt"
 
 /**

@@ -1,4 +1,4 @@
-import type { ServingStoreError } from "@ventureos/storage/serving"
+import type { ServingStoreError } from "@ventureos/serving"
 import { Clock, Context, Effect, Layer } from "effect"
 
 /**

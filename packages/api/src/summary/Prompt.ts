@@ -1,4 +1,4 @@
-import type { FeedItem } from "@ventureos/storage/serving"
+import type { FeedItem } from "@ventureos/serving"
 
 /**
  * The prompt treats the record as data. The description is untrusted (anyone can get text into an agency

@@ -1,4 +1,4 @@
-import type { FeedItem } from "@ventureos/storage/serving"
+import type { FeedItem } from "@ventureos/serving"
 import type { Effect } from "effect"
 import { Context, Schema } from "effect"
 import type { Prompt } from "./Prompt"

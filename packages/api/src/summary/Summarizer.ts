@@ -1,5 +1,5 @@
-import type { FeedItem } from "@ventureos/storage/serving"
-import { ServingStore, type ServingStoreError } from "@ventureos/storage/serving"
+import type { FeedItem } from "@ventureos/serving"
+import { ServingStore, type ServingStoreError } from "@ventureos/serving"
 import { Clock, Context, DateTime, Duration, Effect, Layer, Option } from "effect"
 import { placements } from "../Views"
 import { ViolationLocator } from "../ViolationLocator"

@@ -5,7 +5,7 @@ import {
   type SummaryAccepted,
   UnavailableError
 } from "@ventureos/api-contract"
-import { ServingStore, type ServingStoreError } from "@ventureos/storage/serving"
+import { ServingStore, type ServingStoreError } from "@ventureos/serving"
 import { Clock, Context, Effect, Layer, Option } from "effect"
 import { ViolationLocator } from "../ViolationLocator"
 import { SummaryDispatch } from "./Dispatch"

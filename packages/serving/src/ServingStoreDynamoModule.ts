@@ -1,4 +1,4 @@
-// The namespace exported as `ServingStoreDynamo` from `@ventureos/storage/dynamodb`.
+// The namespace exported as `ServingStoreDynamo` from `@ventureos/serving/dynamodb`.
 
 export { type EmbeddedOptions, layerEmbedded, layerLocal, startDynalite } from "./Embedded"
 export {

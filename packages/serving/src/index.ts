@@ -1,6 +1,6 @@
 /**
- * `@ventureos/storage/serving`: the serving store port, its in-memory layer and its pure parts (no AWS SDK).
- * The DynamoDB driver lives in `@ventureos/storage/dynamodb`.
+ * `@ventureos/serving`: the serving store port, its in-memory layer and its pure parts (no AWS SDK).
+ * The DynamoDB driver lives in `@ventureos/serving/dynamodb`.
  */
 export * from "./AttributeValue"
 export * from "./BrandConfig"

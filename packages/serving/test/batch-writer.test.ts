@@ -3,9 +3,9 @@ import type { AddressInfo } from "node:net"
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { batchGet, batchWrite, type WriteOp } from "../../src/serving/BatchWriter"
-import { startDynalite } from "../../src/serving/Embedded"
-import { LOCAL_CREDENTIALS, make } from "../../src/serving/ServingStoreDynamo"
+import { batchGet, batchWrite, type WriteOp } from "../src/BatchWriter"
+import { startDynalite } from "../src/Embedded"
+import { LOCAL_CREDENTIALS, make } from "../src/ServingStoreDynamo"
 
 /**
  * A real HTTP proxy in front of dynalite that injects DynamoDB's documented failure modes: BatchWriteItem /

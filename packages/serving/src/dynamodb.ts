@@ -1,8 +1,8 @@
 /**
- * `@ventureos/storage/dynamodb`: the DynamoDB driver of the serving store (pulls in the AWS SDK).
+ * `@ventureos/serving/dynamodb`: the DynamoDB driver of the serving store (pulls in the AWS SDK).
  *
  * ```ts
- * import { ServingStoreDynamo } from "@ventureos/storage/dynamodb"
+ * import { ServingStoreDynamo } from "@ventureos/serving/dynamodb"
  * // AWS (Lambda): tables and endpoint from the environment
  * const live = ServingStoreDynamo.layerConfig()
  * // local runs: AWS_ENDPOINT_URL_DYNAMODB if set, else embedded dynalite under $VENTUREOS_HOME

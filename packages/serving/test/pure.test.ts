@@ -5,7 +5,7 @@ import {
   itemSize,
   marshallItem,
   unmarshallItem
-} from "../../src/serving/AttributeValue"
+} from "../src/AttributeValue"
 import {
   DYNAMODB_MAX_ITEM_BYTES,
   feedItemSize,
@@ -13,9 +13,9 @@ import {
   groupFeedBatch,
   planFeedGroup,
   toFeedItem
-} from "../../src/serving/Feed"
-import { mapLegacyExport } from "../../src/serving/LegacyImport"
-import { tableDefinitions, tableDefinitionsJson, tableNames } from "../../src/serving/Tables"
+} from "../src/Feed"
+import { mapLegacyExport } from "../src/LegacyImport"
+import { tableDefinitions, tableDefinitionsJson, tableNames } from "../src/Tables"
 import { violation } from "./fixtures"
 
 describe("AttributeValue", () => {
@@ -205,11 +205,11 @@ describe("legacy brand import mapper", () => {
 })
 
 describe("subpaths", () => {
-  it("@ventureos/storage/serving never reaches the AWS SDK or dynalite (handlers bundle only what they use)", async () => {
+  it("@ventureos/serving never reaches the AWS SDK or dynalite (handlers bundle only what they use)", async () => {
     const { readFileSync } = await import("node:fs")
     const { dirname, join } = await import("node:path")
     const { fileURLToPath } = await import("node:url")
-    const dir = join(dirname(fileURLToPath(import.meta.url)), "../../src/serving")
+    const dir = join(dirname(fileURLToPath(import.meta.url)), "../src")
     const seen = new Set<string>()
     const externals = new Set<string>()
     const visit = (file: string) => {

@@ -2,9 +2,9 @@
 import { parseArgs } from "node:util"
 import { type EntityStats, type Violation, ViolationTypes } from "@ventureos/core"
 import { Effect, type Layer } from "effect"
-import { layerEmbedded } from "../../src/serving/Embedded"
-import { ServingStore } from "../../src/serving/ServingStore"
-import { LOCAL_CREDENTIALS, layer } from "../../src/serving/ServingStoreDynamo"
+import { layerEmbedded } from "../src/Embedded"
+import { ServingStore } from "../src/ServingStore"
+import { LOCAL_CREDENTIALS, layer } from "../src/ServingStoreDynamo"
 import { violation } from "./fixtures"
 import { startDynamoDbLocal } from "./servers"
 

@@ -1,7 +1,7 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { normalizeHost } from "../../src/serving/Inputs"
-import type { SearchEntry } from "../../src/serving/Model"
+import { normalizeHost } from "../src/Inputs"
+import type { SearchEntry } from "../src/Model"
 import {
   bucketOf,
   editDistance,
@@ -14,7 +14,7 @@ import {
   termsOf,
   tokens,
   wordSimilarity
-} from "../../src/serving/Search"
+} from "../src/Search"
 
 const entry = (display_name: string, over: Partial<Record<keyof SearchEntry, unknown>> = {}): SearchEntry =>
   ({

@@ -10,8 +10,8 @@ import {
 } from "@ventureos/core"
 import { Effect, Exit, type Layer, Option } from "effect"
 import fc from "fast-check"
-import type { BrandConfig } from "../../src/serving/BrandConfig"
-import { compareNewestFirst, feedDate, placementKeys, toFeedItem } from "../../src/serving/Feed"
+import type { BrandConfig } from "../../src/BrandConfig"
+import { compareNewestFirst, feedDate, placementKeys, toFeedItem } from "../../src/Feed"
 import type {
   EntityHistory,
   EntityProfile,
@@ -19,10 +19,10 @@ import type {
   SearchOptions,
   SearchResult,
   ViolationSummary
-} from "../../src/serving/Model"
-import { ServingStore } from "../../src/serving/ServingStore"
-import { ServingStoreError } from "../../src/serving/ServingStoreError"
-import { stats, violation } from "../serving/fixtures"
+} from "../../src/Model"
+import { ServingStore } from "../../src/ServingStore"
+import { ServingStoreError } from "../../src/ServingStoreError"
+import { stats, violation } from "../fixtures"
 
 /** Builds a fresh store for one test: its own tables (prefix), feed size and national feed size. */
 export type MakeLayer = (options: {

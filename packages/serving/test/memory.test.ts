@@ -1,0 +1,4 @@
+import { layerMemory } from "../src/ServingStore"
+import { suite } from "./contract/ServingStoreSuite"
+
+suite("memory", ({ feedSize, recentSize }) => layerMemory({ feedSize, recentSize }), { propertyRuns: 100 })
