@@ -1,6 +1,17 @@
 import type { BrandConfigResponse } from "@ventureos/api-contract"
 import { ApiError, api, type RuntimeConfig } from "./api"
-import { contrast, ensureContrast, mix, parseHex, type Rgb, readableOn, toHex } from "./color"
+import {
+  BLACK,
+  contrast,
+  ensureContrast,
+  ensureContrastAll,
+  mix,
+  parseHex,
+  type Rgb,
+  readableOn,
+  toHex,
+  WHITE
+} from "./color"
 import { isBrandId } from "./ids"
 
 /** A brand's site configuration as the API serves it. */
@@ -92,7 +103,23 @@ const rgb = (hex: string, fallback: Rgb): Rgb => parseHex(hex) ?? fallback
 export const themeOf = (brand: Brand): Theme => {
   const corrections: Array<string> = []
   const c = brand.colors
-  const bg = rgb(c.background, [255, 255, 255])
+  let bg = rgb(c.background, [255, 255, 255])
+  // A mid-tone background leaves no room for AA text on it and on the cards drawn a shade off it (neither
+  // black nor white reaches 6:1): lighten or darken it until one does, and say so.
+  const headroom = (b: Rgb) => Math.max(contrast(BLACK, b), contrast(WHITE, b))
+  if (headroom(bg) < 6) {
+    const towards = contrast(BLACK, bg) >= contrast(WHITE, bg) ? WHITE : BLACK
+    let t = 0
+    let out = bg
+    while (headroom(out) < 6 && t < 1) {
+      t = Math.min(1, t + 0.02)
+      out = parseHex(toHex(mix(bg, towards, t)))!
+    }
+    corrections.push(
+      `background ${c.background} is a mid-tone (best text contrast ${headroom(bg).toFixed(2)}:1): using ${toHex(out)}`
+    )
+    bg = out
+  }
   let text = rgb(c.text, [27, 31, 36])
   if (contrast(text, bg) < 4.5) {
     const fixed = readableOn(bg)
@@ -107,9 +134,15 @@ export const themeOf = (brand: Brand): Theme => {
   // Cards and table stripes sit on a surface a little off the background.
   const surface = mix(bg, text, 0.045)
   const surfaceAlt = mix(bg, text, 0.09)
+  // Body text also sits on cards (tinted towards the text colour): keep it at AA there too.
+  const onCards = ensureContrastAll(text, [bg, surface, surfaceAlt])
+  if (toHex(onCards) !== toHex(text)) {
+    corrections.push(`text ${toHex(text)} adjusted to ${toHex(onCards)} for 4.5:1 on cards`)
+    text = onCards
+  }
   // Links are the brand's primary, shaded until readable on both the background and cards.
   const onBoth = (fg: Rgb, name: string): Rgb => {
-    const out = ensureContrast(ensureContrast(fg, surfaceAlt), bg)
+    const out = ensureContrastAll(fg, [bg, surfaceAlt])
     if (toHex(out) !== toHex(fg))
       corrections.push(`${name} ${toHex(fg)} adjusted to ${toHex(out)} for 4.5:1 on the page background`)
     return out
@@ -119,7 +152,7 @@ export const themeOf = (brand: Brand): Theme => {
   // Buttons and the header are filled with the brand colour; their text is whichever of dark/white reads.
   const onPrimary = readableOn(primary)
   const onSecondary = readableOn(secondary)
-  const muted = ensureContrast(mix(text, bg, 0.3), surfaceAlt)
+  const muted = ensureContrastAll(mix(text, bg, 0.3), [bg, surface, surfaceAlt])
   // Focus rings and chart strokes are non-text: 3:1 (WCAG 1.4.11) against the background.
   const focus = ensureContrast(accent, bg, 3)
   const border = ensureContrast(mix(bg, text, 0.25), bg, 1.6)

@@ -86,3 +86,30 @@ export const ensureContrast = (fg: Rgb, bg: Rgb, target = 4.5): Rgb => {
   }
   return parseHex(toHex(out))!
 }
+
+/**
+ * {@link ensureContrast} against several backgrounds at once (text shown on the page and on cards): the least
+ * shade of `fg` towards black or white that reaches `target` on every one of them. Shading for one and then
+ * for the other can undo the first; this picks one direction that works for all. When no shade does, black
+ * or white, whichever reads best on the worst background.
+ */
+export const ensureContrastAll = (fg: Rgb, bgs: ReadonlyArray<Rgb>, target = 4.5): Rgb => {
+  // Compare the colours as CSS will show them: rounded to hex.
+  const shown = bgs.map((b) => parseHex(toHex(b))!)
+  const worst = (c: Rgb) => Math.min(...shown.map((b) => contrast(parseHex(toHex(c))!, b)))
+  if (worst(fg) >= target) return fg
+  for (const towards of [BLACK, WHITE]) {
+    if (worst(towards) < target) continue
+    let lo = 0
+    let hi = 1
+    for (let i = 0; i < 20; i++) {
+      const mid = (lo + hi) / 2
+      if (worst(mix(fg, towards, mid)) >= target) hi = mid
+      else lo = mid
+    }
+    let t = hi
+    while (worst(mix(fg, towards, t)) < target && t < 1) t = Math.min(1, t + 0.01)
+    return parseHex(toHex(mix(fg, towards, t)))!
+  }
+  return worst(BLACK) >= worst(WHITE) ? BLACK : WHITE
+}
