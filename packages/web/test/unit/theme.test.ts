@@ -16,7 +16,7 @@ const brand = (colors: Brand["colors"]): Brand => ({
   colors,
   layout: "dashboard",
   navigation: [],
-  agencies: ["osha"],
+  agencies: ["osha"] as unknown as Brand["agencies"],
   updated_at: "2026-11-30T00:00:00.000Z" as Brand["updated_at"]
 })
 
