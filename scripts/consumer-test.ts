@@ -262,6 +262,7 @@ try {
       "@ventureos/storage/archive",
       "@ventureos/serving",
       "@ventureos/storage/iceberg",
+      "@ventureos/iceberg",
       "@ventureos/api-contract",
       "@ventureos/api-client",
       "@ventureos/api"

@@ -10,12 +10,13 @@
  *
  * DuckDB's native binding comes from the Lambda layer built by `pnpm package:lambda`.
  */
+
+import * as CatalogRest from "@ventureos/iceberg/rest"
+import * as FileIOS3 from "@ventureos/iceberg/s3"
 import { epaPlugin, faaPlugin, makeRegistry, oshaPlugin } from "@ventureos/normalizers"
 import { layerIceberg } from "@ventureos/pipeline"
 import { layer as archiveS3 } from "@ventureos/storage/archive/s3"
 import * as LakehouseDuckDb from "@ventureos/storage/duckdb"
-import * as CatalogRest from "@ventureos/storage/iceberg-rest"
-import * as FileIOS3 from "@ventureos/storage/s3"
 import { Layer } from "effect"
 import { makeIngestHandler } from "./IngestHandler"
 

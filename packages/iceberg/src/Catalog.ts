@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto"
 import { Context, Effect, Layer, Schema } from "effect"
-import { applyCommit, type TableCommit } from "./iceberg/spec/Commit"
-import { newTableMetadata, type TableMetadata } from "./iceberg/spec/Metadata"
-import type { IcebergSchema } from "./iceberg/spec/Schema"
-import type { PartitionSpec } from "./iceberg/spec/Transforms"
+import { applyCommit, type TableCommit } from "./spec/Commit"
+import { newTableMetadata, type TableMetadata } from "./spec/Metadata"
+import type { IcebergSchema } from "./spec/Schema"
+import type { PartitionSpec } from "./spec/Transforms"
 
 /**
  * Why a catalog operation failed. `CommitConflict` = the commit was rejected and nothing changed: reload,
@@ -94,7 +94,7 @@ export interface CatalogShape {
 }
 
 /** Iceberg catalog port. */
-export class Catalog extends Context.Service<Catalog, CatalogShape>()("@ventureos/storage/Catalog") {}
+export class Catalog extends Context.Service<Catalog, CatalogShape>()("@ventureos/iceberg/Catalog") {}
 
 /** Commit rejection -> CatalogError. */
 export const rejectionError = (

@@ -12,9 +12,9 @@ import {
   type TableIdentifier
 } from "./Catalog"
 import { toFileUri, toLocalPath, writeFileAtomic } from "./FileIO"
-import { applyCommit } from "./iceberg/spec/Commit"
-import { decodeTableMetadata, encodeTableMetadata, MetadataFormatError } from "./iceberg/spec/Json"
-import { newTableMetadata, type TableMetadata } from "./iceberg/spec/Metadata"
+import { applyCommit } from "./spec/Commit"
+import { decodeTableMetadata, encodeTableMetadata, MetadataFormatError } from "./spec/Json"
+import { newTableMetadata, type TableMetadata } from "./spec/Metadata"
 
 /**
  * Filesystem ("hadoop") catalog: `<warehouse>/<namespace>/<table>/metadata/vN.metadata.json` plus

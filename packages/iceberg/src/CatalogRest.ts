@@ -10,8 +10,8 @@ import {
   showTableId,
   type TableIdentifier
 } from "./Catalog"
-import type { TableCommit } from "./iceberg/spec/Commit"
-import { decodeTableMetadataValue, parseJsonBigInt, stringifyJsonBigInt } from "./iceberg/spec/Json"
+import type { TableCommit } from "./spec/Commit"
+import { decodeTableMetadataValue, parseJsonBigInt, stringifyJsonBigInt } from "./spec/Json"
 
 type SignerInit = ConstructorParameters<typeof SignatureV4>[0]
 

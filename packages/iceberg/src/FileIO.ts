@@ -55,7 +55,7 @@ export interface FileIOShape {
 }
 
 /** Byte storage port. */
-export class FileIO extends Context.Service<FileIO, FileIOShape>()("@ventureos/storage/FileIO") {}
+export class FileIO extends Context.Service<FileIO, FileIOShape>()("@ventureos/iceberg/FileIO") {}
 
 /** Local path of a `file:` URI or plain absolute path; undefined for other schemes. */
 export const toLocalPath = (uri: string): string | undefined => {

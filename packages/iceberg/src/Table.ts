@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto"
 import { Effect, Schedule } from "effect"
-import type { CatalogShape, LoadedTable, TableIdentifier } from "../Catalog"
-import { showTableId } from "../Catalog"
-import type { FileIOShape } from "../FileIO"
-import { fromCatalog, fromFileIO, LakehouseError } from "../LakehouseError"
 import { decodeManifest, decodeManifestList, encodeManifest, encodeManifestList } from "./Avro"
+import type { CatalogShape, LoadedTable, TableIdentifier } from "./Catalog"
+import { showTableId } from "./Catalog"
+import type { FileIOShape } from "./FileIO"
+import { fromCatalog, fromFileIO, IcebergError } from "./IcebergError"
 import type { TableCommit } from "./spec/Commit"
 import { compareValues, fromBinary, fromText, type IcebergValue } from "./spec/Conversions"
 import {
@@ -70,7 +70,7 @@ export const readManifestList = (ctx: TableContext, table: string, path: string)
       Effect.try({
         try: () => decodeManifestList(bytes),
         catch: (e) =>
-          new LakehouseError({
+          new IcebergError({
             reason: "CorruptFile",
             table,
             file: path,
@@ -85,7 +85,7 @@ export const readManifest = (
   ctx: TableContext,
   table: string,
   path: string
-): Effect.Effect<ReadonlyArray<ManifestEntry>, LakehouseError> => {
+): Effect.Effect<ReadonlyArray<ManifestEntry>, IcebergError> => {
   const hit = ctx.manifestCache.get(path)
   if (hit !== undefined) return Effect.succeed(hit)
   return ctx.io.read(path).pipe(
@@ -94,7 +94,7 @@ export const readManifest = (
       Effect.try({
         try: () => decodeManifest(bytes),
         catch: (e) =>
-          new LakehouseError({
+          new IcebergError({
             reason: "CorruptFile",
             table,
             file: path,
@@ -270,13 +270,13 @@ export const fileMayMatch = (
 export const selectSnapshot = (
   table: LoadedTable,
   options: ScanOptions
-): Effect.Effect<Snapshot | undefined, LakehouseError> => {
+): Effect.Effect<Snapshot | undefined, IcebergError> => {
   const m = table.metadata
   if (options.snapshotId !== undefined) {
     const s = snapshotById(m, options.snapshotId)
     return s === undefined
       ? Effect.fail(
-          new LakehouseError({
+          new IcebergError({
             reason: "InvalidInput",
             table: tableName(table),
             detail: `no snapshot ${options.snapshotId}`
@@ -332,7 +332,7 @@ export const planScan = (ctx: TableContext, table: LoadedTable, options: ScanOpt
         const r = yield* Effect.try({
           try: () => resolveEntry(mf, e),
           catch: (err) =>
-            new LakehouseError({
+            new IcebergError({
               reason: "CorruptFile",
               table: name,
               file: mf.manifestPath,
@@ -511,7 +511,7 @@ const buildCommit = (
     }
     const missing = [...changes.removedPaths].filter((p) => !found.has(p))
     if (missing.length > 0)
-      return yield* new LakehouseError({
+      return yield* new IcebergError({
         reason: "CommitConflict",
         table: name,
         detail: `files to replace are no longer live: ${missing.slice(0, 3).join(", ")}`
@@ -599,7 +599,7 @@ export const commitChanges = (
   id: TableIdentifier,
   changes: FileChanges,
   options: { readonly source?: SourceRef; readonly maxAttempts?: number } = {}
-): Effect.Effect<CommitOutcome, LakehouseError> =>
+): Effect.Effect<CommitOutcome, IcebergError> =>
   Effect.gen(function* () {
     const name = showTableId(id)
     const dedupKey = options.source === undefined ? undefined : dedupKeyOf(options.source)
@@ -656,7 +656,7 @@ export const commitChanges = (
       }
       const cur = currentSnapshot(table.metadata)?.["snapshot-id"] ?? null
       if (changes.requireBaseSnapshot !== undefined && cur !== changes.requireBaseSnapshot)
-        return yield* new LakehouseError({
+        return yield* new IcebergError({
           reason: "CommitConflict",
           table: name,
           detail: `table changed since snapshot ${changes.requireBaseSnapshot ?? "none"} (now ${cur ?? "none"})`

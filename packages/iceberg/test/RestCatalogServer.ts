@@ -9,17 +9,17 @@ import * as fs from "node:fs/promises"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import * as path from "node:path"
-import { toLocalPath } from "../../src/FileIO"
-import { applyCommit, type TableCommit } from "../../src/iceberg/spec/Commit"
+import { toLocalPath } from "../src/FileIO"
+import { applyCommit, type TableCommit } from "../src/spec/Commit"
 import {
   decodeTableMetadataValue,
   encodeTableMetadata,
   parseJsonBigInt,
   stringifyJsonBigInt
-} from "../../src/iceberg/spec/Json"
-import { newTableMetadata, type TableMetadata } from "../../src/iceberg/spec/Metadata"
-import type { IcebergSchema } from "../../src/iceberg/spec/Schema"
-import type { PartitionSpec } from "../../src/iceberg/spec/Transforms"
+} from "../src/spec/Json"
+import { newTableMetadata, type TableMetadata } from "../src/spec/Metadata"
+import type { IcebergSchema } from "../src/spec/Schema"
+import type { PartitionSpec } from "../src/spec/Transforms"
 
 export interface RestServerOptions {
   /** Table locations are `<warehouse>/<ns>/<name>` (file: or s3: URI). */

@@ -13,7 +13,7 @@ import {
   resolveEntry,
   schemaFromColumns,
   toBinary
-} from "../../src/iceberg"
+} from "../src"
 
 const schema = schemaFromColumns(violationColumnList, { identifier: ["violation_id"] })
 const spec = partitionSpec(schema, [

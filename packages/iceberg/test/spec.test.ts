@@ -19,7 +19,7 @@ import {
   toBinary,
   truncateUpper,
   unscaledToDecimal
-} from "../../src/iceberg/spec"
+} from "../src/spec"
 
 const schema = schemaFromColumns(violationColumnList, { identifier: ["violation_id"] })
 

@@ -9,6 +9,7 @@ import {
   ViolationTypes,
   violationColumnList
 } from "@ventureos/core"
+import { duckdbType, icebergTypeOf } from "@ventureos/iceberg"
 import {
   type CsvRow,
   type NormalizeRun,
@@ -22,7 +23,6 @@ import {
   type VectorizedInput,
   type VectorizedNormalizer
 } from "@ventureos/normalizers"
-import { duckdbType, icebergTypeOf } from "@ventureos/storage/iceberg"
 import { Effect } from "effect"
 import type { EntityKind } from "./Gold"
 import type { CommitSource, Landed, WarehouseBulk } from "./Warehouse"

@@ -1,7 +1,6 @@
 import { moneyFromCents, type Violation, ViolationTypes } from "@ventureos/core"
+import { CatalogFileSystem, duckdbType, layerLocal as fileIOLocal, icebergTypeOf } from "@ventureos/iceberg"
 import {
-  CatalogFileSystem,
-  layerLocal as fileIOLocal,
   Lakehouse,
   type LakehouseError,
   type LakehouseShape,
@@ -9,7 +8,6 @@ import {
   type TableDefinition
 } from "@ventureos/storage"
 import * as LakehouseDuckDb from "@ventureos/storage/duckdb"
-import { duckdbType, icebergTypeOf } from "@ventureos/storage/iceberg"
 import { Effect, Layer, Option } from "effect"
 import type { EntityKind, GoldDelta, Ranked } from "./Gold"
 import {

@@ -1,10 +1,19 @@
 import { KnownAgencies, type Violation, violationColumnList } from "@ventureos/core"
+import {
+  type ColumnSpec,
+  type CommitOutcome,
+  type IcebergSchema,
+  type LoadedTable,
+  microsToTimestamp,
+  type Predicate,
+  type PrimitiveType,
+  type ScanOptions,
+  type ScanPlan,
+  type Snapshot,
+  type SourceRef,
+  timestampToMicros
+} from "@ventureos/iceberg"
 import { Context, type Effect } from "effect"
-import type { LoadedTable } from "./Catalog"
-import { microsToTimestamp, timestampToMicros } from "./iceberg/spec/Conversions"
-import type { Snapshot } from "./iceberg/spec/Metadata"
-import type { ColumnSpec, IcebergSchema, PrimitiveType } from "./iceberg/spec/Schema"
-import type { CommitOutcome, Predicate, ScanOptions, ScanPlan, SourceRef } from "./iceberg/Table"
 import type { LakehouseError } from "./LakehouseError"
 
 export type { CommitOutcome, Predicate, ScanOptions, ScanPlan, SourceRef }

@@ -3,35 +3,44 @@ import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import { type DuckDBConnection, DuckDBInstance, DuckDBTypeId } from "@duckdb/node-api"
-import { Effect, Layer, ManagedRuntime } from "effect"
-import { Catalog, type LoadedTable, showTableId, type TableIdentifier, tableId } from "./Catalog"
-import * as CatalogFileSystem from "./CatalogFileSystem"
-import { FileIO, layerLocal } from "./FileIO"
-import { writeFiles } from "./iceberg/ParquetWriter"
-import { scanSql as buildScanSql } from "./iceberg/ScanSql"
-import { sqlIdent, sqlString } from "./iceberg/SqlText"
-import { currentSchema, currentSnapshot, defaultSpec, type TableMetadata } from "./iceberg/spec/Metadata"
 import {
   addColumn as addSchemaColumn,
-  duckdbType,
-  type IcebergSchema,
-  schemaFromColumns
-} from "./iceberg/spec/Schema"
-import { bindSpec, partitionSpec, unpartitioned } from "./iceberg/spec/Transforms"
-import {
+  bindSpec,
+  scanSql as buildScanSql,
+  Catalog,
+  CatalogFileSystem,
   type CommitOutcome,
-  commitChanges,
+  currentSchema,
+  currentSnapshot,
   dedupKeyOf,
-  expireSnapshots,
+  defaultSpec,
+  duckdbType,
+  FileIO,
   findCommitted,
+  type IcebergSchema,
+  commitChanges as icebergCommitChanges,
+  expireSnapshots as icebergExpireSnapshots,
+  planScan as icebergPlanScan,
+  removeOrphanFiles as icebergRemoveOrphanFiles,
+  type LoadedTable,
+  layerLocal,
   makeContext,
   Properties,
-  planScan,
-  removeOrphanFiles,
+  partitionSpec,
   type ScanOptions,
   type ScanPlan,
-  type TableContext
-} from "./iceberg/Table"
+  schemaFromColumns,
+  showTableId,
+  sqlIdent,
+  sqlString,
+  type TableContext,
+  type TableIdentifier,
+  type TableMetadata,
+  tableId,
+  unpartitioned
+} from "@ventureos/iceberg"
+import { Effect, Layer, ManagedRuntime } from "effect"
+import { writeFiles } from "./iceberg/ParquetWriter"
 import {
   Lakehouse,
   type LakehouseShape,
@@ -40,7 +49,18 @@ import {
   type TableDefinition,
   type WriteOptions
 } from "./Lakehouse"
-import { fromCatalog, fromFileIO, LakehouseError } from "./LakehouseError"
+import { fromCatalog, fromFileIO, fromIceberg, LakehouseError } from "./LakehouseError"
+
+// The Iceberg library's table operations fail with IcebergError; the Lakehouse port speaks LakehouseError
+// (same reason, table, file and message), mapped here at the edge.
+const planScan = (...args: Parameters<typeof icebergPlanScan>) =>
+  icebergPlanScan(...args).pipe(Effect.mapError(fromIceberg))
+const commitChanges = (...args: Parameters<typeof icebergCommitChanges>) =>
+  icebergCommitChanges(...args).pipe(Effect.mapError(fromIceberg))
+const expireSnapshots = (...args: Parameters<typeof icebergExpireSnapshots>) =>
+  icebergExpireSnapshots(...args).pipe(Effect.mapError(fromIceberg))
+const removeOrphanFiles = (...args: Parameters<typeof icebergRemoveOrphanFiles>) =>
+  icebergRemoveOrphanFiles(...args).pipe(Effect.mapError(fromIceberg))
 
 /** DuckDB numeric types whose JSON form is a string (64/128-bit integers, decimals). */
 const NUMERIC_TYPES = new Set<number>([

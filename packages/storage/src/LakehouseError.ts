@@ -1,6 +1,5 @@
+import type { CatalogError, FileIOError, IcebergError } from "@ventureos/iceberg"
 import { Schema } from "effect"
-import type { CatalogError } from "./Catalog"
-import type { FileIOError } from "./FileIO"
 
 /** Why a lakehouse (Iceberg table) operation failed. */
 export const LakehouseFailure = Schema.Literals([
@@ -33,6 +32,15 @@ export class LakehouseError extends Schema.TaggedError<LakehouseError>()("Lakeho
     return `${this.table}: ${this.reason}${this.file === undefined ? "" : ` (${this.file})`}: ${this.detail}`
   }
 }
+
+/** Lift an error of the Iceberg library's table operations: same reason, table, file and message. */
+export const fromIceberg = (e: IcebergError): LakehouseError =>
+  new LakehouseError({
+    reason: e.reason,
+    table: e.table,
+    detail: e.detail,
+    ...(e.file === undefined ? {} : { file: e.file })
+  })
 
 /** Lift a catalog error. */
 export const fromCatalog = (e: CatalogError): LakehouseError =>

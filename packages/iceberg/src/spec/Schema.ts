@@ -1,5 +1,3 @@
-import type { ColumnType } from "@ventureos/core"
-
 /** Iceberg primitive types used by this project (a subset of the spec's primitives). */
 export type PrimitiveType =
   | "boolean"
@@ -31,17 +29,20 @@ export interface IcebergSchema {
   readonly fields: ReadonlyArray<NestedField>
 }
 
-/** A column description in the shape of core's `violationColumnList`. */
+/** A column type as column lists give it: an Iceberg primitive, or `json` (a JSON document stored as a string). */
+export type ColumnSpecType = PrimitiveType | "json"
+
+/** A column description (the shape of `violationColumnList` in `@ventureos/core`). */
 export interface ColumnSpec {
   readonly name: string
   readonly id: number
-  readonly type: ColumnType | PrimitiveType
+  readonly type: ColumnSpecType
   readonly required: boolean
   readonly doc?: string
 }
 
-/** Map a core column type to its Iceberg primitive: JSON documents are stored as strings holding JSON text. */
-export const icebergTypeOf = (t: ColumnType | PrimitiveType): PrimitiveType => (t === "json" ? "string" : t)
+/** Map a column type to its Iceberg primitive: JSON documents are stored as strings holding JSON text. */
+export const icebergTypeOf = (t: ColumnSpecType): PrimitiveType => (t === "json" ? "string" : t)
 
 /** Build an Iceberg schema from a column list; `identifier` names the upsert key columns. */
 export const schemaFromColumns = (

@@ -2,7 +2,7 @@ import { violationColumnList } from "@ventureos/core"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { CatalogShape, TableIdentifier } from "../../src/Catalog"
-import { partitionSpec, type Snapshot, schemaFromColumns, unpartitioned } from "../../src/iceberg/spec"
+import { partitionSpec, type Snapshot, schemaFromColumns, unpartitioned } from "../../src/spec"
 
 /** The Catalog contract, run against every implementation. */
 export const catalogSuite = (

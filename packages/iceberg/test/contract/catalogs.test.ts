@@ -4,7 +4,7 @@ import * as path from "node:path"
 import { makeMemory } from "../../src/Catalog"
 import * as CatalogFileSystem from "../../src/CatalogFileSystem"
 import * as CatalogRest from "../../src/CatalogRest"
-import { startRestCatalog } from "../iceberg/RestCatalogServer"
+import { startRestCatalog } from "../RestCatalogServer"
 import { catalogSuite } from "./CatalogSuite"
 
 const tmp = () => fs.mkdtemp(path.join(os.tmpdir(), "vos-cat-"))

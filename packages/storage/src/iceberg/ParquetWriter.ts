@@ -3,14 +3,27 @@ import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import { BIGINT, type DuckDBConnection, DuckDBScalarFunction, INTEGER, VARCHAR } from "@duckdb/node-api"
+import {
+  applyTransform,
+  type BoundPartitionField,
+  type DataFile,
+  duckdbType,
+  type FileIOShape,
+  fromText,
+  type IcebergSchema,
+  type IcebergValue,
+  type NestedField,
+  parseTransform,
+  sqlIdent,
+  sqlString,
+  toBinary,
+  toFileUri,
+  transformSql,
+  truncateLower,
+  truncateUpper
+} from "@ventureos/iceberg"
 import { Effect, Schema } from "effect"
-import { type FileIOShape, toFileUri } from "../FileIO"
 import { fromFileIO, LakehouseError } from "../LakehouseError"
-import { sqlIdent, sqlString } from "./SqlText"
-import { fromText, type IcebergValue, toBinary, truncateLower, truncateUpper } from "./spec/Conversions"
-import type { DataFile } from "./spec/Manifest"
-import { duckdbType, type IcebergSchema, type NestedField } from "./spec/Schema"
-import { applyTransform, type BoundPartitionField, parseTransform, transformSql } from "./spec/Transforms"
 
 /** Run a statement, mapping DuckDB errors to LakehouseError. */
 export const runSql = (conn: DuckDBConnection, table: string, sql: string) =>

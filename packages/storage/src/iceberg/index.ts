@@ -1,9 +1,6 @@
 /**
- * `@ventureos/storage/iceberg`: the Iceberg v2 model (pure spec functions), Avro manifests, scan planning,
- * commits and maintenance over the Catalog and FileIO ports. No DuckDB, no AWS SDK.
+ * `@ventureos/storage/iceberg`: the Iceberg library, kept for existing imports. It lives in
+ * `@ventureos/iceberg` (spec, Avro manifests, scans, commits, maintenance, Catalog and FileIO ports);
+ * import it from there. `ParquetWriter` (DuckDB) stays internal to `@ventureos/storage/duckdb`.
  */
-export * from "./Avro"
-export * from "./ScanSql"
-export * from "./SqlText"
-export * from "./spec"
-export * from "./Table"
+export * from "@ventureos/iceberg"

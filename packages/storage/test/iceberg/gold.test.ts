@@ -1,7 +1,7 @@
 import * as fs from "node:fs/promises"
+import { applyTransform, parseTransform } from "@ventureos/iceberg"
 import { Effect, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { applyTransform, parseTransform } from "../../src/iceberg/spec"
 import { Lakehouse, type TableDefinition } from "../../src/Lakehouse"
 import { installFileFetch, type LakehouseRuntime, lakehouseLayer, tempDir } from "./helpers"
 

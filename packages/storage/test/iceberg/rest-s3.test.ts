@@ -1,16 +1,16 @@
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
+import { layerLocal } from "@ventureos/iceberg"
+import * as CatalogRest from "@ventureos/iceberg/rest"
+import * as FileIOS3 from "@ventureos/iceberg/s3"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import * as CatalogRest from "../../src/CatalogRest"
-import { layerLocal } from "../../src/FileIO"
-import * as FileIOS3 from "../../src/FileIOS3"
+import { startS3 } from "../../../iceberg/test/contract/S3Server"
+import { type RestServer, startRestCatalog } from "../../../iceberg/test/RestCatalogServer"
 import { Lakehouse } from "../../src/Lakehouse"
 import * as LakehouseDuckDb from "../../src/LakehouseDuckDb"
-import { startS3 } from "../contract/S3Server"
 import { icebirdRows, makeViolations, normalize, sortById } from "./helpers"
-import { type RestServer, startRestCatalog } from "./RestCatalogServer"
 
 const creds = { accessKeyId: "AKIDTEST", secretAccessKey: "secret" }
 
