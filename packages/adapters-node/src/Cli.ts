@@ -243,8 +243,10 @@ const explain = (e: unknown): { message: string; code: 1 | 2 } | undefined => {
 
 /** Run the CLI; returns the exit code. */
 export const runCli = async (argv: ReadonlyArray<string>): Promise<number> => {
+  // `pnpm start -- --port 8080` hands the script a bare `--` after the command: it ends nothing here.
+  const tokens = argv[1] === "--" ? [argv[0]!, ...argv.slice(2)] : [...argv]
   const args = parseArgs(
-    argv.map((a) => (a === "-h" ? "--help" : a)),
+    tokens.map((a) => (a === "-h" ? "--help" : a)),
     BOOLEAN_FLAGS
   )
   if (args.flags.has("help") || args.command === "help") {

@@ -38,11 +38,13 @@ afterAll(() => rm(dir, { recursive: true, force: true }))
 
 describe("help", () => {
   it("--help, <command> --help and help <command> print usage, flags and an example and exit 0", async () => {
-    const [all, top, serve, viaHelp] = await Promise.all([
+    const [all, top, serve, viaHelp, viaPnpm] = await Promise.all([
       cli(["--help"], join(dir, "h")),
       cli(["top", "--help"], join(dir, "h")),
       cli(["serve", "-h"], join(dir, "h")),
-      cli(["help", "ingest"], join(dir, "h"))
+      cli(["help", "ingest"], join(dir, "h")),
+      // what `pnpm start -- --help` hands the script: the bare `--` is dropped
+      cli(["demo", "--", "--help"], join(dir, "h"))
     ])
     expect(all.code).toBe(0)
     for (const c of ["normalize", "ingest", "top", "stats", "sql", "serving", "bronze", "serve", "demo"])
@@ -57,6 +59,8 @@ describe("help", () => {
     expect(serve.stdout).toMatch(/--port/)
     expect(viaHelp.code).toBe(0)
     expect(viaHelp.stdout).toMatch(/real calendar date/)
+    expect(viaPnpm.code).toBe(0)
+    expect(viaPnpm.stdout).toMatch(/^usage: ventureos demo/)
   })
 })
 
