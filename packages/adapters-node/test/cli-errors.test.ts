@@ -1,34 +1,11 @@
-import { spawn } from "node:child_process"
 import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
-import { join, resolve } from "node:path"
+import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { cli, type Ran, SAMPLES } from "./RunCli"
 
-const ROOT = resolve(import.meta.dirname, "..", "..", "..")
-const BIN = join(ROOT, "packages", "adapters-node", "src", "bin.ts")
-const FAA = join(ROOT, "packages", "adapters-node", "samples", "faa_closed_enforcement_cases.sample.csv")
-
-interface Ran {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-const cli = (args: ReadonlyArray<string>, home: string): Promise<Ran> =>
-  new Promise((res, rej) => {
-    const child = spawn(process.execPath, ["--import", "tsx", BIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, VENTUREOS_HOME: home, NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
-    child.on("error", rej)
-    child.on("close", (code) => res({ code, stdout, stderr }))
-  })
+const FAA = join(SAMPLES, "faa_closed_enforcement_cases.sample.csv")
 
 let dir: string
 beforeAll(async () => {

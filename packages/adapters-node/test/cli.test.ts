@@ -1,40 +1,11 @@
-import { spawn } from "node:child_process"
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
-import { join, resolve } from "node:path"
+import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { cli, lastJson, SAMPLES } from "./RunCli"
 
-const ROOT = resolve(import.meta.dirname, "..", "..", "..")
-const BIN = join(ROOT, "packages", "adapters-node", "src", "bin.ts")
-const SAMPLES = join(ROOT, "packages", "adapters-node", "samples")
 const EPA = join(import.meta.dirname, "fixtures", "npdes_formal_actions_FL.head.csv")
 
-interface Ran {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-/** Run the real CLI (node + tsx loader, as `pnpm ventureos` does) in a scratch VENTUREOS_HOME. */
-const cli = (args: ReadonlyArray<string>, home: string): Promise<Ran> =>
-  new Promise((res, rej) => {
-    const child = spawn(process.execPath, ["--import", "tsx", BIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, VENTUREOS_HOME: home, NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
-    child.on("error", rej)
-    child.on("close", (code) => res({ code, stdout, stderr }))
-  })
-
-const lastJson = (stdout: string): Record<string, unknown> => {
-  const lines = stdout.trimEnd().split("\n")
-  return JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>
-}
 const jsonl = async (path: string): Promise<Array<Record<string, unknown>>> =>
   (await readFile(path, "utf8"))
     .split("\n")

@@ -1,29 +1,11 @@
-import { spawn } from "node:child_process"
 import { existsSync } from "node:fs"
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
-import { join, resolve } from "node:path"
+import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { cli, lastJson as last, SAMPLES } from "./RunCli"
 
-const ROOT = resolve(import.meta.dirname, "..", "..", "..")
-const BIN = join(ROOT, "packages", "adapters-node", "src", "bin.ts")
-const FAA = join(ROOT, "packages", "adapters-node", "samples", "faa_closed_enforcement_cases.sample.csv")
-
-const cli = (args: ReadonlyArray<string>, home: string) =>
-  new Promise<{ code: number | null; stdout: string; stderr: string }>((res, rej) => {
-    const child = spawn(process.execPath, ["--import", "tsx", BIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, VENTUREOS_HOME: home, NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
-    child.on("error", rej)
-    child.on("close", (code) => res({ code, stdout, stderr }))
-  })
-const last = (stdout: string) => JSON.parse(stdout.trimEnd().split("\n").at(-1)!)
+const FAA = join(SAMPLES, "faa_closed_enforcement_cases.sample.csv")
 
 let home: string
 beforeAll(async () => {

@@ -1,42 +1,17 @@
-import { type ChildProcess, spawn } from "node:child_process"
+import type { ChildProcess } from "node:child_process"
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
-import { join, resolve } from "node:path"
+import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { lastJson, cli as run, SAMPLES, startCli as start } from "./RunCli"
 
 /*
  * The local stack several processes share: while `serve` runs (and holds the embedded DynamoDB of
  * $VENTUREOS_HOME), other commands of the same home connect to its endpoint instead of failing with
  * "Database is closed" / a LevelDB lock error.
  */
-const ROOT = resolve(import.meta.dirname, "..", "..", "..")
-const BIN = join(ROOT, "packages", "adapters-node", "src", "bin.ts")
 const FAA_DAILY = join(import.meta.dirname, "fixtures", "faa_daily_one.csv")
-const FAA_SAMPLE = join(
-  ROOT,
-  "packages",
-  "adapters-node",
-  "samples",
-  "faa_closed_enforcement_cases.sample.csv"
-)
-
-const start = (args: ReadonlyArray<string>, home: string): ChildProcess =>
-  spawn(process.execPath, ["--import", "tsx", BIN, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, VENTUREOS_HOME: home, NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-
-const run = (args: ReadonlyArray<string>, home: string) =>
-  new Promise<{ code: number | null; stdout: string; stderr: string }>((res, rej) => {
-    const child = start(args, home)
-    let stdout = ""
-    let stderr = ""
-    child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()))
-    child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()))
-    child.on("error", rej)
-    child.on("close", (code) => res({ code, stdout, stderr }))
-  })
+const FAA_SAMPLE = join(SAMPLES, "faa_closed_enforcement_cases.sample.csv")
 
 /** Start `serve --port 0` and wait for its JSON line (`{"url": …}`). */
 const serve = (home: string) =>
@@ -52,9 +27,6 @@ const serve = (home: string) =>
     })
     child.on("close", (code) => rej(new Error(`serve exited ${code}: ${stderr}`)))
   })
-
-const lastJson = (stdout: string) =>
-  JSON.parse(stdout.trimEnd().split("\n").at(-1)!) as Record<string, unknown>
 
 let home: string
 const children: Array<ChildProcess> = []
