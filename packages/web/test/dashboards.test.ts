@@ -337,6 +337,14 @@ describe("lazy summaries", () => {
     expect(posts.filter((p) => p === last)).toHaveLength(1)
     expect(new Set(posts).size).toBe(posts.length)
     if (!seen.includes(middle)) expect(posts).not.toContain(middle)
+    // The loop closes: the summary generated in the background (offline provider) appears on the card by the
+    // page's bounded poll, and it is the one the API now serves.
+    const asked = posts[0]!
+    const shown = page.locator(`[data-violation-id="${asked}"] [data-testid="summary"]`).first()
+    await shown.waitFor({ timeout: 20_000 })
+    const v = await site.api<ViolationResponse>(`/api/violations/${encodeURIComponent(asked)}`)
+    expect(v.summary).not.toBeNull()
+    expect((await shown.textContent())?.trim()).toContain(v.summary!.text.slice(0, 40))
   })
 
   for (const status of [429, 503] as const) {
