@@ -57,7 +57,7 @@ describe("expected failures are one stderr line with exit 2, never a stack trace
     const notJson = join(dir, "brand.txt")
     await writeFile(notJson, "{ not json")
     const home = join(dir, "e")
-    const [feed, entity, missing, invalid, garbled, flag, date, noValue] = await Promise.all([
+    const [feed, entity, missing, invalid, garbled, flag, date, noValue, alone] = await Promise.all([
       cli(["serving", "feed", "national"], join(home, "1")),
       cli(["serving", "entity", "nope"], join(home, "2")),
       cli(["serving", "brand", "put", join(dir, "missing.json")], join(home, "3")),
@@ -65,7 +65,8 @@ describe("expected failures are one stderr line with exit 2, never a stack trace
       cli(["serving", "brand", "put", notJson], join(home, "5")),
       cli(["top", "--bogus", "1"], join(home, "6")),
       cli(["ingest", FAA, "--date", "2024-13-45"], join(home, "7")),
-      cli(["ingest", FAA, "--date"], join(home, "8"))
+      cli(["ingest", FAA, "--date"], join(home, "8")),
+      cli(["ingest", join(SAMPLES, "osha_violation.csv")], join(home, "9"))
     ])
     oneLine(feed, /"national" is not an entity key: expected COMPANY#<slug>/)
     oneLine(entity, /"nope" is not an entity key/)
@@ -76,6 +77,13 @@ describe("expected failures are one stderr line with exit 2, never a stack trace
     oneLine(flag, /unknown flag --bogus for top \(flags: --scope/)
     oneLine(date, /--date must be a real calendar date yyyy-mm-dd, got "2024-13-45"/)
     oneLine(noValue, /--date needs a value/)
+    // OSHA violations without their inspections: refused before anything is archived or written
+    expect(alone.code, alone.stderr).toBe(2)
+    expect(alone.stderr).toMatch(
+      /osha_violation\.csv: osha_violation rows are joined to their osha_inspection rows/
+    )
+    expect(alone.stderr).not.toMatch(/Binder Error|^\s+at /m)
+    await expect(readdir(join(home, "9"))).rejects.toThrow(/ENOENT/)
     // nothing was archived for the impossible date
     await expect(readdir(join(home, "7", "lake"))).rejects.toThrow(/ENOENT/)
   })

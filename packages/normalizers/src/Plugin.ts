@@ -10,6 +10,11 @@ export interface DatasetSpec {
   readonly requiredColumns: ReadonlyArray<string>
   /** `records` datasets produce violations; `lookup` datasets only enrich them (OSHA inspections). */
   readonly role: "records" | "lookup"
+  /**
+   * Lookup datasets (ids) a records file cannot be normalized without (OSHA violations need their
+   * inspections): checked before anything is archived, so a batch missing one fails at once.
+   */
+  readonly requiresLookups?: ReadonlyArray<string>
 }
 
 /** A file handed to a plugin, already matched to one of its datasets. */

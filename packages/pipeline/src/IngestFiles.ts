@@ -36,7 +36,14 @@ export const planBatches = (
 ): Effect.Effect<ReadonlyArray<FileBatch>, UnusableFileError> =>
   Effect.tryPromise({
     try: async () => {
-      const found: Array<{ path: string; plugin: string; agency: string; role: "records" | "lookup" }> = []
+      const found: Array<{
+        path: string
+        plugin: string
+        agency: string
+        role: "records" | "lookup"
+        dataset: string
+        requires: ReadonlyArray<string>
+      }> = []
       for (const p of paths) {
         const header = await readHeader(p)
         const d = detect(registry, header, agency)
@@ -47,11 +54,25 @@ export const planBatches = (
             `a header of ${describeDatasets(registry, agency)}`
           )
         }
-        found.push({ path: p, plugin: d.plugin.id, agency: d.plugin.agency, role: d.dataset.role })
+        found.push({
+          path: p,
+          plugin: d.plugin.id,
+          agency: d.plugin.agency,
+          role: d.dataset.role,
+          dataset: d.dataset.id,
+          requires: d.dataset.requiresLookups ?? []
+        })
       }
       const batches: Array<FileBatch> = []
       for (const rec of found.filter((f) => f.role === "records")) {
         const lookups = found.filter((f) => f.role === "lookup" && f.plugin === rec.plugin)
+        for (const needed of rec.requires)
+          if (!lookups.some((l) => l.dataset === needed))
+            throw new CsvFileError(
+              rec.path,
+              `${rec.dataset} rows are joined to their ${needed} rows, but no ${needed} file was given`,
+              `the ${needed} file passed together with it; nothing was archived`
+            )
         const ps = [rec.path, ...lookups.map((l) => l.path)]
         batches.push({
           agency: rec.agency,

@@ -27,7 +27,9 @@ export const violationDataset: DatasetSpec = {
     "current_penalty",
     "delete_flag"
   ],
-  role: "records"
+  role: "records",
+  // violations carry no establishment: name, place and NAICS come from the inspection (activity_nr)
+  requiresLookups: ["osha_inspection"]
 }
 
 /** `viol_type` codes. The catalog only uses S/W/R/O/U; anything else is kept as `unclassified`. */
