@@ -77,6 +77,32 @@ export const CorsMiddleware = /* @__PURE__ */ HttpRouter.cors({
   maxAge: 600
 })
 
+/**
+ * Security headers on every response: no MIME sniffing, no framing, no referrer leaks; API JSON (and the
+ * OpenAPI document) may load nothing at all (`default-src 'none'`). Pages that set their own policy (the
+ * dashboards' index.html, the docs page) keep it.
+ */
+export const SecurityHeadersMiddleware = /* @__PURE__ */ HttpRouter.middleware(
+  (app) =>
+    Effect.gen(function* () {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const response = yield* app
+      const path = request.url.split("?")[0] ?? request.url
+      const headers: Record<string, string> = {
+        "x-content-type-options": "nosniff",
+        "x-frame-options": "DENY",
+        "referrer-policy": "no-referrer"
+      }
+      if (
+        response.headers["content-security-policy"] === undefined &&
+        (path.startsWith("/api/") || path === "/openapi.json")
+      )
+        headers["content-security-policy"] = "default-src 'none'; frame-ancestors 'none'"
+      return HttpServerResponse.setHeaders(response, headers)
+    }),
+  { global: true }
+)
+
 const DOCS_PAGE = `<!doctype html>
 <html lang="en">
   <head>
@@ -127,7 +153,8 @@ export const layerRoutes = (
     ),
     options.docs ?? Layer.empty,
     CachingMiddleware,
-    CorsMiddleware
+    CorsMiddleware,
+    SecurityHeadersMiddleware
   )
 
 /** Routes of `api-company-handler`: companies, name search and entity histories. */
@@ -136,7 +163,8 @@ export const layerCompanyRoutes = /* @__PURE__ */ Layer.mergeAll(
     Layer.provide([CompanyHandlers, SearchHandlers, HistoryHandlers])
   ),
   CachingMiddleware,
-  CorsMiddleware
+  CorsMiddleware,
+  SecurityHeadersMiddleware
 )
 
 /** Routes of `api-city-handler`: cities, states, Top-10 lists and the national recent feed. */
@@ -145,19 +173,22 @@ export const layerPlacesRoutes = /* @__PURE__ */ Layer.mergeAll(
     Layer.provide([PlacesHandlers, TopHandlers, RecentHandlers])
   ),
   CachingMiddleware,
-  CorsMiddleware
+  CorsMiddleware,
+  SecurityHeadersMiddleware
 )
 
 /** Routes of `api-config-handler`: brand configs, by id or host, and the list. */
 export const layerConfigRoutes = /* @__PURE__ */ Layer.mergeAll(
   HttpApiBuilder.layer(ConfigApi, { openapiPath }).pipe(Layer.provide([ConfigHandlers, BrandsHandlers])),
   CachingMiddleware,
-  CorsMiddleware
+  CorsMiddleware,
+  SecurityHeadersMiddleware
 )
 
 /** Routes of a violations-only handler (reads and summary triggers). */
 export const layerViolationsRoutes = /* @__PURE__ */ Layer.mergeAll(
   HttpApiBuilder.layer(ViolationsApi, { openapiPath }).pipe(Layer.provide(ViolationsHandlers)),
   CachingMiddleware,
-  CorsMiddleware
+  CorsMiddleware,
+  SecurityHeadersMiddleware
 )

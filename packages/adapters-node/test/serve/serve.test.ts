@@ -132,6 +132,24 @@ describe("raw HTTP", () => {
     expect(v.headers.get("cache-control")).toBe("no-cache")
   })
 
+  it("sends security headers on every response; API JSON may load nothing", async () => {
+    for (const path of [
+      "/api/company/acme-widgets",
+      "/api/company/no-such-company",
+      "/openapi.json",
+      "/docs"
+    ]) {
+      const r = await get(path)
+      expect(r.headers.get("x-content-type-options"), path).toBe("nosniff")
+      expect(r.headers.get("x-frame-options"), path).toBe("DENY")
+      expect(r.headers.get("referrer-policy"), path).toBe("no-referrer")
+      if (path !== "/docs")
+        expect(r.headers.get("content-security-policy"), path).toBe(
+          "default-src 'none'; frame-ancestors 'none'"
+        )
+    }
+  })
+
   it("answers 400 with a body saying what was wrong, 404 for unknown ids", async () => {
     const cases: Array<[string, number, string]> = [
       ["/api/company/Tesla", 400, "lowercase"],
