@@ -261,6 +261,50 @@ describe("summary loop", () => {
     )
   })
 
+  it.effect(
+    "a storm of triggers for one violation charges the client once (only the one that starts it)",
+    () => {
+      const calls = { n: 0 }
+      return Effect.gen(function* () {
+        yield* seed
+        const trigger = yield* SummaryTrigger
+        const storm = yield* Effect.forEach(
+          Array.from({ length: 150 }, () => 0),
+          () =>
+            Effect.result(
+              trigger.trigger(ids.acme, "COMPANY#acme-widgets", { brand: "b", client: "1.2.3.4" })
+            ),
+          { concurrency: "unbounded" }
+        )
+        const states = storm.map((r) => (r._tag === "Success" ? r.success.state : r.failure._tag))
+        assert.strictEqual(states.filter((s) => s === "queued").length, 1)
+        assert.isTrue(
+          states.every((s) => s === "queued" || s === "in_progress" || s === "ready"),
+          states.join()
+        )
+        // The client's budget of 2 has room for exactly one more generation.
+        const second = yield* trigger.trigger(ids.acmeWillful, "COMPANY#acme-widgets", {
+          brand: "b",
+          client: "1.2.3.4"
+        })
+        assert.strictEqual(second.state, "queued")
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual(calls.n, 2)
+      }).pipe(
+        Effect.provide(
+          env(
+            stubProvider((r) => `OSHA cited ${r.company_name}.`, calls, 500),
+            [],
+            {
+              brandDaily: 1000,
+              clientDaily: 2
+            }
+          )
+        )
+      )
+    }
+  )
+
   it.effect("unknown violations are 404s and cost nothing", () =>
     Effect.gen(function* () {
       yield* seed

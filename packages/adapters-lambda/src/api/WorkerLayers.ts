@@ -16,6 +16,7 @@ export const summarizerLive = Summarizer.layer().pipe(
 export const SummaryWorkerEvent = Schema.Struct({
   summaryJob: Schema.Struct({
     violation_id: Schema.String.check(Schema.isMaxLength(200)),
-    entity_key: Schema.String.check(Schema.isMaxLength(140))
+    entity_key: Schema.String.check(Schema.isMaxLength(140)),
+    lease_owner: Schema.optionalKey(Schema.String.check(Schema.isMaxLength(100)))
   })
 })

@@ -109,7 +109,10 @@ describe("API Gateway HTTP API v2 / Function URL handlers", () => {
     const accepted = await routed(event("function-url-post-summary"))
     expect(accepted.statusCode).toBe(202)
     expect(JSON.parse(accepted.body)).toEqual({ violation_id: ids.acmeWillful, state: "queued" })
-    expect(jobs).toEqual([{ violation_id: ids.acmeWillful, entity_key: "COMPANY#acme-widgets" }])
+    // the job carries the lease the trigger took; the worker continues it
+    expect(jobs).toEqual([
+      { violation_id: ids.acmeWillful, entity_key: "COMPANY#acme-widgets", lease_owner: expect.any(String) }
+    ])
     const result = await worker({ summaryJob: jobs[0] })
     expect(result).toMatchObject({ outcome: "stored", provider: "extractive" })
     const base = event("function-url-post-summary")

@@ -14,7 +14,15 @@ import { SummaryProvider } from "./Provider"
 export interface SummaryJob {
   readonly violation_id: string
   readonly entity_key: string
+  /** The lease the trigger took for this job (the worker continues it); absent: the worker takes its own. */
+  readonly lease_owner?: string
 }
+
+/** A fresh lease owner id (process and random part). */
+export const leaseOwner = (): string => `${process.pid}-${Math.random().toString(36).slice(2)}`
+
+/** Default lease TTL: longer than a generation can take. */
+export const DEFAULT_LEASE_MILLIS = 120_000
 
 /** Options of the generation loop. */
 export interface SummarizerOptions {
@@ -41,7 +49,7 @@ export class Summarizer extends Context.Service<
         const lease = yield* SummaryLease
         const provider = yield* SummaryProvider
         const log = yield* GenerationLog
-        const leaseMillis = options.leaseMillis ?? 120_000
+        const leaseMillis = options.leaseMillis ?? DEFAULT_LEASE_MILLIS
         const timeout = Duration.millis(options.timeoutMillis ?? 45_000)
 
         const skipped = (violation_id: string, outcome: GenerationRecord["outcome"]): GenerationRecord => ({
@@ -109,7 +117,7 @@ export class Summarizer extends Context.Service<
             const existing = yield* store.getSummary(item.violation_id)
             if (Option.isSome(existing) && existing.value.content_hash === item.content_hash)
               return skipped(item.violation_id, "skipped-exists")
-            const owner = `${process.pid}-${Math.random().toString(36).slice(2)}`
+            const owner = job.lease_owner ?? leaseOwner()
             if (!(yield* lease.acquire(item.violation_id, owner, leaseMillis)))
               return skipped(item.violation_id, "skipped-leased")
             return yield* run(item).pipe(

@@ -11,6 +11,7 @@ import { ViolationLocator } from "../ViolationLocator"
 import { SummaryDispatch } from "./Dispatch"
 import { SummaryLease } from "./Lease"
 import { RateLimiter, RateLimitPolicy } from "./RateLimit"
+import { DEFAULT_LEASE_MILLIS, leaseOwner } from "./Summarizer"
 
 /** Who triggers: the brand site and the client address (rate-limit buckets). */
 export interface TriggerOrigin {
@@ -32,7 +33,8 @@ const secondsToMidnight = (now: number) => Math.max(1, Math.ceil((86_400_000 - (
 
 /**
  * The POST trigger: answers at once. Already summarized -> `ready`; a generation in flight -> `in_progress`;
- * otherwise the daily budgets are charged (429 beyond them, nothing generated) and a job is dispatched.
+ * otherwise the trigger takes the violation's lease (losers of a race answer `in_progress`, uncharged), the
+ * daily budgets are charged (429 beyond them, lease released, nothing generated) and a job is dispatched.
  */
 export class SummaryTrigger extends Context.Service<
   SummaryTrigger,
@@ -73,26 +75,27 @@ export class SummaryTrigger extends Context.Service<
             const existing = yield* store.getSummary(violationId)
             if (Option.isSome(existing) && existing.value.content_hash === item.content_hash)
               return { ...state, state: "ready" as const }
-            if (yield* lease.isHeld(violationId)) return { ...state, state: "in_progress" as const }
+            // Only the request that starts a generation is charged: take the violation's lease first (a
+            // conditional write), so concurrent triggers for one violation all but one answer in_progress
+            // for free; the worker continues this lease.
+            const owner = leaseOwner()
+            if (!(yield* lease.acquire(violationId, owner, DEFAULT_LEASE_MILLIS)))
+              return { ...state, state: "in_progress" as const }
             const now = yield* Clock.currentTimeMillis
             const day = new Date(now).toISOString().slice(0, 10)
+            const refuse = (scope: "client" | "brand", limit: number) =>
+              Effect.andThen(
+                Effect.ignore(lease.release(violationId, owner)),
+                new RateLimitedError({ scope, limit, retry_after_seconds: secondsToMidnight(now) })
+              )
             const client = yield* limiter.consume(`client:${origin.client}`, day, policy.clientDaily)
-            if (!client.allowed)
-              return yield* new RateLimitedError({
-                scope: "client",
-                limit: policy.clientDaily,
-                retry_after_seconds: secondsToMidnight(now)
-              })
+            if (!client.allowed) return yield* refuse("client", policy.clientDaily)
             const brand = yield* limiter.consume(`brand:${origin.brand}`, day, policy.brandDaily)
-            if (!brand.allowed)
-              return yield* new RateLimitedError({
-                scope: "brand",
-                limit: policy.brandDaily,
-                retry_after_seconds: secondsToMidnight(now)
-              })
+            if (!brand.allowed) return yield* refuse("brand", policy.brandDaily)
             yield* dispatch.dispatch({
               violation_id: item.violation_id,
-              entity_key: entityHint ?? `COMPANY#${item.company_slug}`
+              entity_key: entityHint ?? `COMPANY#${item.company_slug}`,
+              lease_owner: owner
             })
             return { ...state, state: "queued" as const }
           }).pipe(Effect.catchTag("ServingStoreError", storeFailure))
