@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto"
-import { mkdtemp, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
+import { rm } from "node:fs/promises"
 import { basename, join } from "node:path"
 import { UnusableFileError, type Violation } from "@ventureos/core"
 import { type Outcome, planNormalize, type Registry } from "@ventureos/normalizers"
@@ -10,6 +9,7 @@ import { type BronzeKey, manifestKey, parseBronzeKey, rejectsKey, route } from "
 import { deltasFor, type EntityKind, type GoldDelta } from "./Gold"
 import { type BatchCore, ingestVectorized } from "./IngestVectorized"
 import { toUnusable } from "./Normalize"
+import { makeScratchDir, sweepStaleScratchOnce } from "./Scratch"
 import {
   type CommitSource,
   type Landed,
@@ -190,7 +190,9 @@ export const ingestBatch = (
       }
     }
 
-    const dir = yield* Effect.promise(() => mkdtemp(join(tmpdir(), "ventureos-ingest-")))
+    // Staging of processes killed mid-batch is removed by the next run; this batch's own is removed below.
+    yield* Effect.promise(() => sweepStaleScratchOnce())
+    const dir = yield* Effect.promise(() => makeScratchDir("ventureos-ingest-"))
     return yield* Effect.ensuring(
       Effect.gen(function* () {
         const local: Array<string> = []

@@ -324,7 +324,8 @@ export const make = (options: LakehouseDuckDbOptions = {}) =>
       Effect.gen(function* () {
         const table = yield* load(name)
         const schema = currentSchema(table.metadata)
-        const dir = path.join(options.tempDir ?? os.tmpdir(), `ventureos-rows-${randomUUID()}`)
+        // `<pid>-` in the name: a later run removes the leftovers of a killed process (pipeline Scratch.ts)
+        const dir = path.join(options.tempDir ?? os.tmpdir(), `ventureos-rows-${process.pid}-${randomUUID()}`)
         const files = yield* Effect.tryPromise({
           try: async () => {
             await fs.mkdir(dir, { recursive: true })
