@@ -5,7 +5,7 @@ import { RawArchive, type RawArchiveError } from "@ventureos/storage/archive"
 import { Effect } from "effect"
 import { bronzeKey, type IngestMode } from "./Gatekeeper"
 import { type BatchResult, type IngestInputError, type IngestOptions, ingestBatch } from "./Ingest"
-import type { Warehouse, WarehouseError } from "./Warehouse"
+import { retryOnConflict, type Warehouse, type WarehouseError } from "./Warehouse"
 
 export interface IngestFilesOptions extends IngestOptions {
   readonly mode: IngestMode
@@ -124,7 +124,7 @@ export const ingestFiles = (
         yield* archive.putFile(key, p)
         archived.add(key)
       }
-      const r = yield* ingestBatch(b.keys, options)
+      const r = yield* retryOnConflict(ingestBatch(b.keys, options))
       options.onBatch?.(r)
       results.push(r)
     }

@@ -4,7 +4,7 @@ import { RawArchive, type RawArchiveError } from "@ventureos/storage/archive"
 import { Effect } from "effect"
 import { parseBronzeKey } from "./Gatekeeper"
 import { type BatchResult, IngestInputError, type IngestOptions, ingestBatch } from "./Ingest"
-import type { Warehouse, WarehouseError } from "./Warehouse"
+import { retryOnConflict, type Warehouse, type WarehouseError } from "./Warehouse"
 
 const headerOf = (bytes: Uint8Array): ReadonlyArray<string> | undefined => {
   const text = new TextDecoder("utf-8").decode(bytes)
@@ -84,7 +84,7 @@ export const ingestObject = (
     const plan = yield* planObject(key, options.registry)
     if (plan._tag === "ignored") return { plan, results: [] }
     const results: Array<BatchResult> = []
-    for (const batch of plan.batches) results.push(yield* ingestBatch(batch, options))
+    for (const batch of plan.batches) results.push(yield* retryOnConflict(ingestBatch(batch, options)))
     return { plan, results }
   })
 

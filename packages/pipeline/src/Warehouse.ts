@@ -47,6 +47,18 @@ export const retryTransient = <A, R>(
     schedule: Schedule.exponential("50 millis").pipe(Schedule.jittered)
   })
 
+/**
+ * Re-run a whole batch when another writer committed to its table first (Conflict): a batch classifies its
+ * records against the silver head it read, so only a fresh run (new head, new classification) can commit;
+ * exactly-once makes the re-run safe. Up to 8 attempts, jittered exponential backoff from 100 ms.
+ */
+export const retryOnConflict = <A, E, R>(e: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.retry(e, {
+    while: (err) => err instanceof WarehouseError && err.reason === "Conflict",
+    times: 8,
+    schedule: Schedule.exponential("100 millis").pipe(Schedule.jittered)
+  })
+
 /** Totals read back from gold, per (entity, agency) including `all`. */
 export interface GoldTotalsRow {
   readonly entity_key: string
