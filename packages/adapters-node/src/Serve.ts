@@ -11,7 +11,7 @@ import { Api } from "@ventureos/api-contract"
 import { ServingStore } from "@ventureos/serving"
 import { Context, Effect, Exit, Layer, Option, Scope } from "effect"
 import { HttpPlatform, HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
-import { HttpApiScalar } from "effect/http-api"
+import { HttpApiScalar, OpenApi } from "effect/http-api"
 import { type Args, flagString, parseArgs, UsageError } from "./Args"
 import { servingLayer } from "./Layers"
 
@@ -95,12 +95,66 @@ export const fileWithin = (root: string, urlPath: string): string | undefined =>
     : undefined
 }
 
-/** A JSON 404 in the API's error style for paths under `/api/` that no endpoint serves. */
-const apiRouteNotFound = (method: string, path: string) =>
-  HttpServerResponse.jsonUnsafe(
-    { _tag: "RouteNotFoundError", method, path, message: `no API endpoint ${method} ${path}` },
+/** The API's routes as (pattern, methods), from its own OpenAPI document: one source of truth. */
+const apiRoutes = (() => {
+  let routes: ReadonlyArray<{ readonly pattern: RegExp; readonly methods: ReadonlyArray<string> }> | undefined
+  return () =>
+    (routes ??= Object.entries(OpenApi.fromApi(Api).paths).map(([path, item]) => ({
+      pattern: new RegExp(`^${path.replace(/\{[^}]+\}/g, "[^/]+")}$`),
+      methods: Object.keys(item as object).map((m) => m.toUpperCase())
+    })))
+})()
+
+/** A request path as echoed in an error body: at most 200 characters. */
+const shown = (path: string) => (path.length > 200 ? `${path.slice(0, 200)}…` : path)
+
+/**
+ * What no API endpoint served, answered in the API's error style: 405 (with `Allow`) when the path exists
+ * for other methods, 400 when it exists for this method but a segment is beyond what the router accepts
+ * (e.g. a 10 KB id), else 404. Bodies echo at most 200 characters of the path.
+ */
+const apiRouteNotFound = (method: string, path: string) => {
+  let decoded = path
+  try {
+    decoded = decodeURIComponent(path)
+  } catch {
+    // keep it encoded
+  }
+  const allowed = [...new Set(apiRoutes().flatMap((r) => (r.pattern.test(path) ? r.methods : [])))]
+  if (allowed.length > 0 && !allowed.includes(method)) {
+    // (The API's routes answer GET/POST only; HEAD is not routed to them, so it is not offered either.)
+    const allow = [...allowed, "OPTIONS"].join(", ")
+    return HttpServerResponse.jsonUnsafe(
+      {
+        _tag: "MethodNotAllowedError",
+        method,
+        path: shown(path),
+        allow,
+        message: `${method} is not allowed here: use ${allow}`
+      },
+      { status: 405, headers: { allow } }
+    )
+  }
+  if (allowed.length > 0)
+    return HttpServerResponse.jsonUnsafe(
+      {
+        _tag: "InvalidRequestError",
+        field: "path",
+        value: shown(decoded),
+        reason: "a path segment is longer than the API accepts (ids are at most 100 characters)"
+      },
+      { status: 400 }
+    )
+  return HttpServerResponse.jsonUnsafe(
+    {
+      _tag: "RouteNotFoundError",
+      method,
+      path: shown(path),
+      message: `no API endpoint ${method} ${shown(path)}`
+    },
     { status: 404 }
   )
+}
 
 /**
  * The dashboards on the API's router (same origin): `/assets/*` immutable, `/config.json` and other
@@ -157,8 +211,19 @@ export const layerWeb = (options: { readonly dir?: string | undefined } = {}) =>
           return Effect.succeed(HttpServerResponse.text(`${WEB_NOT_BUILT}\n`, { status: 404 }))
         return sendFile(request, index, { "cache-control": NO_CACHE, "content-security-policy": CSP })
       }
-      yield* router.add("GET", "/*", handler)
-      yield* router.add("POST", "/api/*", handler)
+      // Every method: unknown API routes get a JSON answer (404/405/400), pages accept only GET and HEAD.
+      yield* router.add("*", "/*", (request) =>
+        request.method === "GET" || request.method === "HEAD" || request.url.startsWith("/api")
+          ? handler(request)
+          : Effect.succeed(
+              request.method === "OPTIONS"
+                ? HttpServerResponse.empty({ status: 204, headers: { allow: "GET, HEAD, OPTIONS" } })
+                : HttpServerResponse.text(`${request.method} is not allowed here: use GET\n`, {
+                    status: 405,
+                    headers: { allow: "GET, HEAD, OPTIONS" }
+                  })
+            )
+      )
     })
   )
 

@@ -132,6 +132,27 @@ describe("raw HTTP", () => {
     expect(v.headers.get("cache-control")).toBe("no-cache")
   })
 
+  it("answers what no endpoint serves in JSON: 405 with Allow, 400 for an oversize id, 404 with a short echo", async () => {
+    const del = await get("/api/company/acme-widgets", { method: "DELETE" })
+    expect(del.status).toBe(405)
+    expect(del.headers.get("allow")).toBe("GET, OPTIONS")
+    expect(await del.json()).toMatchObject({ _tag: "MethodNotAllowedError", method: "DELETE" })
+    const summaryGet = await get(`/api/violations/${encodeURIComponent(ids.acme)}/summary`)
+    expect(summaryGet.status).toBe(405)
+    expect(summaryGet.headers.get("allow")).toBe("POST, OPTIONS")
+    const long = await get(`/api/company/${"a".repeat(10_000)}`)
+    expect(long.status).toBe(400)
+    const body = (await long.json()) as { _tag: string; field: string; value: string }
+    expect(body).toMatchObject({ _tag: "InvalidRequestError", field: "path" })
+    expect(body.value.length).toBeLessThanOrEqual(201)
+    const unknown = await get(`/api/nothing/${"b".repeat(5_000)}`)
+    expect(unknown.status).toBe(404)
+    expect((await unknown.text()).length).toBeLessThan(600)
+    const page = await get("/company/acme-widgets", { method: "PUT" })
+    expect(page.status).toBe(405)
+    expect(page.headers.get("allow")).toBe("GET, HEAD, OPTIONS")
+  })
+
   it("sends security headers on every response; API JSON may load nothing", async () => {
     for (const path of [
       "/api/company/acme-widgets",
