@@ -1,2 +1,3 @@
+export * from "./Names"
 export * from "./OshaGenerator"
 export * from "./Random"

@@ -7,6 +7,7 @@ import { GenerationLog } from "@ventureos/api"
 import { type EntityStats, type Violation, ViolationTypes } from "@ventureos/core"
 import { BrandConfig, EntityHistory, EntityProfile, ServingStore } from "@ventureos/serving"
 import { ServingStoreDynamo, startDynalite } from "@ventureos/serving/dynamodb"
+import { letterName } from "@ventureos/testkit"
 import { Context, Effect, Exit, Layer, Schema, Scope } from "effect"
 import type { Browser, Page } from "playwright-core"
 import { record } from "../../../api/test/seed"
@@ -24,20 +25,11 @@ const NAVIGATIONS = Number(process.env.BENCH_NAVIGATIONS ?? 50)
 /** Companies written per store call. */
 const CHUNK = 500
 
-const letters = (i: number): string => {
-  let s = ""
-  let n = i
-  do {
-    s = String.fromCharCode(65 + (n % 26)) + s
-    n = Math.floor(n / 26) - 1
-  } while (n >= 0)
-  return s
-}
 const STATES = ["TX", "CA", "FL", "NY", "OH", "PA", "IL", "GA", "NC", "MI", "WA", "AZ", "CO", "TN", "MO"]
 /** 1,500 cities over 15 states: ~67 companies per city, ~6,700 per state. */
 const place = (i: number) => {
   const c = i % 1500
-  return { city: `${letters(c)} SPRINGS`, state: STATES[c % STATES.length]! }
+  return { city: `${letterName(c)} SPRINGS`, state: STATES[c % STATES.length]! }
 }
 const AGENCIES = ["osha", "epa", "faa"] as const
 
@@ -49,7 +41,7 @@ const YEARS = [2015, 2016, 2017, 2018, 2019, 2020, 2021, 2022, 2023, 2024]
  * violations for the live feed.
  */
 const company = (i: number) => {
-  const name = `${letters(i)} WIDGET WORKS`
+  const name = `${letterName(i)} WIDGET WORKS`
   const { city, state } = place(i)
   const points = YEARS.flatMap((year, y) =>
     AGENCIES.flatMap((agency, k) => {

@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url"
 import { DynamoDBClient, QueryCommand } from "@aws-sdk/client-dynamodb"
 import { makeMemory, ServingStore, tableNames } from "@ventureos/serving"
 import { ServingStoreDynamo, startDynalite } from "@ventureos/serving/dynamodb"
+import { letterName } from "@ventureos/testkit"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import { serve } from "../../../adapters-node/src/Serve"
 import { record, stats } from "../seed"
@@ -15,15 +16,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 20)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
 const COMPANIES = Number(process.env.BENCH_COMPANIES ?? 500)
 
-const letters = (i: number): string => {
-  let s = ""
-  let n = i
-  do {
-    s = String.fromCharCode(65 + (n % 26)) + s
-    n = Math.floor(n / 26) - 1
-  } while (n >= 0)
-  return s
-}
 const CITIES = [
   ["AUSTIN", "TX"],
   ["DALLAS", "TX"],
@@ -36,7 +28,7 @@ const dataset = () => {
   const records = []
   const slugs: Array<string> = []
   for (let i = 0; i < COMPANIES; i++) {
-    const name = `${letters(i)} WIDGET WORKS`
+    const name = `${letterName(i)} WIDGET WORKS`
     const [city, state] = CITIES[i % CITIES.length]!
     for (let k = 0; k < 8; k++)
       records.push(
