@@ -2,10 +2,10 @@ import { readdirSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { faaPlugin, makeRegistry, oshaPlugin } from "@ventureos/normalizers"
-import { ingestFiles, layerLocal, type Warehouse } from "@ventureos/pipeline"
+import { ingestFiles, layerLocalLake, type Warehouse } from "@ventureos/pipeline"
 import type { Lakehouse } from "@ventureos/storage"
-import { layerFileSystem, type RawArchive } from "@ventureos/storage/archive"
-import { Effect, Layer } from "effect"
+import type { RawArchive } from "@ventureos/storage/archive"
+import { Effect, type Layer } from "effect"
 
 /** Real OSHA and FAA rows copied from the repository's samples (see the README for which and why). */
 export const fixturesDir = join(dirname(fileURLToPath(import.meta.url)), "..", "fixtures")
@@ -18,13 +18,9 @@ export const fixtureFiles = (): ReadonlyArray<string> =>
 /** The agencies the fixtures need. */
 export const registry = makeRegistry([oshaPlugin, faaPlugin])
 
-/**
- * A filesystem lake under `home`: the raw archive in `lake/` (bronze, manifests, rejects) and the Iceberg
- * warehouse in `warehouse/` (silver, gold), read and written through an embedded DuckDB. The same layout as
- * the CLI's `$VENTUREOS_HOME`, so `pnpm ventureos` can inspect it.
- */
+/** A filesystem lake under `home`, in the CLI's layout (`pnpm ventureos` can inspect it). */
 export const lakeLayer = (home: string): Layer.Layer<RawArchive | Warehouse | Lakehouse> =>
-  Layer.mergeAll(layerFileSystem(join(home, "lake")), layerLocal(join(home, "warehouse")))
+  layerLocalLake(home)
 
 /**
  * Archive the fixtures in bronze and ingest them (silver upserts, gold deltas). The archive date is fixed,

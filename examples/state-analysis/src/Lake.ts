@@ -2,10 +2,10 @@ import { readdirSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { epaPlugin, faaPlugin, makeRegistry, oshaPlugin } from "@ventureos/normalizers"
-import { ingestFiles, layerLocal, type Warehouse } from "@ventureos/pipeline"
+import { ingestFiles, layerLocalLake, type Warehouse } from "@ventureos/pipeline"
 import type { Lakehouse } from "@ventureos/storage"
-import { layerFileSystem, type RawArchive } from "@ventureos/storage/archive"
-import { Effect, Layer } from "effect"
+import type { RawArchive } from "@ventureos/storage/archive"
+import { Effect, type Layer } from "effect"
 
 /** Real OSHA (California), EPA (Florida) and FAA rows copied from the repository's samples. */
 export const fixturesDir = join(dirname(fileURLToPath(import.meta.url)), "..", "fixtures")
@@ -17,9 +17,9 @@ export const fixtureFiles = (): ReadonlyArray<string> =>
 
 export const registry = makeRegistry([oshaPlugin, epaPlugin, faaPlugin])
 
-/** A filesystem lake under `home` (the CLI's layout): raw archive in `lake/`, Iceberg tables in `warehouse/`. */
+/** A filesystem lake under `home`, in the CLI's layout (`pnpm ventureos` can inspect it). */
 export const lakeLayer = (home: string): Layer.Layer<RawArchive | Warehouse | Lakehouse> =>
-  Layer.mergeAll(layerFileSystem(join(home, "lake")), layerLocal(join(home, "warehouse")))
+  layerLocalLake(home)
 
 /** Archive and ingest the bundled files (a fixed archive date: running again replays, writes nothing). */
 export const ingestFixtures = Effect.suspend(() =>

@@ -1,11 +1,10 @@
 import { join, resolve } from "node:path"
-import { type Warehouse, layerLocal as warehouseLocal } from "@ventureos/pipeline"
+import { layerLocalLake, type Warehouse } from "@ventureos/pipeline"
 import type { ServingStore, ServingStoreError } from "@ventureos/serving"
 import { ServingStoreDynamo } from "@ventureos/serving/dynamodb"
 import type { Lakehouse } from "@ventureos/storage"
-import { layerFileSystem, type RawArchive } from "@ventureos/storage/archive"
-import type { Config } from "effect"
-import { Layer } from "effect"
+import type { RawArchive } from "@ventureos/storage/archive"
+import type { Config, Layer } from "effect"
 
 /** `$VENTUREOS_HOME`, default `./.ventureos`: every piece of local state lives under it. */
 export const ventureosHome = (): string => resolve(process.env.VENTUREOS_HOME ?? ".ventureos")
@@ -13,18 +12,16 @@ export const ventureosHome = (): string => resolve(process.env.VENTUREOS_HOME ??
 /** Where things live under the home folder. */
 export const paths = (home = ventureosHome()) => ({
   home,
-  /** bronze/, rejects/, manifests/ (the local stand-in for the raw S3 bucket) */
+  /** bronze/, rejects/, manifests/ (the local stand-in for the raw S3 bucket; layerLocalLake's layout) */
   lake: join(home, "lake"),
-  /** Iceberg filesystem warehouse: silver.*, gold.* */
+  /** Iceberg filesystem warehouse: silver.*, gold.* (layerLocalLake's layout) */
   warehouse: join(home, "warehouse"),
   normalized: join(home, "normalized")
 })
 
-/** Raw archive + Iceberg warehouse: everything ingest needs (no serving store). */
-export const lakeLayer = (home = ventureosHome()): Layer.Layer<RawArchive | Warehouse | Lakehouse> => {
-  const p = paths(home)
-  return Layer.mergeAll(layerFileSystem(p.lake), warehouseLocal(p.warehouse))
-}
+/** Raw archive + Iceberg warehouse under the home folder: everything ingest needs (no serving store). */
+export const lakeLayer = (home = ventureosHome()): Layer.Layer<RawArchive | Warehouse | Lakehouse> =>
+  layerLocalLake(home)
 
 /**
  * The serving store: `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL` when set (e.g. DynamoDB Local), else an

@@ -1,3 +1,4 @@
+import { join } from "node:path"
 import { moneyFromCents, type Violation, ViolationTypes } from "@ventureos/core"
 import { CatalogFileSystem, duckdbType, layerLocal as fileIOLocal, icebergTypeOf } from "@ventureos/iceberg"
 import {
@@ -7,6 +8,7 @@ import {
   silverDefinition,
   type TableDefinition
 } from "@ventureos/storage"
+import { layerFileSystem, type RawArchive } from "@ventureos/storage/archive"
 import * as LakehouseDuckDb from "@ventureos/storage/duckdb"
 import { Effect, Layer, Option } from "effect"
 import type { EntityKind, GoldDelta, Ranked } from "./Gold"
@@ -523,3 +525,14 @@ export const layerLocal = (
   )
   return Layer.provideMerge(layerIceberg, lakehouse)
 }
+
+/**
+ * A whole local lake under one folder, the layout of the CLI's `$VENTUREOS_HOME`: the raw archive (bronze,
+ * manifests, rejects) in `<home>/lake` and the Iceberg warehouse (silver, gold) in `<home>/warehouse`.
+ * Everything `ingestFiles` and the Warehouse queries need, with no cloud account.
+ */
+export const layerLocalLake = (
+  home: string,
+  options: LakehouseDuckDb.LakehouseDuckDbOptions = {}
+): Layer.Layer<RawArchive | Warehouse | Lakehouse> =>
+  Layer.mergeAll(layerFileSystem(join(home, "lake")), layerLocal(join(home, "warehouse"), options))
