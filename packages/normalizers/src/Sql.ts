@@ -87,23 +87,26 @@ export const violationId = (agency: string, dataset: string, sourceId: string): 
   `${sqlStr(`${agency}:${dataset}:`)} || regexp_replace(trim(${sourceId}), '[ #]+', '_', 'g')`
 
 /**
- * A JSON object with sorted keys whose values are text expressions (NULL -> null), as DuckDB's `to_json` of a
- * struct prints it: no whitespace, `"` and `\` escaped (the only characters JSON must escape in printable
- * ASCII), `/` not escaped: byte for byte the text `contentHash` builds for plain rows. It is both the stored
- * `violation_details` and the text the content hash covers. `entries` may repeat a key: as in a JavaScript
- * object literal, the last value wins.
+ * A JSON object with sorted keys whose values are text expressions, a NULL value leaving its key out (as
+ * `finish` stores details: non-blank values only): no whitespace, values escaped by DuckDB's `to_json` (`"`
+ * and `\` in printable ASCII, `/` not), keys as `JSON.stringify` quotes them: byte for byte the text
+ * `contentHash` builds for plain rows. It is both the stored `violation_details` and the text the content
+ * hash covers. `entries` may repeat a key: as in a JavaScript object literal, the last value wins.
  */
 export const jsonObject = (entries: ReadonlyArray<readonly [string, string]>): string => {
   const byKey = new Map<string, string>()
   for (const [k, v] of entries) byKey.set(k, v)
   const keys = [...byKey.keys()].sort()
   if (keys.length === 0) return "'{}'"
-  return `to_json({${keys.map((k) => `${sqlStr(k)}: CAST(${byKey.get(k)!} AS VARCHAR)`).join(", ")}})::VARCHAR`
+  // concat_ws skips NULL arguments: a blank value leaves neither its key nor a separator
+  return `('{' || concat_ws(',', ${keys
+    .map((k) => `${sqlStr(`${JSON.stringify(k)}:`)} || to_json(CAST(${byKey.get(k)!} AS VARCHAR))::VARCHAR`)
+    .join(", ")}) || '}')`
 }
 
 /**
  * `contentHash` of a record given its business columns as SQL text expressions (`violation_details` as its
- * canonical JSON text): sha256 of the sorted-key JSON, first 32 hex digits.
+ * canonical JSON text): md5 of the sorted-key JSON (32 hex digits).
  */
 export const contentHashSql = (columns: Readonly<Record<string, string>>, detailsJson: string): string => {
   const lineage = new Set<string>(LineageFields)
@@ -129,5 +132,5 @@ export const contentHashSql = (columns: Readonly<Record<string, string>>, detail
     detailsJson,
     after.length === 0 ? "'}'" : `',' || ltrim(${struct(after)}, '{')`
   ]
-  return `left(sha256(${parts.join(" || ")}), 32)`
+  return `md5(${parts.join(" || ")})`
 }
