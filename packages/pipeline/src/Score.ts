@@ -1,0 +1,990 @@
+import {
+  type AgencyScore,
+  companyKey,
+  type FacilityScore,
+  moneyFromCents,
+  moneyToCents,
+  type OffenderScore,
+  SCORE_FACILITIES_LIMIT,
+  SCORE_IDS_LIMIT,
+  SCORE_VERSION,
+  ScoreAgencies,
+  type ScoreAgency,
+  type ScoreBoard,
+  type ScorePart,
+  type Slug,
+  type Violation
+} from "@ventureos/core"
+import { Effect } from "effect"
+import { Warehouse, WarehouseError } from "./Warehouse"
+
+/*
+ * The explainable offender score (issue 13, item 6; rules, weights and sources in docs/score.md).
+ *
+ * Two steps. (1) *Facts*: per company (and per facility of a company), counts and the ids of the live
+ * records each rule looks at, over a 5-year window ending on the as-of date. Facts are computed by DuckDB
+ * SQL over silver for scale ({@link scoreFactsSql}); {@link scoreFactsOf} is the small TypeScript reference
+ * the property test holds the SQL to. (2) *Assembly* ({@link assembleScore}): points per rule from the
+ * facts, each part citing its criterion. Assembly is shared, so the two paths differ only where it matters.
+ */
+
+// ---------------------------------------------------------------------------------------------------------
+// Rules: weights and citations
+
+const FOM = "OSHA Field Operations Manual (CPL 02-00-164), ch. 4 and 6"
+const SVEP_2022 =
+  "OSHA Severe Violator Enforcement Program, CPL 02-00-169 (expanded Sept 15, 2022), section on case criteria"
+const ECHO = "EPA ECHO Detailed Facility Report: formal enforcement actions and penalties, last 5 years"
+const SNC = "EPA ECHO: CWA/RCRA significant noncompliance (SNC) and CAA High Priority Violator (HPV) flags"
+const FAA_2150 = "FAA Order 2150.3C (2018), ch. 5 and 9: sanction ladder"
+
+/** Points of each rule. Exported for the documentation test and the UI's legend. */
+export const SCORE_WEIGHTS = {
+  "osha.willful": 10,
+  "osha.repeat": 5,
+  "osha.fta": 5,
+  "osha.svep": 25,
+  "epa.administrative": 3,
+  "epa.judicial": 6,
+  "epa.snc": 10,
+  "faa.revocation": 8,
+  "faa.suspension": 5,
+  "faa.civil_penalty": 3,
+  "faa.other": 1,
+  "faa.consolidated": 0,
+  "all.recency.1y": 10,
+  "all.recency.3y": 5
+} as const
+
+/** Penalty tiers (current penalties in the window, per agency): the highest reached counts. */
+export const PENALTY_TIERS: ReadonlyArray<{ readonly cents: bigint; readonly points: number }> = [
+  { cents: 10_000_000_00n, points: 8 },
+  { cents: 1_000_000_00n, points: 6 },
+  { cents: 100_000_00n, points: 4 },
+  { cents: 10_000_00n, points: 2 },
+  { cents: 1_000_00n, points: 1 }
+]
+
+/** Keys of `violation_details` that carry an EPA SNC/HPV flag (ECHO exporter columns, lower-cased). */
+export const SNC_KEYS = ["cwa_snc_flag", "rcra_snc_flag", "caa_hpv_flag", "currentsnc", "snc_flag"] as const
+const SNC_YES = ["Y", "YES", "TRUE", "1"]
+
+// ---------------------------------------------------------------------------------------------------------
+// Dates
+
+/** `d` minus `years` calendar years (Feb 29 becomes Feb 28 in a non-leap year). */
+export const minusYears = (d: string, years: number): string => {
+  const y = Number(d.slice(0, 4)) - years
+  let md = d.slice(5)
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0
+  if (md === "02-29" && !leap) md = "02-28"
+  return `${String(y).padStart(4, "0")}-${md}`
+}
+
+/** The window and recency boundaries of an as-of date: records dated in (start, asOf] count. */
+export const scoreWindow = (asOf: string) => ({
+  asOf,
+  start: minusYears(asOf, 5),
+  recent1: minusYears(asOf, 1),
+  recent3: minusYears(asOf, 3)
+})
+export type ScoreWindow = ReturnType<typeof scoreWindow>
+
+// ---------------------------------------------------------------------------------------------------------
+// Facts
+
+/** Lists of violation ids a rule looks at (sorted, complete). */
+export const FACT_LISTS = [
+  "osha_willful",
+  "osha_repeat",
+  "osha_fta",
+  "svep_fatality",
+  "svep_high_gravity",
+  "svep_egregious",
+  "epa_administrative",
+  "epa_judicial",
+  "epa_snc",
+  "faa_revocation",
+  "faa_suspension",
+  "faa_civil_penalty",
+  "faa_other",
+  "faa_consolidated"
+] as const
+export type FactList = (typeof FACT_LISTS)[number]
+
+/** What the rules need of one company (or facility): the same from SQL and from the reference. */
+export interface ScoreFacts {
+  readonly key: string
+  readonly name: string
+  readonly states: ReadonlyArray<string>
+  readonly last_event_date: string | null
+  readonly records: Readonly<Record<ScoreAgency, number>>
+  readonly in_window: Readonly<Record<ScoreAgency, number>>
+  readonly lists: Readonly<Record<FactList, ReadonlyArray<string>>>
+  /** Inspections (activity numbers) meeting each SVEP criterion. */
+  readonly svep_inspections: Readonly<
+    Record<"fatality" | "high_gravity" | "egregious", ReadonlyArray<string>>
+  >
+  /** Whether the window's records carry the fields a criterion needs. */
+  readonly evaluable: Readonly<Record<"fatality" | "high_gravity" | "egregious" | "snc", boolean>>
+  /** Current penalties in the window (known ones) and how many were unknown, per agency. */
+  readonly penalty_cents: Readonly<Record<ScoreAgency, bigint>>
+  readonly penalty_unknown: Readonly<Record<ScoreAgency, number>>
+  /** Penalties in the window with both amounts known: initial and current sums, and how many. */
+  readonly cut_initial_cents: bigint
+  readonly cut_current_cents: bigint
+  readonly cut_records: number
+}
+
+/** How facts are grouped: the company key of a record (h3's entity resolution plugs in here). */
+export interface ScoreKey {
+  /** The key of a silver record. */
+  readonly ts: (v: Violation) => string
+  /** The same as a DuckDB expression over silver's columns. */
+  readonly sql: string
+}
+
+/** Today's company key: `COMPANY#<company_slug>`. */
+export const companySlugKey: ScoreKey = {
+  ts: (v) => companyKey(v.company_slug as Slug),
+  sql: "('COMPANY#' || company_slug)"
+}
+
+/** A record's facility (site) within its company: an OSHA establishment address, an NPDES permit, … */
+export const facilityOf = (v: Violation): string => {
+  if (v.agency === "osha") return `osha:site:${v.zip ?? ""}:${(v.address ?? "").toUpperCase()}`
+  if (v.agency === "epa") {
+    const permit = v.violation_details.npdes_id ?? ""
+    return permit !== "" ? `epa:npdes:${permit}` : "epa:cases"
+  }
+  return "faa:certificate"
+}
+const FACILITY_SQL = `CASE agency
+  WHEN 'osha' THEN 'osha:site:' || coalesce(zip, '') || ':' || upper(coalesce(address, ''))
+  WHEN 'epa' THEN CASE WHEN coalesce(json_extract_string(det, '$.npdes_id'), '') <> ''
+    THEN 'epa:npdes:' || json_extract_string(det, '$.npdes_id') ELSE 'epa:cases' END
+  ELSE 'faa:certificate' END`
+
+/** A facility's label from its id. */
+export const facilityLabel = (id: string): string => {
+  if (id.startsWith("osha:site:")) {
+    const rest = id.slice("osha:site:".length)
+    const i = rest.indexOf(":")
+    const zip = rest.slice(0, i)
+    const address = rest.slice(i + 1)
+    return `OSHA establishment ${address === "" ? "(address unknown)" : address}${zip === "" ? "" : ` ${zip}`}`
+  }
+  if (id.startsWith("epa:npdes:")) return `EPA NPDES permit ${id.slice("epa:npdes:".length)}`
+  if (id === "epa:cases") return "EPA enforcement cases (no facility id)"
+  return "FAA certificate holder"
+}
+
+type FaaClass = "revocation" | "suspension" | "civil_penalty" | "other" | "consolidated"
+
+/** FAA sanction class: the ladder of Order 2150.3C, from the repaired sanction and action texts. */
+export const faaClass = (v: Violation): FaaClass => {
+  const s = v.violation_details["sanction.normalized"] ?? ""
+  const a = v.violation_details["action.normalized"] ?? ""
+  if (s === "CONSOLIDATED CASE") return "consolidated"
+  if (s === "REVOCATION" || a.includes("REVOC") || a.includes("REVOKE")) return "revocation"
+  if (s === "DAYS" || s === "INDEFINITE DURATION" || a.includes("SUSPEN")) return "suspension"
+  if (v.violation_type === "civil_penalty") return "civil_penalty"
+  return "other"
+}
+const FAA_CLASS_SQL = `CASE
+  WHEN coalesce(json_extract_string(det, '$."sanction.normalized"'), '') = 'CONSOLIDATED CASE' THEN 'consolidated'
+  WHEN coalesce(json_extract_string(det, '$."sanction.normalized"'), '') = 'REVOCATION'
+    OR contains(coalesce(json_extract_string(det, '$."action.normalized"'), ''), 'REVOC')
+    OR contains(coalesce(json_extract_string(det, '$."action.normalized"'), ''), 'REVOKE') THEN 'revocation'
+  WHEN coalesce(json_extract_string(det, '$."sanction.normalized"'), '') IN ('DAYS', 'INDEFINITE DURATION')
+    OR contains(coalesce(json_extract_string(det, '$."action.normalized"'), ''), 'SUSPEN') THEN 'suspension'
+  WHEN vt = 'civil_penalty' THEN 'civil_penalty'
+  ELSE 'other' END`
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+const zeroAgencies = <A>(a: A): Record<ScoreAgency, A> => ({ osha: a, epa: a, faa: a })
+const isAgency = (a: string): a is ScoreAgency => (ScoreAgencies as ReadonlyArray<string>).includes(a)
+
+/**
+ * The reference: facts of every group of `violations` (TypeScript, for tests and small inputs). Deleted
+ * records and other agencies are ignored; `key` groups records into companies (or facilities).
+ */
+export const scoreFactsOf = (
+  violations: ReadonlyArray<Violation>,
+  w: ScoreWindow,
+  key: (v: Violation) => string
+): Map<string, ScoreFacts> => {
+  const groups = new Map<string, Array<Violation>>()
+  for (const v of violations) {
+    if (v.status === "deleted" || !isAgency(v.agency)) continue
+    const k = key(v)
+    const g = groups.get(k) ?? []
+    g.push(v)
+    groups.set(k, g)
+  }
+  const out = new Map<string, ScoreFacts>()
+  for (const [k, vs] of groups) {
+    const inw = (v: Violation) => v.event_date !== null && v.event_date > w.start && v.event_date <= w.asOf
+    const lists = Object.fromEntries(FACT_LISTS.map((l) => [l, [] as Array<string>])) as Record<
+      FactList,
+      Array<string>
+    >
+    const records = zeroAgencies(0)
+    const inWindow = zeroAgencies(0)
+    const penalty = zeroAgencies(0n)
+    const unknown = zeroAgencies(0)
+    let cutI = 0n
+    let cutC = 0n
+    let cutN = 0
+    const evaluable = { fatality: false, high_gravity: false, egregious: false, snc: false }
+    const states = new Set<string>()
+    let last: string | null = null
+    let name: string | null = null
+    // OSHA inspections of the window: fat/cat flag and the high-gravity W/R/FTA items
+    const insp = new Map<string, { fatcat: boolean; hg: Array<string> }>()
+    const inspOf = (v: Violation) => v.violation_details.activity_nr ?? v.violation_id
+    const fta = (v: Violation) => (v.violation_details.fta_insp_nr ?? "") !== ""
+    const wrf = (v: Violation) => v.violation_type === "willful" || v.violation_type === "repeat" || fta(v)
+    for (const v of vs) {
+      const a = v.agency as ScoreAgency
+      records[a]++
+      if (name === null || v.company_name < name) name = v.company_name
+      if (v.state !== null) states.add(v.state)
+      if (v.event_date !== null && (last === null || v.event_date > last)) last = v.event_date
+      if (!inw(v)) continue
+      inWindow[a]++
+      const d = v.violation_details
+      if (v.penalty_current === null) unknown[a]++
+      else penalty[a] += moneyToCents(v.penalty_current)
+      if (v.penalty_current !== null && v.penalty_initial !== null) {
+        cutI += moneyToCents(v.penalty_initial)
+        cutC += moneyToCents(v.penalty_current)
+        cutN++
+      }
+      if (a === "osha") {
+        if (v.violation_type === "willful") lists.osha_willful.push(v.violation_id)
+        if (v.violation_type === "repeat") lists.osha_repeat.push(v.violation_id)
+        if (fta(v)) lists.osha_fta.push(v.violation_id)
+        if ("inspection.insp_type" in d) evaluable.fatality = true
+        // The DOL violation file has gravity and emphasis columns (blank = not high gravity / not egregious,
+        // and a normalizer may drop blank details); other OSHA-shaped sources must carry the keys.
+        const violationFile = v.source_dataset === "osha_violation"
+        if (violationFile || "gravity" in d) evaluable.high_gravity = true
+        if (violationFile || "emphasis" in d) evaluable.egregious = true
+        const i = insp.get(inspOf(v)) ?? { fatcat: false, hg: [] }
+        if (d["inspection.insp_type"] === "M" || d.rec === "A") i.fatcat = true
+        if (wrf(v) && d.gravity === "10") i.hg.push(v.violation_id)
+        insp.set(inspOf(v), i)
+        if (d.emphasis === "X") lists.svep_egregious.push(v.violation_id)
+      } else if (a === "epa") {
+        if (v.violation_type === "judicial") lists.epa_judicial.push(v.violation_id)
+        else lists.epa_administrative.push(v.violation_id)
+        if (SNC_KEYS.some((s) => s in d)) evaluable.snc = true
+        if (SNC_KEYS.some((s) => SNC_YES.includes((d[s] ?? "").toUpperCase())))
+          lists.epa_snc.push(v.violation_id)
+      } else {
+        lists[`faa_${faaClass(v)}`].push(v.violation_id)
+      }
+    }
+    const svep = {
+      fatality: new Set<string>(),
+      high_gravity: new Set<string>(),
+      egregious: new Set<string>()
+    }
+    for (const v of vs) {
+      if (v.agency !== "osha" || !inw(v)) continue
+      const i = insp.get(inspOf(v))!
+      const qualifies =
+        v.violation_type === "willful" ||
+        v.violation_type === "repeat" ||
+        (fta(v) && v.violation_type === "serious")
+      if (i.fatcat && qualifies) {
+        lists.svep_fatality.push(v.violation_id)
+        svep.fatality.add(inspOf(v))
+      }
+      if (i.hg.length >= 2 && i.hg.includes(v.violation_id)) {
+        lists.svep_high_gravity.push(v.violation_id)
+        svep.high_gravity.add(inspOf(v))
+      }
+      if (v.violation_details.emphasis === "X") svep.egregious.add(inspOf(v))
+    }
+    for (const l of FACT_LISTS) lists[l].sort(cmp)
+    out.set(k, {
+      key: k,
+      name: name ?? k,
+      states: [...states].sort(cmp),
+      last_event_date: last,
+      records,
+      in_window: inWindow,
+      lists,
+      svep_inspections: {
+        fatality: [...svep.fatality].sort(cmp),
+        high_gravity: [...svep.high_gravity].sort(cmp),
+        egregious: [...svep.egregious].sort(cmp)
+      },
+      evaluable,
+      penalty_cents: penalty,
+      penalty_unknown: unknown,
+      cut_initial_cents: cutI,
+      cut_current_cents: cutC,
+      cut_records: cutN
+    })
+  }
+  return out
+}
+
+const q = (s: string) => `'${s.replaceAll("'", "''")}'`
+
+/**
+ * The facts as one DuckDB query over `relation` (silver columns; several agencies' tables unioned). `keySql`
+ * groups records (a company key expression); `only` limits the result to these keys.
+ */
+export const scoreFactsSql = (
+  relation: string,
+  w: ScoreWindow,
+  keySql: string,
+  only?: ReadonlyArray<string>
+): string => {
+  const inw = `(d > DATE ${q(w.start)} AND d <= DATE ${q(w.asOf)})`
+  const o = "agency = 'osha' AND inw"
+  const list = (cond: string) => `coalesce(list(id ORDER BY id) FILTER (WHERE ${cond}), [])`
+  const insps = (cond: string) => `coalesce(list_sort(list_distinct(list(insp) FILTER (WHERE ${cond}))), [])`
+  const cents = (col: string, cond: string) =>
+    `CAST(coalesce(sum(CAST(${col} * 100 AS BIGINT)) FILTER (WHERE ${cond}), 0) AS VARCHAR)`
+  const perAgency = (f: (a: string) => string) => ScoreAgencies.map(f).join(",\n  ")
+  const qualifies = "(vt IN ('willful', 'repeat') OR (fta AND vt = 'serious'))"
+  const snc = SNC_KEYS.map((k) => `json_exists(det, '$.${k}')`).join(" OR ")
+  const sncYes = SNC_KEYS.map(
+    (k) => `upper(coalesce(json_extract_string(det, '$.${k}'), '')) IN (${SNC_YES.map(q).join(", ")})`
+  ).join(" OR ")
+  return `WITH src AS (
+  SELECT ${keySql} AS k, violation_id AS id, agency, source_dataset AS ds, company_name AS name, state, zip, address,
+    CAST(event_date AS DATE) AS d, violation_type AS vt,
+    CAST(penalty_initial AS DECIMAL(18,2)) AS pi, CAST(penalty_current AS DECIMAL(18,2)) AS pc,
+    CAST(violation_details AS VARCHAR) AS det
+  FROM (${relation}) WHERE status <> 'deleted' AND agency IN ('osha', 'epa', 'faa')
+), base AS (
+  SELECT *, coalesce(${inw}, false) AS inw,
+    coalesce(json_extract_string(det, '$.activity_nr'), id) AS insp,
+    coalesce(json_extract_string(det, '$.fta_insp_nr'), '') <> '' AS fta,
+    ${FAA_CLASS_SQL} AS faa_class
+  FROM src ${only === undefined ? "" : `WHERE k IN (${only.length === 0 ? "NULL" : only.map(q).join(", ")})`}
+), insp AS (
+  SELECT k, insp,
+    bool_or(coalesce(json_extract_string(det, '$."inspection.insp_type"'), '') = 'M'
+      OR coalesce(json_extract_string(det, '$.rec'), '') = 'A') AS fatcat,
+    count(*) FILTER (WHERE (vt IN ('willful', 'repeat') OR fta)
+      AND coalesce(json_extract_string(det, '$.gravity'), '') = '10') AS hg_n
+  FROM base WHERE ${o} GROUP BY k, insp
+), items AS (
+  SELECT b.*, coalesce(i.fatcat, false) AS fatcat, coalesce(i.hg_n, 0) AS hg_n,
+    (b.vt IN ('willful', 'repeat') OR b.fta) AND coalesce(json_extract_string(b.det, '$.gravity'), '') = '10' AS hg,
+    coalesce(json_extract_string(b.det, '$.emphasis'), '') = 'X' AS egregious
+  FROM base b LEFT JOIN insp i ON b.k = i.k AND b.insp = i.insp AND b.agency = 'osha' AND b.inw
+)
+SELECT k AS key, min(name) AS name,
+  coalesce(list_sort(list_distinct(list(state))), []) AS states,
+  CAST(max(d) AS VARCHAR) AS last_event_date,
+  ${perAgency((a) => `count(*) FILTER (WHERE agency = '${a}') AS records_${a}`)},
+  ${perAgency((a) => `count(*) FILTER (WHERE agency = '${a}' AND inw) AS in_window_${a}`)},
+  ${list(`${o} AND vt = 'willful'`)} AS osha_willful,
+  ${list(`${o} AND vt = 'repeat'`)} AS osha_repeat,
+  ${list(`${o} AND fta`)} AS osha_fta,
+  ${list(`${o} AND fatcat AND ${qualifies}`)} AS svep_fatality,
+  ${list(`${o} AND hg_n >= 2 AND hg`)} AS svep_high_gravity,
+  ${list(`${o} AND egregious`)} AS svep_egregious,
+  ${insps(`${o} AND fatcat AND ${qualifies}`)} AS svep_insp_fatality,
+  ${insps(`${o} AND hg_n >= 2 AND hg`)} AS svep_insp_high_gravity,
+  ${insps(`${o} AND egregious`)} AS svep_insp_egregious,
+  coalesce(bool_or(json_exists(det, '$."inspection.insp_type"')) FILTER (WHERE ${o}), false) AS ev_fatality,
+  coalesce(bool_or(ds = 'osha_violation' OR json_exists(det, '$.gravity')) FILTER (WHERE ${o}), false) AS ev_high_gravity,
+  coalesce(bool_or(ds = 'osha_violation' OR json_exists(det, '$.emphasis')) FILTER (WHERE ${o}), false) AS ev_egregious,
+  coalesce(bool_or(${snc}) FILTER (WHERE agency = 'epa' AND inw), false) AS ev_snc,
+  ${list("agency = 'epa' AND inw AND vt <> 'judicial'")} AS epa_administrative,
+  ${list("agency = 'epa' AND inw AND vt = 'judicial'")} AS epa_judicial,
+  ${list(`agency = 'epa' AND inw AND (${sncYes})`)} AS epa_snc,
+  ${(["revocation", "suspension", "civil_penalty", "other", "consolidated"] as const)
+    .map((c) => `${list(`agency = 'faa' AND inw AND faa_class = '${c}'`)} AS faa_${c}`)
+    .join(",\n  ")},
+  ${perAgency((a) => `${cents("pc", `agency = '${a}' AND inw AND pc IS NOT NULL`)} AS penalty_${a}`)},
+  ${perAgency((a) => `count(*) FILTER (WHERE agency = '${a}' AND inw AND pc IS NULL) AS unknown_${a}`)},
+  ${cents("pi", "inw AND pi IS NOT NULL AND pc IS NOT NULL")} AS cut_initial,
+  ${cents("pc", "inw AND pi IS NOT NULL AND pc IS NOT NULL")} AS cut_current,
+  count(*) FILTER (WHERE inw AND pi IS NOT NULL AND pc IS NOT NULL) AS cut_records
+FROM items GROUP BY k`
+}
+
+const strings = (u: unknown): Array<string> => (Array.isArray(u) ? u.map(String) : [])
+
+/** A row of {@link scoreFactsSql} as facts. */
+export const factsFromRow = (r: Record<string, unknown>): ScoreFacts => {
+  const per = <A>(f: (a: ScoreAgency) => A) =>
+    Object.fromEntries(ScoreAgencies.map((a) => [a, f(a)])) as Record<ScoreAgency, A>
+  return {
+    key: String(r.key),
+    name: String(r.name),
+    states: strings(r.states),
+    last_event_date: r.last_event_date === null ? null : String(r.last_event_date),
+    records: per((a) => Number(r[`records_${a}`])),
+    in_window: per((a) => Number(r[`in_window_${a}`])),
+    lists: Object.fromEntries(FACT_LISTS.map((l) => [l, strings(r[l])])) as Record<FactList, Array<string>>,
+    svep_inspections: {
+      fatality: strings(r.svep_insp_fatality),
+      high_gravity: strings(r.svep_insp_high_gravity),
+      egregious: strings(r.svep_insp_egregious)
+    },
+    evaluable: {
+      fatality: r.ev_fatality === true,
+      high_gravity: r.ev_high_gravity === true,
+      egregious: r.ev_egregious === true,
+      snc: r.ev_snc === true
+    },
+    penalty_cents: per((a) => BigInt(String(r[`penalty_${a}`]))),
+    penalty_unknown: per((a) => Number(r[`unknown_${a}`])),
+    cut_initial_cents: BigInt(String(r.cut_initial)),
+    cut_current_cents: BigInt(String(r.cut_current)),
+    cut_records: Number(r.cut_records)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Assembly
+
+const money = (cents: bigint) => {
+  const m = moneyFromCents(cents)
+  const [w = "0", f = "00"] = m.split(".")
+  return `$${w.replace(/\B(?=(\d{3})+$)/g, ",")}${f === "00" ? "" : `.${f}`}`
+}
+const n = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`
+
+const part = (
+  p: Omit<ScorePart, "violation_ids" | "ids_total" | "status"> & {
+    readonly ids: ReadonlyArray<string>
+    readonly status?: ScorePart["status"]
+  }
+): ScorePart =>
+  ({
+    rule: p.rule,
+    agency: p.agency,
+    label: p.label,
+    citation: p.citation,
+    status: p.status ?? (p.points > 0 ? "points" : "zero"),
+    points: p.points,
+    count: p.count,
+    reason: p.reason,
+    violation_ids: p.ids.slice(0, SCORE_IDS_LIMIT),
+    ids_total: p.ids.length
+  }) as unknown as ScorePart
+
+/** A count rule: `weight` points per record. */
+const perRecord = (
+  rule: keyof typeof SCORE_WEIGHTS,
+  agency: ScoreAgency,
+  label: string,
+  citation: string,
+  ids: ReadonlyArray<string>,
+  what: string
+): ScorePart => {
+  const weight = SCORE_WEIGHTS[rule]
+  return part({
+    rule,
+    agency,
+    label,
+    citation,
+    points: ids.length * weight,
+    count: ids.length,
+    reason:
+      ids.length === 0
+        ? `no ${what} in the last 5 years`
+        : `${n(ids.length, what)} in the last 5 years × ${weight} points`,
+    ids
+  })
+}
+
+const penaltyPart = (agency: ScoreAgency, f: ScoreFacts): ScorePart => {
+  const cents = f.penalty_cents[agency]
+  const tier = PENALTY_TIERS.find((t) => cents >= t.cents)
+  const unknown = f.penalty_unknown[agency]
+  const citation =
+    agency === "epa" ? ECHO : agency === "osha" ? `${FOM}: current penalty (PENCURRENT)` : FAA_2150
+  return part({
+    rule: `${agency}.penalties`,
+    agency,
+    label: "Penalties in the last 5 years",
+    citation,
+    points: tier?.points ?? 0,
+    count: f.in_window[agency] - unknown,
+    reason:
+      `${money(cents)} current penalties in the last 5 years` +
+      (tier === undefined
+        ? " (below $1,000: no points)"
+        : ` (${money(tier.cents)} or more: ${tier.points} points)`) +
+      (unknown > 0 ? `; ${n(unknown, "record")} with an unknown current penalty not counted` : ""),
+    ids: []
+  })
+}
+
+const svepParts = (f: ScoreFacts): Array<ScorePart> => {
+  const criteria = [
+    {
+      c: "fatality" as const,
+      label:
+        "SVEP: fatality or catastrophe inspection with a willful or repeat item (or FTA on a serious item)",
+      missing: "the records carry no inspection type (OSHA inspection file not joined)"
+    },
+    {
+      c: "high_gravity" as const,
+      label: "SVEP: 2+ willful, repeat or FTA items at high gravity (10) in one inspection",
+      missing: "the records carry no gravity"
+    },
+    {
+      c: "egregious" as const,
+      label: "SVEP: egregious (per-instance) case",
+      missing: "the records carry no egregious flag (emphasis)"
+    }
+  ]
+  let counted = false
+  return criteria.map(({ c, label, missing }) => {
+    const ids = f.lists[`svep_${c}`]
+    const insps = f.svep_inspections[c]
+    const met = insps.length > 0
+    const common = { rule: `osha.svep.${c}`, agency: "osha" as const, label, citation: SVEP_2022, ids }
+    if (!met && !f.evaluable[c] && f.in_window.osha > 0)
+      return part({
+        ...common,
+        status: "not_evaluable",
+        points: 0,
+        count: 0,
+        reason: `not evaluable: ${missing}`
+      })
+    if (!met)
+      return part({ ...common, points: 0, count: 0, reason: "no inspection in the last 5 years meets it" })
+    const which = `inspection${insps.length === 1 ? "" : "s"} ${insps.join(", ")}`
+    if (counted)
+      return part({
+        ...common,
+        status: "context",
+        points: 0,
+        count: insps.length,
+        reason: `also met by ${which} (SVEP points count once)`
+      })
+    counted = true
+    return part({
+      ...common,
+      points: SCORE_WEIGHTS["osha.svep"],
+      count: insps.length,
+      reason: `met by ${which}: ${SCORE_WEIGHTS["osha.svep"]} points`
+    })
+  })
+}
+
+/** The parts of one agency (only called for agencies with records). */
+const agencyParts = (agency: ScoreAgency, f: ScoreFacts): Array<ScorePart> => {
+  const L = f.lists
+  if (agency === "osha")
+    return [
+      perRecord(
+        "osha.willful",
+        "osha",
+        "Willful violations",
+        `${FOM}: willful (W)`,
+        L.osha_willful,
+        "willful item"
+      ),
+      perRecord(
+        "osha.repeat",
+        "osha",
+        "Repeat violations",
+        `${FOM}: repeat (R), 5-year look-back`,
+        L.osha_repeat,
+        "repeat item"
+      ),
+      perRecord(
+        "osha.fta",
+        "osha",
+        "Failure to abate",
+        `${FOM}: failure-to-abate notices (FTA inspection number)`,
+        L.osha_fta,
+        "item with a failure-to-abate notice"
+      ),
+      ...svepParts(f),
+      penaltyPart("osha", f)
+    ]
+  if (agency === "epa") {
+    const snc: ScorePart = f.evaluable.snc
+      ? part({
+          rule: "epa.snc",
+          agency: "epa",
+          label: "Significant noncompliance / High Priority Violator flag",
+          citation: SNC,
+          points: L.epa_snc.length > 0 ? SCORE_WEIGHTS["epa.snc"] : 0,
+          count: L.epa_snc.length,
+          reason:
+            L.epa_snc.length > 0
+              ? `flagged SNC/HPV on ${n(L.epa_snc.length, "record")}: ${SCORE_WEIGHTS["epa.snc"]} points`
+              : "no SNC/HPV flag set",
+          ids: L.epa_snc
+        })
+      : part({
+          rule: "epa.snc",
+          agency: "epa",
+          label: "Significant noncompliance / High Priority Violator flag",
+          citation: SNC,
+          status: "not_evaluable",
+          points: 0,
+          count: 0,
+          reason:
+            "not evaluable: the EPA files ingested (ICIS-NPDES formal actions, ECHO cases) carry no SNC/HPV flag",
+          ids: []
+        })
+    return [
+      perRecord(
+        "epa.administrative",
+        "epa",
+        "Formal administrative actions",
+        `${ECHO}: administrative formal actions (orders, penalty orders)`,
+        L.epa_administrative,
+        "formal administrative action"
+      ),
+      perRecord(
+        "epa.judicial",
+        "epa",
+        "Judicial and criminal cases",
+        `${ECHO}: judicial and criminal cases`,
+        L.epa_judicial,
+        "judicial or criminal case"
+      ),
+      snc,
+      penaltyPart("epa", f)
+    ]
+  }
+  return [
+    perRecord("faa.revocation", "faa", "Certificate revocations", FAA_2150, L.faa_revocation, "revocation"),
+    perRecord("faa.suspension", "faa", "Certificate suspensions", FAA_2150, L.faa_suspension, "suspension"),
+    perRecord(
+      "faa.civil_penalty",
+      "faa",
+      "Civil penalty actions",
+      FAA_2150,
+      L.faa_civil_penalty,
+      "civil penalty action"
+    ),
+    perRecord(
+      "faa.other",
+      "faa",
+      "Other enforcement actions",
+      FAA_2150,
+      L.faa_other,
+      "other enforcement action"
+    ),
+    part({
+      rule: "faa.consolidated",
+      agency: "faa",
+      label: "Consolidated cases",
+      citation: `${FAA_2150}: a consolidated case's sanction is carried by its master case`,
+      status: L.faa_consolidated.length > 0 ? "context" : "zero",
+      points: 0,
+      count: L.faa_consolidated.length,
+      reason:
+        L.faa_consolidated.length > 0
+          ? `${n(L.faa_consolidated.length, "case")} consolidated into a master case: counted there, no points`
+          : "no consolidated cases",
+      ids: L.faa_consolidated
+    }),
+    penaltyPart("faa", f)
+  ]
+}
+
+const sumPoints = (ps: ReadonlyArray<ScorePart>) => ps.reduce((a, p) => a + p.points, 0)
+
+/** Agency totals and parts (no parts for an agency without records), before the cross-agency rules. */
+const scoreBody = (f: ScoreFacts) => {
+  const parts: Array<ScorePart> = []
+  const agencies: Array<AgencyScore> = []
+  for (const a of ScoreAgencies) {
+    if (f.records[a] === 0) {
+      agencies.push({
+        agency: a,
+        status: "no_data",
+        points: 0,
+        records: 0,
+        records_in_window: 0
+      } as AgencyScore)
+      continue
+    }
+    const ps = agencyParts(a, f)
+    parts.push(...ps)
+    agencies.push({
+      agency: a,
+      status: "scored",
+      points: sumPoints(ps),
+      records: f.records[a],
+      records_in_window: f.in_window[a]
+    } as AgencyScore)
+  }
+  return { parts, agencies }
+}
+
+/** Recency: enforcement within 1 (or 3) years of the as-of date, only for a company with points already. */
+const recencyPart = (f: ScoreFacts, w: ScoreWindow, base: number): ScorePart => {
+  const last = f.last_event_date
+  const within1 = last !== null && last > w.recent1 && last <= w.asOf
+  const within3 = last !== null && last > w.recent3 && last <= w.asOf
+  const points =
+    base === 0 ? 0 : within1 ? SCORE_WEIGHTS["all.recency.1y"] : within3 ? SCORE_WEIGHTS["all.recency.3y"] : 0
+  return part({
+    rule: "all.recency",
+    agency: "all",
+    label: "Recent enforcement",
+    citation:
+      "OSHA SVEP (CPL 02-00-169): employers stay listed 3 years; EPA ECHO: 3-year compliance history window",
+    points,
+    count: 0,
+    reason:
+      last === null
+        ? "no dated record"
+        : base === 0
+          ? `latest record ${last}; recency only adds to a company that has points`
+          : within1
+            ? `latest record ${last}, within 1 year: ${points} points`
+            : within3
+              ? `latest record ${last}, within 3 years: ${points} points`
+              : `latest record ${last}, more than 3 years ago`,
+    ids: []
+  })
+}
+
+const cutPart = (f: ScoreFacts): ScorePart => {
+  const i = f.cut_initial_cents
+  const c = f.cut_current_cents
+  const pct = i > 0n ? Number(((i - c) * 1000n) / i) / 10 : 0
+  return part({
+    rule: "all.penalty_cut",
+    agency: "all",
+    label: "Penalties cut (initial vs current)",
+    citation:
+      "OSHA data dictionary: initial_penalty (PENINITIAL) vs current_penalty (PENCURRENT); EPA/FAA as published",
+    status: "context",
+    points: 0,
+    count: f.cut_records,
+    reason:
+      f.cut_records === 0
+        ? "no penalty with both amounts known in the last 5 years"
+        : `${money(i)} first proposed, ${money(c)} current: ${i > 0n ? `${pct}% ${c <= i ? "cut" : "raised"}` : "nothing proposed"} over ${n(f.cut_records, "record")} (context, no points)`,
+    ids: []
+  })
+}
+
+/** A company's score from its facts (and its facilities' facts), as stored and served. */
+export const assembleScore = (
+  f: ScoreFacts,
+  w: ScoreWindow,
+  options: {
+    readonly facilities?: ReadonlyArray<ScoreFacts>
+    readonly name?: string
+    readonly updatedAt: string
+  }
+): OffenderScore => {
+  const { parts, agencies } = scoreBody(f)
+  const base = sumPoints(parts)
+  parts.push(recencyPart(f, w, base), cutPart(f))
+  const facilities = (options.facilities ?? [])
+    .map((ff) => facilityScore(ff, w))
+    .sort((a, b) => b.total - a.total || cmp(a.facility_id, b.facility_id))
+  return {
+    entity_key: f.key,
+    name: options.name ?? f.name,
+    version: SCORE_VERSION,
+    as_of: w.asOf,
+    window_start: w.start,
+    total: sumPoints(parts),
+    agencies,
+    parts,
+    states: f.states,
+    penalty_initial_in_window: moneyFromCents(f.cut_initial_cents),
+    penalty_current_in_window: moneyFromCents(f.cut_current_cents),
+    last_event_date: f.last_event_date,
+    facilities: facilities.slice(0, SCORE_FACILITIES_LIMIT),
+    facilities_total: facilities.length,
+    updated_at: options.updatedAt
+  } as unknown as OffenderScore
+}
+
+/** A facility's score: the same rules over the facility's records (its key is `<company key>|<facility>`). */
+export const facilityScore = (f: ScoreFacts, w: ScoreWindow): FacilityScore => {
+  const { parts, agencies } = scoreBody(f)
+  const base = sumPoints(parts)
+  parts.push(recencyPart(f, w, base))
+  const id = f.key.slice(f.key.indexOf("|") + 1)
+  return {
+    facility_id: id,
+    label: facilityLabel(id),
+    total: sumPoints(parts),
+    agencies,
+    parts: parts.filter((p) => p.points > 0).map((p) => ({ rule: p.rule, points: p.points, count: p.count }))
+  } as unknown as FacilityScore
+}
+
+/** Scores of every company in `violations` (reference path: facts in TypeScript). */
+export const scoresOf = (
+  violations: ReadonlyArray<Violation>,
+  options: { readonly asOf: string; readonly key?: ScoreKey; readonly updatedAt: string }
+): Array<OffenderScore> => {
+  const w = scoreWindow(options.asOf)
+  const key = options.key ?? companySlugKey
+  const companies = scoreFactsOf(violations, w, key.ts)
+  const facilities = groupFacilities(
+    scoreFactsOf(violations, w, (v) => `${key.ts(v)}|${facilityOf(v)}`).values()
+  )
+  return scoresFromFacts([...companies.values()], facilities, w, options)
+}
+
+const groupFacilities = (fs: Iterable<ScoreFacts>): Map<string, Array<ScoreFacts>> => {
+  const out = new Map<string, Array<ScoreFacts>>()
+  for (const f of fs) {
+    const company = f.key.slice(0, f.key.indexOf("|"))
+    out.set(company, [...(out.get(company) ?? []), f])
+  }
+  return out
+}
+
+/** Leaderboards (national and per state) of these scores: companies above zero, highest first, then key. */
+export const scoreBoardsOf = (
+  scores: ReadonlyArray<OffenderScore>,
+  options: { readonly limit: number; readonly asOf: string; readonly updatedAt: string }
+): Array<ScoreBoard> => {
+  const ranked = scores
+    .filter((s) => s.total > 0)
+    .sort((a, b) => b.total - a.total || cmp(a.entity_key, b.entity_key))
+  const scopes = new Map<string, Array<OffenderScore>>([["national", []]])
+  for (const s of ranked) {
+    scopes.get("national")!.push(s)
+    for (const st of s.states) {
+      const scope = `state:${st}`
+      scopes.set(scope, [...(scopes.get(scope) ?? []), s])
+    }
+  }
+  const pointsOf = (s: OffenderScore, a: ScoreAgency) => {
+    const x = s.agencies.find((g) => g.agency === a)
+    return x === undefined || x.status === "no_data" ? null : x.points
+  }
+  return [...scopes.entries()].map(
+    ([scope, list]) =>
+      ({
+        scope,
+        as_of: options.asOf,
+        version: SCORE_VERSION,
+        entries: list.slice(0, options.limit).map((s, i) => ({
+          rank: i + 1,
+          entity_key: s.entity_key,
+          name: s.name,
+          total: s.total,
+          osha: pointsOf(s, "osha"),
+          epa: pointsOf(s, "epa"),
+          faa: pointsOf(s, "faa")
+        })),
+        updated_at: options.updatedAt
+      }) as unknown as ScoreBoard
+  )
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Over the warehouse
+
+/**
+ * Scores of companies from silver (all companies when `keys` is omitted): DuckDB SQL over every agency's
+ * silver table when the warehouse has a SQL engine; otherwise (the in-memory warehouse of tests) each
+ * company's live records through `silverLatest` and the reference. `key` is the company mapping (today the
+ * company slug; entity resolution replaces it).
+ */
+export const computeScores = (options: {
+  readonly asOf: string
+  readonly updatedAt: string
+  readonly keys?: ReadonlyArray<string>
+  readonly key?: ScoreKey
+  readonly names?: ReadonlyMap<string, string>
+}): Effect.Effect<Array<OffenderScore>, WarehouseError, Warehouse> =>
+  Effect.gen(function* () {
+    const warehouse = yield* Warehouse
+    const w = scoreWindow(options.asOf)
+    const key = options.key ?? companySlugKey
+    if (options.keys !== undefined && options.keys.length === 0) return []
+    let companies: Array<ScoreFacts>
+    let facilities: Map<string, Array<ScoreFacts>>
+    const bulk = warehouse.bulk
+    if (bulk !== undefined) {
+      const relations: Array<string> = []
+      for (const a of ScoreAgencies) {
+        const head = yield* warehouse.silverHead(a)
+        if (head !== null) relations.push(yield* bulk.silverRelation(a, head))
+      }
+      if (relations.length === 0) return []
+      const relation = relations.map((r) => `SELECT * FROM (${r})`).join(" UNION ALL BY NAME ")
+      const sql = scoreSql(relation, w, key.sql, options.keys)
+      companies = (yield* bulk.sql(sql.companies)).map(factsFromRow)
+      facilities = groupFacilities((yield* bulk.sql(sql.facilities)).map(factsFromRow))
+    } else {
+      if (key !== companySlugKey)
+        return yield* new WarehouseError({
+          op: "score",
+          table: "silver",
+          reason: "Unknown",
+          detail: "a custom company mapping needs a warehouse with SQL (the Iceberg warehouse)"
+        })
+      const keys = options.keys ?? [
+        ...new Set((yield* warehouse.goldTotals("company")).map((r) => r.entity_key))
+      ]
+      const records: Array<Violation> = []
+      for (const k of keys)
+        for (const a of ScoreAgencies)
+          records.push(
+            ...(yield* warehouse.silverLatest(
+              a,
+              { column: "company_slug", value: k.slice("COMPANY#".length) },
+              1_000_000
+            ))
+          )
+      companies = [...scoreFactsOf(records, w, key.ts).values()]
+      facilities = groupFacilities(scoreFactsOf(records, w, (v) => `${key.ts(v)}|${facilityOf(v)}`).values())
+    }
+    return scoresFromFacts(companies, facilities, w, options)
+  })
+
+/** Company scores from company facts and facility facts (grouped by company key). */
+export const scoresFromFacts = (
+  companies: ReadonlyArray<ScoreFacts>,
+  facilities: ReadonlyMap<string, ReadonlyArray<ScoreFacts>>,
+  w: ScoreWindow,
+  options: { readonly updatedAt: string; readonly names?: ReadonlyMap<string, string> }
+): Array<OffenderScore> =>
+  [...companies]
+    .sort((a, b) => cmp(a.key, b.key))
+    .map((f) => {
+      const name = options.names?.get(f.key)
+      return assembleScore(f, w, {
+        facilities: facilities.get(f.key) ?? [],
+        updatedAt: options.updatedAt,
+        ...(name !== undefined ? { name } : {})
+      })
+    })
+
+/**
+ * The two fact queries of {@link computeScores} over a relation of silver rows: per company, and per
+ * facility (`<company key>|<facility>`), both limited to `only` when given.
+ */
+export const scoreSql = (
+  relation: string,
+  w: ScoreWindow,
+  keySql: string,
+  only?: ReadonlyArray<string>
+): { readonly companies: string; readonly facilities: string } => {
+  const withKeys = `SELECT *, ${keySql} AS __company, ${FACILITY_SQL.replaceAll("det", "CAST(violation_details AS VARCHAR)")} AS __facility FROM (${relation})`
+  const limited =
+    only === undefined
+      ? withKeys
+      : `SELECT * FROM (${withKeys}) WHERE __company IN (${only.length === 0 ? "NULL" : only.map(q).join(", ")})`
+  return {
+    companies: scoreFactsSql(relation, w, keySql, only),
+    facilities: scoreFactsSql(limited, w, "(__company || '|' || __facility)")
+  }
+}
