@@ -2,10 +2,11 @@ import { spawnSync } from "node:child_process"
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join, resolve } from "node:path"
-import { normalizeToFiles, syncServing } from "@ventureos/pipeline"
+import { normalizeToFiles, pendingServing, syncPendingServing } from "@ventureos/pipeline"
 import { BrandConfig, ServingStore } from "@ventureos/serving"
 import { Lakehouse } from "@ventureos/storage"
-import { Effect, Layer, Schema } from "effect"
+import type { RawArchive } from "@ventureos/storage/archive"
+import { Cause, Effect, Exit, Layer, Schema } from "effect"
 import { type Args, emit, flagString, parseArgs, UsageError } from "./Args"
 import { runBronze } from "./commands/Bronze"
 import { expandInputs, runIngest } from "./commands/Ingest"
@@ -71,13 +72,24 @@ const normalize = async (args: Args, paths: ReadonlyArray<string>, defaultOut: s
   return 0
 }
 
-/** After a daily ingest: live feed, stats, profiles and Top-10 lists (historical backfills skip serving). */
-const afterIngest = (args: Args) => async (s: import("./commands/Ingest").IngestSummary) => {
-  if ((flagString(args, "mode") ?? "historical") !== "daily") {
+/**
+ * After an ingest: finish the serving work of every pending daily batch (this run's and any an earlier run
+ * left: the outbox), i.e. live feed, stats, profiles and Top-10 lists. Historical backfills add none. A
+ * failure leaves the work pending: one stderr line, `serving: {pending}` in the JSON line, exit 1.
+ */
+const afterIngest = (args: Args) => async (_s: import("./commands/Ingest").IngestSummary) => {
+  const daily = (flagString(args, "mode") ?? "historical") === "daily"
+  const lake = lakeLayer()
+  const pending = await Effect.runPromise(pendingServing.pipe(Effect.provide(lake)))
+  const skipped = "skipped (historical): run ventureos serving rebuild"
+  if (!daily) {
     process.stderr.write(
       "serving: not updated by a historical ingest; run `ventureos serving rebuild` to show this data in the API and the dashboards\n"
     )
-    return { serving: "skipped (historical): run ventureos serving rebuild" }
+    if (pending.length === 0) return { serving: skipped }
+    process.stderr.write(
+      `serving: finishing ${count(pending.length, "pending daily batch", "pending daily batches")} of earlier runs\n`
+    )
   }
   const started = Date.now()
   let stepStarted: number | undefined
@@ -94,21 +106,46 @@ const afterIngest = (args: Args) => async (s: import("./commands/Ingest").Ingest
       process.stderr.write(`  done (${((Date.now() - stepStarted) / 1000).toFixed(1)} s)\n`)
     stepStarted = undefined
   }
-  const report = await Effect.runPromise(
-    syncServing(s.results, {
+  const exit = await Effect.runPromiseExit(
+    syncPendingServing({
       onStep: (st) => {
         finishStep()
         if (st.items === 0) return
         process.stderr.write(`serving: writing ${what[st.step](st.items)}…\n`)
         stepStarted = Date.now()
       }
-    }).pipe(Effect.provide(Layer.merge(lakeLayer(), servingLayer())))
+    }).pipe(Effect.provide(Layer.merge(lake, servingLayer())))
   )
   finishStep()
+  if (Exit.isFailure(exit)) {
+    const failed = await servingFailure(exit.cause, lake)
+    process.stderr.write(
+      `ventureos: serving sync failed: ${failed.error}; the lake is committed and the serving work of ${count(failed.pending, "batch", "batches")} is pending: run ventureos serving sync\n`
+    )
+    return { serving: { pending: failed.pending, error: failed.error }, exitCode: 1 }
+  }
+  const report = exit.value
   process.stderr.write(
     `serving: ${count(report.feedWrites, "feed write")} for ${count(report.feedViolations, "violation")}, ${count(report.statsWritten, "stats item")} written, ${count(report.topListsWritten, "top list")} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`
   )
-  return { serving: report }
+  return daily ? { serving: report } : { serving: skipped, pendingServing: report }
+}
+
+/** A failed serving sync as one line (no stack: the store's own message) and the batches still pending. */
+const servingFailure = async (
+  cause: Cause.Cause<unknown>,
+  lake: Layer.Layer<RawArchive>
+): Promise<{ error: string; pending: number }> => {
+  const e = Cause.squash(cause)
+  const error = (e instanceof Error ? e.message : String(e)).split("\n")[0]!.slice(0, 300)
+  const pending = await Effect.runPromise(
+    pendingServing.pipe(
+      Effect.map((p) => p.length),
+      Effect.orElseSucceed(() => -1),
+      Effect.provide(lake)
+    )
+  )
+  return { error, pending }
 }
 
 /** `ventureos sql "<query>"`: one JSON object per row on stdout. */

@@ -10,6 +10,7 @@ import { deltasFor, type EntityKind, type GoldDelta } from "./Gold"
 import { type BatchCore, ingestVectorized } from "./IngestVectorized"
 import { toUnusable } from "./Normalize"
 import { makeScratchDir, sweepStaleScratchOnce } from "./Scratch"
+import { recordPendingServing } from "./ServingOutbox"
 import {
   type CommitSource,
   type Landed,
@@ -395,6 +396,12 @@ export const ingestBatch = (
               goldDeltas: outcome.goldDeltas,
               completedAt: new Date().toISOString()
             }
+            // A daily batch's serving work is recorded before its completion mark: if the serving sync fails
+            // or the process dies after this, the next run or `serving sync` finishes it (the outbox).
+            const { touched, changed, previous } = outcome
+            const work = changed.length + previous.length + touched.company.length + touched.city.length
+            if (r.feed && work + touched.state.length > 0)
+              yield* recordPendingServing({ ...outcome, manifestKey: mKey, sourceId, key: main.key, agency })
             yield* archive.putText(mKey, `${JSON.stringify(manifest, null, 2)}\n`)
             return {
               key: main.key,

@@ -199,8 +199,9 @@ export const runIngest = async (
   }
   const s = summarize(result.success)
   progress.done(s.rows)
-  const extra = after ? await after(s) : {}
+  // `exitCode`: the lake committed but a step after it failed (e.g. the serving sync; its work stays pending)
+  const { exitCode, ...extra } = after ? await after(s) : {}
   const { results: _r, ...rest } = s
   emit({ ...rest, mode, unrecognised, ...extra })
-  return 0
+  return typeof exitCode === "number" ? exitCode : 0
 }

@@ -3,12 +3,16 @@ import { readFile } from "node:fs/promises"
 import { join } from "node:path"
 import { parseEntityKey } from "@ventureos/core"
 import {
+  type PendingSyncReport,
+  pendingServing,
   type RebuildCheckpoint,
   type RebuildReport,
   rebuildServing,
+  syncPendingServing,
   type Warehouse
 } from "@ventureos/pipeline"
 import { BrandConfig, ServingStore, tableDefinitions } from "@ventureos/serving"
+import type { RawArchive } from "@ventureos/storage/archive"
 import { Cause, Effect, type Layer, Option, Schema } from "effect"
 import { type Args, emit, UsageError } from "../Args"
 import { fit, money } from "../Format"
@@ -19,7 +23,7 @@ import { makeProgress } from "../Progress"
 export const runServing = async (
   args: Args,
   servingLayer: Layer.Layer<ServingStore, unknown>,
-  warehouseLayer: () => Layer.Layer<Warehouse>
+  warehouseLayer: () => Layer.Layer<Warehouse | RawArchive>
 ): Promise<number> => {
   const [sub, ...rest] = args.positionals
   const run = <A>(e: Effect.Effect<A, unknown, ServingStore>) =>
@@ -38,42 +42,70 @@ export const runServing = async (
     }
     case "sync":
     case "rebuild": {
-      // Everything in gold -> serving (absolute values: re-running it writes nothing new), resumable.
-      const file = join(ventureosHome(), "serving-rebuild.json")
-      let resume: RebuildCheckpoint | undefined
-      if (args.flags.has("restart")) rmSync(file, { force: true })
-      else if (existsSync(file)) {
-        resume = JSON.parse(readFileSync(file, "utf8")) as RebuildCheckpoint
-        process.stderr.write(
-          `resuming an interrupted rebuild after ${resume.kind} ${resume.lastKey} (--restart starts over)\n`
+      try {
+        // First the daily batches whose serving work is pending (live feeds included: gold has no feed),
+        // then everything in gold -> serving (absolute values: re-running it writes nothing new), resumable.
+        const pending = await Effect.runPromise(
+          syncPendingServing().pipe(
+            Effect.provide(servingLayer),
+            Effect.provide(warehouseLayer())
+          ) as Effect.Effect<PendingSyncReport>
         )
-      }
-      const bars = new Map<string, ReturnType<typeof makeProgress>>()
-      const report = await Effect.runPromise(
-        rebuildServing({
-          ...(resume === undefined ? {} : { resume }),
-          checkpoint: (c) => Effect.sync(() => writeFileSync(file, `${JSON.stringify(c)}\n`)),
-          onProgress: (p) => {
-            const label = `rebuild ${p.step === "top-lists" ? "top lists (scopes)" : p.step}`
-            let bar = bars.get(label)
-            if (bar === undefined) {
-              bar = makeProgress(label, p.total, p.step === "top-lists" ? "scopes" : "entities")
-              bars.set(label, bar)
+        if (pending.batches > 0)
+          process.stderr.write(
+            `serving: finished the pending serving work of ${pending.batches} batch(es) (${pending.feedWrites} feed writes)\n`
+          )
+        const file = join(ventureosHome(), "serving-rebuild.json")
+        let resume: RebuildCheckpoint | undefined
+        if (args.flags.has("restart")) rmSync(file, { force: true })
+        else if (existsSync(file)) {
+          resume = JSON.parse(readFileSync(file, "utf8")) as RebuildCheckpoint
+          process.stderr.write(
+            `resuming an interrupted rebuild after ${resume.kind} ${resume.lastKey} (--restart starts over)\n`
+          )
+        }
+        const bars = new Map<string, ReturnType<typeof makeProgress>>()
+        const report = await Effect.runPromise(
+          rebuildServing({
+            ...(resume === undefined ? {} : { resume }),
+            checkpoint: (c) => Effect.sync(() => writeFileSync(file, `${JSON.stringify(c)}\n`)),
+            onProgress: (p) => {
+              const label = `rebuild ${p.step === "top-lists" ? "top lists (scopes)" : p.step}`
+              let bar = bars.get(label)
+              if (bar === undefined) {
+                bar = makeProgress(label, p.total, p.step === "top-lists" ? "scopes" : "entities")
+                bars.set(label, bar)
+              }
+              if (p.done >= p.total) bar.done(p.done)
+              else bar.update(p.done)
             }
-            if (p.done >= p.total) bar.done(p.done)
-            else bar.update(p.done)
-          }
-        }).pipe(
-          Effect.provide(servingLayer),
-          Effect.provide(warehouseLayer())
-        ) as Effect.Effect<RebuildReport>
-      )
-      rmSync(file, { force: true })
-      process.stderr.write(
-        `serving rebuilt from gold: ${report.entities.company.toLocaleString("en-US")} companies, ${report.entities.city.toLocaleString("en-US")} cities, ${report.entities.state.toLocaleString("en-US")} states; ${report.statsWritten.toLocaleString("en-US")} stats items written (${report.statsUnchanged.toLocaleString("en-US")} unchanged), ${report.topListsWritten.toLocaleString("en-US")} top lists\n`
-      )
-      emit({ rebuild: true, ...report })
-      return 0
+          }).pipe(
+            Effect.provide(servingLayer),
+            Effect.provide(warehouseLayer())
+          ) as Effect.Effect<RebuildReport>
+        )
+        rmSync(file, { force: true })
+        process.stderr.write(
+          `serving rebuilt from gold: ${report.entities.company.toLocaleString("en-US")} companies, ${report.entities.city.toLocaleString("en-US")} cities, ${report.entities.state.toLocaleString("en-US")} states; ${report.statsWritten.toLocaleString("en-US")} stats items written (${report.statsUnchanged.toLocaleString("en-US")} unchanged), ${report.topListsWritten.toLocaleString("en-US")} top lists\n`
+        )
+        emit({ rebuild: true, ...report, pendingBatches: pending.batches })
+        return 0
+      } catch (e) {
+        // One line and a JSON answer; pending batches stay recorded for the next run.
+        const error = (e instanceof Error ? e.message : String(e)).split("\n")[0]!.slice(0, 300)
+        const pending = await Effect.runPromise(
+          pendingServing.pipe(
+            Effect.map((p) => p.length),
+            Effect.orElseSucceed(() => -1),
+            Effect.provide(warehouseLayer())
+          )
+        )
+        process.stderr.write(
+          `ventureos: serving ${sub} failed: ${error}; ${pending} batch(es) still pending: run ventureos serving sync again\n`
+        )
+        emit({ ok: false, error, servingPending: pending })
+        return 1
+      }
     }
     case "feed":
     case "entity": {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto"
 import { createReadStream } from "node:fs"
-import { copyFile, mkdir, open, readdir, readFile, rename, stat, writeFile } from "node:fs/promises"
+import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises"
 import { dirname, join, relative, sep } from "node:path"
 import { Context, Effect, Layer, Option, Schema } from "effect"
 
@@ -42,6 +42,8 @@ export interface RawArchiveShape {
   readonly readStart: (key: string, bytes: number) => Effect.Effect<Uint8Array, RawArchiveError>
   /** Objects under a prefix, sorted by key (size only: `sha256`/`etag` may be empty; `head` has them). */
   readonly list: (prefix: string) => Effect.Effect<ReadonlyArray<RawObject>, RawArchiveError>
+  /** Delete one object (bookkeeping such as a finished pending-sync record; never bronze). Missing is fine. */
+  readonly remove: (key: string) => Effect.Effect<void, RawArchiveError>
 }
 
 /** The raw (bronze) archive: local folder by default, S3 in production (`RawArchiveS3`). */
@@ -201,7 +203,11 @@ export const makeFileSystem = (root: string): RawArchiveShape => {
           return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
         },
         catch: (e) => fail("list", prefix, e)
-      })
+      }),
+    remove: (key) =>
+      Effect.flatMap(pathOf("remove", key), (p) =>
+        Effect.tryPromise({ try: () => rm(p, { force: true }), catch: (e) => fail("remove", key, e) })
+      )
   }
 }
 

@@ -3,6 +3,7 @@ import { mkdir, stat } from "node:fs/promises"
 import { dirname } from "node:path"
 import { pipeline } from "node:stream/promises"
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -158,6 +159,13 @@ export const makeS3 = (options: RawArchiveS3Options): RawArchiveShape => {
           return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
         },
         catch: (e) => s3fail("list", prefix, e)
+      }),
+    remove: (key) =>
+      Effect.tryPromise({
+        try: async () => {
+          await client.send(new DeleteObjectCommand({ Bucket: options.bucket, Key: full(key) }))
+        },
+        catch: (e) => s3fail("remove", key, e)
       })
   }
 }
