@@ -8,6 +8,7 @@
  */
 export * from "./Avro"
 export * from "./Catalog"
+export * from "./DataFileJson"
 export * as CatalogFileSystem from "./CatalogFileSystem"
 export * from "./FileIO"
 export * from "./IcebergError"

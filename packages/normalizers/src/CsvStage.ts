@@ -30,14 +30,32 @@ export interface StagedCsv {
   readonly rows: number
   readonly staged: number
   readonly shapeRejects: ReadonlyArray<ShapeReject>
+  /** Data rows parsed, in range or not (with a range, reading stops once past its end). */
+  readonly seen: number
+}
+
+/** Data rows `from` (inclusive) to `to` (exclusive) by the reader's row number (the first data row is 1). */
+export interface RowRange {
+  readonly from: number
+  readonly to: number
 }
 
 const PRINTABLE = /^[\x20-\x7e]*$/
 
 const quoted = (c: string): string => `"${c.includes('"') ? c.replaceAll('"', '""') : c}"`
 
-/** Stage `path` (a CSV whose header has `width` columns) into `out`. */
-export const stageCsv = async (path: string, out: string, width: number): Promise<StagedCsv> => {
+/**
+ * Stage `path` (a CSV whose header has `width` columns) into `out`; with `range`, only those data rows (a
+ * split of a distributed backfill: row numbers, lines and rejects stay those of the whole file).
+ */
+export const stageCsv = async (
+  path: string,
+  out: string,
+  width: number,
+  range?: RowRange
+): Promise<StagedCsv> => {
+  const from = range?.from ?? 1
+  const to = range?.to ?? Number.POSITIVE_INFINITY
   const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: false })
   const sink = createWriteStream(out)
   const shapeRejects: Array<ShapeReject> = []
@@ -55,6 +73,7 @@ export const stageCsv = async (path: string, out: string, width: number): Promis
     if (!sink.write(text)) await once(sink, "drain")
   }
   const emit = (row: number, startLine: number, cells: ReadonlyArray<string> | string, count: number) => {
+    if (row < from || row >= to) return
     rows++
     if (count !== width) {
       const value = typeof cells === "string" ? cells : cells.join(",")
@@ -127,11 +146,12 @@ export const stageCsv = async (path: string, out: string, width: number): Promis
     buf += decoder.decode(chunk as Buffer, { stream: true })
     buf = buf.slice(drain(buf, false))
     if (pendingChars > 1 << 22) await flush()
+    if (index > to) break // past the range: the rest of the file is not needed
   }
   buf += decoder.decode()
-  drain(buf, true)
+  if (index <= to) drain(buf, true)
   await flush()
   sink.end()
   await once(sink, "close")
-  return { path: out, rows, staged, shapeRejects }
+  return { path: out, rows, staged, shapeRejects, seen: Math.max(0, index - 1) }
 }

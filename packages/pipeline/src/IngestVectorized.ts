@@ -16,6 +16,7 @@ import {
   type NormalizerPlugin,
   type Outcome,
   type Rejection,
+  type RowRange,
   type SourceFile,
   type StagedFile,
   sqlStr,
@@ -56,6 +57,8 @@ export interface VectorizedArgs {
   readonly sliceRows?: number
   /** Rows per slice of the engine's large joins and aggregations (lookups joined: 500k, gold deltas: 1M). */
   readonly sqlSliceRows?: number
+  /** Only these data rows of a file (a backfill's split; see `Backfill.ts`); default every row. */
+  readonly rowRange?: (file: SourceFile) => RowRange | undefined
 }
 
 /** What either ingest path (vectorized here, row-at-a-time in `Ingest.ts`) produces for a batch. */
@@ -163,7 +166,11 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<BatchCore, Wa
       const staged = yield* timed(
         "stage files",
         promise("stage", () =>
-          Promise.all(files.map((f, i) => stageCsv(f.path, join(a.dir, `staged-${i}.csv`), f.header.length)))
+          Promise.all(
+            files.map((f, i) =>
+              stageCsv(f.path, join(a.dir, `staged-${i}.csv`), f.header.length, a.rowRange?.(f))
+            )
+          )
         )
       )
       const input: { files: Array<StagedFile>; ingestedAt: string; scratch: (n: string) => string } = {

@@ -2,6 +2,7 @@ import { KnownAgencies, type Violation, violationColumnList } from "@ventureos/c
 import {
   type ColumnSpec,
   type CommitOutcome,
+  type DataFile,
   type IcebergSchema,
   type LoadedTable,
   microsToTimestamp,
@@ -92,6 +93,35 @@ export interface LakehouseShape {
     options?: WriteOptions
   ) => Effect.Effect<CommitOutcome, LakehouseError>
   /**
+   * Write the result of a SQL query as data files in the table's location WITHOUT committing them (invisible
+   * until `commitFiles` lists them; a writer that dies leaves only orphans that `removeOrphanFiles` sweeps).
+   * With `replacedKeysSql`, also equality delete files for the identifier values the rows replace. Used by a
+   * distributed backfill's workers, whose files one committer commits together.
+   */
+  readonly writeDataFiles: (
+    name: string,
+    sql: string,
+    options?: { readonly replacedKeysSql?: string }
+  ) => Effect.Effect<
+    { readonly data: ReadonlyArray<DataFile>; readonly deletes: ReadonlyArray<DataFile> },
+    LakehouseError
+  >
+  /**
+   * Commit data files (and equality delete files) written earlier, by this or other processes, as ONE snapshot:
+   * exactly once per `source` (a source already committed returns AlreadyCommitted), on top of
+   * `expectedParent` when given (CommitConflict if the head moved; catalog races are retried), with extra
+   * snapshot summary properties. No files: NoChange.
+   */
+  readonly commitFiles: (
+    name: string,
+    files: { readonly data: ReadonlyArray<DataFile>; readonly deletes: ReadonlyArray<DataFile> },
+    options?: {
+      readonly source?: SourceRef
+      readonly expectedParent?: bigint | null
+      readonly summary?: Readonly<Record<string, string>>
+    }
+  ) => Effect.Effect<CommitOutcome, LakehouseError>
+  /**
    * Upsert silver records: routed to `silver.<agency>`, one snapshot per agency table, each exactly once per
    * source. Creates missing silver tables.
    */
@@ -124,6 +154,11 @@ export interface LakehouseShape {
     source: SourceRef
   ) => Effect.Effect<Snapshot | undefined, LakehouseError>
   readonly history: (name: string) => Effect.Effect<ReadonlyArray<Snapshot>, LakehouseError>
+  /** Set table properties (e.g. the format version of its rows); other properties are kept. */
+  readonly setProperties: (
+    name: string,
+    updates: Readonly<Record<string, string>>
+  ) => Effect.Effect<LoadedTable, LakehouseError>
   /** Schema evolution: add an optional column under a new field id. */
   readonly addColumn: (
     name: string,

@@ -219,6 +219,56 @@ export const make = (options: LakehouseDuckDbOptions = {}) =>
         discard: true
       }).pipe(Effect.ignore)
 
+    /**
+     * Write the rows of `sourceSql` as data files in the table's location (and, for an upsert, equality delete
+     * files for the keys they replace) without committing them: the files are invisible until a commit lists
+     * them.
+     */
+    const writeTableFiles = (
+      c: DuckDBConnection,
+      name: string,
+      m: TableMetadata,
+      sourceSql: string,
+      opts: { readonly upsert: boolean; readonly deleteOnly?: boolean; readonly replacedKeysSql?: string }
+    ) =>
+      Effect.gen(function* () {
+        const schema = currentSchema(m)
+        const spec = defaultSpec(m)
+        const keyIds = schema["identifier-field-ids"] ?? []
+        if (opts.upsert && keyIds.length === 0)
+          return yield* new LakehouseError({
+            reason: "InvalidInput",
+            table: name,
+            detail: "upsert/delete needs identifier columns"
+          })
+        const base = {
+          conn: c,
+          io,
+          ...(options.tempDir === undefined ? {} : { tempDir: options.tempDir }),
+          table: name,
+          location: m.location,
+          schema,
+          sourceSql,
+          targetFileSizeBytes: target(m),
+          bytesPerRow: bytesPerRow(m)
+        }
+        const addedData = opts.deleteOnly
+          ? []
+          : yield* writeFiles({ ...base, partition: bindSpec(spec, schema) })
+        const unpart = m["partition-specs"].find((s) => s.fields.length === 0)
+        const addedDeletes = opts.upsert
+          ? yield* writeFiles({
+              ...base,
+              ...(opts.replacedKeysSql === undefined || opts.deleteOnly
+                ? {}
+                : { sourceSql: opts.replacedKeysSql }),
+              partition: [],
+              equalityIds: keyIds
+            })
+          : []
+        return { addedData, addedDeletes, deleteSpecId: unpart?.["spec-id"] }
+      })
+
     /** Write the result of `sourceSql` (run on `c`) into the table as one snapshot. */
     const writeSource = (
       c: DuckDBConnection,
@@ -242,41 +292,12 @@ export const make = (options: LakehouseDuckDbOptions = {}) =>
             table: name,
             detail: `head is ${head ?? "none"}, expected ${opts.expectedParent ?? "none"}`
           })
-        const schema = currentSchema(m)
-        const spec = defaultSpec(m)
         const upsert = opts.mode === "upsert" || opts.deleteOnly === true
-        const keyIds = schema["identifier-field-ids"] ?? []
-        if (upsert && keyIds.length === 0)
-          return yield* new LakehouseError({
-            reason: "InvalidInput",
-            table: name,
-            detail: "upsert/delete needs identifier columns"
-          })
-        const base = {
-          conn: c,
-          io,
-          ...(options.tempDir === undefined ? {} : { tempDir: options.tempDir }),
-          table: name,
-          location: m.location,
-          schema,
-          sourceSql,
-          targetFileSizeBytes: target(m),
-          bytesPerRow: bytesPerRow(m)
-        }
-        const addedData = opts.deleteOnly
-          ? []
-          : yield* writeFiles({ ...base, partition: bindSpec(spec, schema) })
-        const unpart = m["partition-specs"].find((s) => s.fields.length === 0)
-        const addedDeletes = upsert
-          ? yield* writeFiles({
-              ...base,
-              ...(opts.replacedKeysSql === undefined || opts.deleteOnly
-                ? {}
-                : { sourceSql: opts.replacedKeysSql }),
-              partition: [],
-              equalityIds: keyIds
-            })
-          : []
+        const { addedData, addedDeletes, deleteSpecId } = yield* writeTableFiles(c, name, m, sourceSql, {
+          upsert,
+          ...(opts.deleteOnly === undefined ? {} : { deleteOnly: opts.deleteOnly }),
+          ...(opts.replacedKeysSql === undefined ? {} : { replacedKeysSql: opts.replacedKeysSql })
+        })
         // overwrite: every file live at the head is removed in the same commit
         const replaced =
           opts.mode === "overwrite" && head !== null
@@ -298,7 +319,7 @@ export const make = (options: LakehouseDuckDbOptions = {}) =>
                 : "append",
             addedData,
             addedDeletes,
-            ...(unpart === undefined ? {} : { deleteSpecId: unpart["spec-id"] }),
+            ...(deleteSpecId === undefined ? {} : { deleteSpecId }),
             removedPaths: new Set(replaced),
             ...(opts.expectedParent !== undefined
               ? { requireBaseSnapshot: opts.expectedParent }
@@ -529,6 +550,46 @@ export const make = (options: LakehouseDuckDbOptions = {}) =>
       write: (name, rows, opts = {}) =>
         withStagedRows(name, rows, opts.mode === "upsert", (c, src) => writeSource(c, name, src, opts)),
       writeQuery: (name, text, opts = {}) => withConn((c) => writeSource(c, name, text, opts)),
+      writeDataFiles: (name, text, opts = {}) =>
+        withConn((c) =>
+          Effect.gen(function* () {
+            const table = yield* load(name)
+            const upsert = opts.replacedKeysSql !== undefined
+            const out = yield* writeTableFiles(c, name, table.metadata, text, {
+              upsert,
+              ...(upsert ? { replacedKeysSql: opts.replacedKeysSql } : {})
+            })
+            return { data: out.addedData, deletes: out.addedDeletes }
+          })
+        ),
+      commitFiles: (name, files, opts = {}) =>
+        Effect.gen(function* () {
+          const id = yield* parseId(name)
+          const table = yield* load(name)
+          const m = table.metadata
+          if (opts.source !== undefined) {
+            const done = findCommitted(m, dedupKeyOf(opts.source))
+            if (done !== undefined)
+              return { _tag: "AlreadyCommitted", snapshotId: done["snapshot-id"], table } as const
+          }
+          if (files.data.length === 0 && files.deletes.length === 0)
+            return { _tag: "NoChange", table } as const
+          const unpart = m["partition-specs"].find((x) => x.fields.length === 0)
+          return yield* commitChanges(
+            ctx,
+            id,
+            {
+              operation: files.deletes.length > 0 ? "overwrite" : "append",
+              addedData: files.data,
+              addedDeletes: files.deletes,
+              ...(unpart === undefined ? {} : { deleteSpecId: unpart["spec-id"] }),
+              removedPaths: new Set(),
+              ...(opts.expectedParent === undefined ? {} : { requireBaseSnapshot: opts.expectedParent }),
+              ...(opts.summary === undefined ? {} : { summary: opts.summary })
+            },
+            opts.source === undefined ? {} : { source: opts.source }
+          )
+        }),
       writeViolations: (records, opts) =>
         Effect.gen(function* () {
           const byAgency = new Map<string, Array<Readonly<Record<string, unknown>>>>()
@@ -559,6 +620,17 @@ export const make = (options: LakehouseDuckDbOptions = {}) =>
       findSource: (name, source) =>
         Effect.map(load(name), (t) => findCommitted(t.metadata, dedupKeyOf(source))),
       history: (name) => Effect.map(load(name), (t) => t.metadata.snapshots),
+      setProperties: (name, updates) =>
+        Effect.gen(function* () {
+          const id = yield* parseId(name)
+          const t = yield* load(name)
+          return yield* catalog
+            .commitTable(id, {
+              requirements: [{ type: "assert-table-uuid", uuid: t.metadata["table-uuid"] }],
+              updates: [{ action: "set-properties", updates }]
+            })
+            .pipe(Effect.mapError(fromCatalog))
+        }),
       addColumn: (name, column) =>
         Effect.gen(function* () {
           const id = yield* parseId(name)
