@@ -1,6 +1,7 @@
 import type { ServingStore, ServingStoreError } from "@ventureos/serving"
 import { Effect } from "effect"
 import type { EntityKind } from "./Gold"
+import { type ScoreSyncReport, syncScores } from "./Score"
 import { type EntitySyncReport, syncEntities, syncTopLists } from "./SyncServing"
 import { Warehouse, type WarehouseError } from "./Warehouse"
 
@@ -21,7 +22,7 @@ export interface RebuildCheckpoint {
 }
 
 /** What a rebuild wrote. */
-export interface RebuildReport extends EntitySyncReport {
+export interface RebuildReport extends EntitySyncReport, ScoreSyncReport {
   readonly entities: { readonly company: number; readonly city: number; readonly state: number }
   readonly topListsWritten: number
   /** Entities skipped because a previous run had done them (resumed). */
@@ -125,5 +126,7 @@ export const rebuildServing = (
         total: scopes.length
       })
     }
-    return { ...totals, entities, topListsWritten, resumedPast }
+    // Offender scores of every company (as of `now`) and the score leaderboards, from silver.
+    const scores = yield* syncScores("all", { now })
+    return { ...totals, ...scores, entities, topListsWritten, resumedPast }
   })

@@ -15,6 +15,7 @@ import {
   type Slug,
   type Violation
 } from "@ventureos/core"
+import { ServingStore, type ServingStoreError } from "@ventureos/serving"
 import { Effect } from "effect"
 import { Warehouse, WarehouseError } from "./Warehouse"
 
@@ -856,7 +857,13 @@ export const scoreBoardsOf = (
   const ranked = scores
     .filter((s) => s.total > 0)
     .sort((a, b) => b.total - a.total || cmp(a.entity_key, b.entity_key))
-  const scopes = new Map<string, Array<OffenderScore>>([["national", []]])
+  // every state a company is in gets a board, empty when nobody there scores (so a stale one is replaced)
+  const scopes = new Map<string, Array<OffenderScore>>([
+    ["national", []],
+    ...[...new Set(scores.flatMap((s) => s.states))]
+      .sort()
+      .map((st) => [`state:${st}`, []] as [string, Array<OffenderScore>])
+  ])
   for (const s of ranked) {
     scopes.get("national")!.push(s)
     for (const st of s.states) {
@@ -903,6 +910,8 @@ export const computeScores = (options: {
   readonly keys?: ReadonlyArray<string>
   readonly key?: ScoreKey
   readonly names?: ReadonlyMap<string, string>
+  /** Compute facility scores too (default true; leaderboards need company totals only). */
+  readonly facilities?: boolean
 }): Effect.Effect<Array<OffenderScore>, WarehouseError, Warehouse> =>
   Effect.gen(function* () {
     const warehouse = yield* Warehouse
@@ -922,7 +931,10 @@ export const computeScores = (options: {
       const relation = relations.map((r) => `SELECT * FROM (${r})`).join(" UNION ALL BY NAME ")
       const sql = scoreSql(relation, w, key.sql, options.keys)
       companies = (yield* bulk.sql(sql.companies)).map(factsFromRow)
-      facilities = groupFacilities((yield* bulk.sql(sql.facilities)).map(factsFromRow))
+      facilities =
+        options.facilities === false
+          ? new Map()
+          : groupFacilities((yield* bulk.sql(sql.facilities)).map(factsFromRow))
     } else {
       if (key !== companySlugKey)
         return yield* new WarehouseError({
@@ -988,3 +1000,59 @@ export const scoreSql = (
     facilities: scoreFactsSql(limited, w, "(__company || '|' || __facility)")
   }
 }
+
+/** What {@link syncScores} wrote. */
+export interface ScoreSyncReport {
+  readonly scoresWritten: number
+  readonly scoreBoardsWritten: number
+}
+
+/** Names as the profiles show them (gold's entity name), for these company keys. */
+const goldNames = (keys: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    if (keys.length === 0) return new Map<string, string>()
+    const rows = yield* (yield* Warehouse).goldTotals("company", keys)
+    return new Map(
+      rows.filter((r) => r.agency === "all" && r.name !== null).map((r) => [r.entity_key, r.name!] as const)
+    )
+  })
+
+/**
+ * Score these companies (or all) as of `now`'s date and store them, then recompute and store the
+ * leaderboards (national and every state) from every company's total. Idempotent: equal scores and boards
+ * are not rewritten. `key` is the company mapping (see {@link ScoreKey}).
+ */
+export const syncScores = (
+  companies: ReadonlyArray<string> | "all",
+  options: { readonly now: string; readonly limit?: number; readonly asOf?: string; readonly key?: ScoreKey }
+): Effect.Effect<ScoreSyncReport, WarehouseError | ServingStoreError, Warehouse | ServingStore> =>
+  Effect.gen(function* () {
+    const serving = yield* ServingStore
+    const asOf = options.asOf ?? options.now.slice(0, 10)
+    const common = {
+      asOf,
+      updatedAt: options.now,
+      ...(options.key === undefined ? {} : { key: options.key })
+    }
+    let scoresWritten = 0
+    const BATCH = 500
+    const keys = companies === "all" ? undefined : [...companies].sort()
+    if (keys !== undefined && keys.length === 0) return { scoresWritten: 0, scoreBoardsWritten: 0 }
+    // Every company's total (leaderboards rank them all), facilities only for the companies stored.
+    const totals = yield* computeScores({ ...common, facilities: false })
+    const toStore = keys ?? totals.map((t) => t.entity_key as string)
+    for (let at = 0; at < toStore.length; at += BATCH) {
+      const batch = toStore.slice(at, at + BATCH)
+      const scores = yield* computeScores({ ...common, keys: batch, names: yield* goldNames(batch) })
+      if (scores.length > 0) scoresWritten += (yield* serving.putScores(scores)).written
+    }
+    const boards = scoreBoardsOf(totals, { limit: options.limit ?? 25, asOf, updatedAt: options.now })
+    const listed = [...new Set(boards.flatMap((b) => b.entries.map((e) => e.entity_key as string)))]
+    const names = yield* goldNames(listed)
+    const named = boards.map((b) => ({
+      ...b,
+      entries: b.entries.map((e) => ({ ...e, name: names.get(e.entity_key) ?? e.name }))
+    }))
+    const scoreBoardsWritten = named.length > 0 ? (yield* serving.putScoreBoards(named)).written : 0
+    return { scoresWritten, scoreBoardsWritten }
+  })

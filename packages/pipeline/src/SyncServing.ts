@@ -10,10 +10,11 @@ import {
 import { Effect } from "effect"
 import type { EntityKind } from "./Gold"
 import type { BatchResult } from "./Ingest"
+import { type ScoreSyncReport, syncScores } from "./Score"
 import { type GoldHistoryRow, type GoldTotalsRow, Warehouse, type WarehouseError } from "./Warehouse"
 
 /** What the serving sync wrote. `feedWrites` counts DynamoDB writes of the live feed (puts + deletes). */
-export interface ServingSyncReport {
+export interface ServingSyncReport extends ScoreSyncReport {
   readonly feedViolations: number
   readonly feedWrites: number
   readonly statsWritten: number
@@ -227,7 +228,11 @@ export const syncServing = (
     for (const k of touched.city) scopes.add(`city:${k.slice(5)}`)
     options.onStep?.({ step: "top-lists", items: scopes.size })
     const topListsWritten = yield* syncTopLists([...scopes], ["all", ...agencies], { limit, now })
+
+    // 4. offender scores of the touched companies and the score leaderboards (Score.ts)
+    const scores = yield* syncScores([...touched.company], { now })
     return {
+      ...scores,
       feedViolations: feed.length,
       feedWrites,
       statsWritten,

@@ -44,6 +44,7 @@ import type {
   ViolationSummary,
   WriteReport
 } from "./Model"
+import { makeScoreMemory, type ScoreItemsShape } from "./ScoreItems"
 import {
   type Candidate,
   chooseTerms,
@@ -88,7 +89,7 @@ export interface LegacyImportReport {
  * The serving store: what dashboards read (entity profiles and totals, Top-N lists, the live feed, brand
  * configs), kept up to date by the pipeline. Every write sets absolute values, so retries are safe.
  */
-export interface ServingStoreShape {
+export interface ServingStoreShape extends ScoreItemsShape {
   /** N: feed items kept per (entity, agency). */
   readonly feedSize: number
   /** Items kept per agency in the national recent feed. */
@@ -381,6 +382,7 @@ export const makeMemory = (options?: {
     })
 
   return {
+    ...makeScoreMemory(),
     feedSize,
     recentSize,
     setup: Effect.void,

@@ -12,7 +12,7 @@ import {
   type ScanCommandOutput,
   UpdateItemCommand
 } from "@aws-sdk/client-dynamodb"
-import { EntityStats, TopList } from "@ventureos/core"
+import { EntityStats, OffenderScore, ScoreBoard, TopList } from "@ventureos/core"
 import { Config, Effect, Layer, Option, Schema } from "effect"
 import { type AttributeMap, marshall, marshallItem, unmarshallItem } from "./AttributeValue"
 import { batchGet, batchWrite, type WriteOp } from "./BatchWriter"
@@ -62,6 +62,17 @@ import {
 } from "./Keys"
 import { mapLegacyExport } from "./LegacyImport"
 import { EntityHistory, EntityProfile, FeedItem, SearchEntry, ViolationSummary } from "./Model"
+import {
+  requireCompanyKey,
+  requireScoreScope,
+  SCORE_BOARD_SK,
+  SCORE_SK,
+  scoreBoardFingerprint,
+  scoreBoardPk,
+  scoreFingerprint,
+  validateScoreBoards,
+  validateScores
+} from "./ScoreItems"
 import {
   type Candidate,
   chooseTerms,
@@ -146,6 +157,8 @@ const decodeFeedItem = fromItem(Schema.decodeUnknownSync(FeedItem), "feed item")
 const decodeSummary = fromItem(Schema.decodeUnknownSync(ViolationSummary), "summary")
 const decodeBrand = fromItem(Schema.decodeUnknownSync(BrandConfig), "brand")
 const decodeHistory = fromItem(Schema.decodeUnknownSync(EntityHistory), "history")
+const decodeScore = fromItem(Schema.decodeUnknownSync(OffenderScore), "score")
+const decodeScoreBoard = fromItem(Schema.decodeUnknownSync(ScoreBoard), "score board")
 
 /** The Search table's doc item: the entry plus the terms it is posted under (see `Search.ts`). */
 const SearchDocItem = Schema.Struct({
@@ -775,6 +788,49 @@ export const make = (client: Client, options: DynamoOptions = {}): ServingStoreS
       }),
     putSearchEntries,
     search,
+    putScores: (input) =>
+      Effect.flatMap(validateScores(input), (ss) =>
+        putChanged(
+          "putScores",
+          tables.entities,
+          input.length,
+          ss.map((x) => ({
+            pk: x.entity_key,
+            sk: SCORE_SK,
+            fp: fp(scoreFingerprint(x)),
+            record: x,
+            updatedAt: x.updated_at
+          }))
+        )
+      ),
+    getScore: (entityKey) =>
+      Effect.gen(function* () {
+        const key = yield* requireCompanyKey("getScore", entityKey)
+        return yield* decodeOption(yield* getItem("getScore", tables.entities, key, SCORE_SK), decodeScore)
+      }),
+    putScoreBoards: (input) =>
+      Effect.flatMap(validateScoreBoards(input), (bs) =>
+        putChanged(
+          "putScoreBoards",
+          tables.entities,
+          input.length,
+          bs.map((b) => ({
+            pk: scoreBoardPk(b.scope),
+            sk: SCORE_BOARD_SK,
+            fp: fp(scoreBoardFingerprint(b)),
+            record: b,
+            updatedAt: b.updated_at
+          }))
+        )
+      ),
+    getScoreBoard: (scope) =>
+      Effect.gen(function* () {
+        const s = yield* requireScoreScope("getScoreBoard", scope)
+        return yield* decodeOption(
+          yield* getItem("getScoreBoard", tables.entities, scoreBoardPk(s), SCORE_BOARD_SK),
+          decodeScoreBoard
+        )
+      }),
     putTopLists: (input) =>
       Effect.flatMap(validateTopLists(input), (ls) =>
         putChanged(

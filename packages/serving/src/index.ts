@@ -16,6 +16,7 @@ export { MAX_SEARCH_LIMIT } from "./Inputs"
 export { BrandId } from "./Keys"
 export * from "./LegacyImport"
 export * from "./Model"
+export { SCORE_SK, type ScoreItemsShape, scoreBoardPk } from "./ScoreItems"
 export { MAX_QUERY_LENGTH } from "./Search"
 export {
   DEFAULT_FEED_SIZE,
