@@ -72,6 +72,10 @@ export const urls = {
   /** `/api/brand?host=oshatrail.com` (pass `location.host`). */
   brand: (host: string) => `/api/brand${queryString({ host })}`,
   brands: () => "/api/brands",
+  /** `/api/score/company/walmart-stores`: the offender score with its breakdown. */
+  score: (id: string) => `/api/score/company/${encodeURIComponent(id)}`,
+  /** `/api/leaderboard/score?scope=state:CA` (national by default). */
+  scoreLeaderboard: (scope?: string) => `/api/leaderboard/score${queryString({ scope })}`,
   violation: (id: string, entity?: string) =>
     `/api/violations/${encodeURIComponent(id)}${entity === undefined ? "" : `?entity=${encodeURIComponent(entity)}`}`
 }

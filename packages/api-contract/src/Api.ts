@@ -12,6 +12,7 @@ import {
   TopResponse,
   ViolationResponse
 } from "./Model"
+import { ScoreGroup } from "./Score"
 
 /*
  * Path and query parameters are declared as plain strings and validated by the handlers, so a malformed id
@@ -208,17 +209,19 @@ export class Api extends HttpApi.make("ventureos")
   .add(HistoryGroup)
   .add(RecentGroup)
   .add(BrandsGroup)
+  .add(ScoreGroup)
   .annotateMerge(info) {}
 
 /*
  * Slices of the same API (same id, so the same group implementations serve them) for the separate Lambda
  * entry points: each serves only its routes.
  */
-/** Served by `api-company-handler`: companies, name search and entity histories. */
+/** Served by `api-company-handler`: companies, name search, entity histories and offender scores. */
 export class CompanyApi extends HttpApi.make("ventureos")
   .add(CompanyGroup)
   .add(SearchGroup)
   .add(HistoryGroup)
+  .add(ScoreGroup)
   .annotateMerge(info) {}
 /** Served by `api-city-handler`: cities, states, Top-10 lists and the national recent feed. */
 export class PlacesApi extends HttpApi.make("ventureos")

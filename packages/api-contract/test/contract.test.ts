@@ -105,6 +105,8 @@ describe("OpenAPI document", () => {
       "places.city",
       "places.state",
       "recent.get",
+      "score.company",
+      "score.leaderboard",
       "search.get",
       "top.get",
       "violations.get",
@@ -115,7 +117,9 @@ describe("OpenAPI document", () => {
     expect(Object.keys(OpenApi.fromApi(CompanyApi).paths)).toEqual([
       "/api/company/{id}",
       "/api/search",
-      "/api/history/{kind}/{id}"
+      "/api/history/{kind}/{id}",
+      "/api/score/company/{id}",
+      "/api/leaderboard/score"
     ])
     expect(Object.keys(OpenApi.fromApi(PlacesApi).paths)).toContain("/api/recent")
     expect(Object.keys(OpenApi.fromApi(ConfigApi).paths)).toEqual([

@@ -14,6 +14,7 @@ import {
   TopHandlers,
   ViolationsHandlers
 } from "./Handlers"
+import { ScoreHandlers } from "./ScoreHandlers"
 
 /** Cache policy of a successful GET, by path. */
 export const cacheControlFor = (path: string): string | undefined =>
@@ -148,7 +149,8 @@ export const layerRoutes = (
         SearchHandlers,
         HistoryHandlers,
         RecentHandlers,
-        BrandsHandlers
+        BrandsHandlers,
+        ScoreHandlers
       ])
     ),
     options.docs ?? Layer.empty,
@@ -157,10 +159,10 @@ export const layerRoutes = (
     SecurityHeadersMiddleware
   )
 
-/** Routes of `api-company-handler`: companies, name search and entity histories. */
+/** Routes of `api-company-handler`: companies, name search, entity histories and offender scores. */
 export const layerCompanyRoutes = /* @__PURE__ */ Layer.mergeAll(
   HttpApiBuilder.layer(CompanyApi, { openapiPath }).pipe(
-    Layer.provide([CompanyHandlers, SearchHandlers, HistoryHandlers])
+    Layer.provide([CompanyHandlers, SearchHandlers, HistoryHandlers, ScoreHandlers])
   ),
   CachingMiddleware,
   CorsMiddleware,

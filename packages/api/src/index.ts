@@ -10,6 +10,7 @@
  */
 export * from "./Handlers"
 export * from "./Http"
+export * from "./ScoreHandlers"
 export * from "./Services"
 export * from "./summary/Dispatch"
 export * from "./summary/Extractive"
