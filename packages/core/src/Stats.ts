@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { IsoDate, IsoTimestamp } from "./IsoDate"
 import { Money } from "./Money"
 import { EntityKey } from "./Slug"
@@ -20,7 +20,13 @@ export const EntityStats = Schema.Struct({
   violation_count: Count,
   counts_by_type: Schema.Record(ViolationType, Count),
   penalty_initial_total: Money,
+  /** Sum of the known current penalties only (a violation whose current penalty is unknown adds nothing). */
   penalty_current_total: Money,
+  /**
+   * Violations whose current penalty is unknown (OSHA publishes a blank `current_penalty`; EPA/FAA a blank
+   * amount): "current penalty unknown for N violations". Stats stored before the field existed read as 0.
+   */
+  penalty_current_unknown_count: Count.pipe(Schema.withDecodingDefaultKey(Effect.succeed(0))),
   open_count: Count,
   closed_count: Count,
   first_event_date: Schema.NullOr(IsoDate),

@@ -101,7 +101,13 @@ export const ViolationColumns = {
   source_row: req(26, "long", Schema.Int, "lineage: 1-based data row number in the raw file"),
   normalizer_id: req(27, "string", Schema.String, "lineage: plugin id"),
   normalizer_version: req(28, "string", Schema.String, "lineage: plugin version"),
-  ingested_at: req(29, "timestamptz", IsoTimestamp, "lineage: when normalized")
+  ingested_at: req(29, "timestamptz", IsoTimestamp, "lineage: when normalized"),
+  action_id: opt(
+    30,
+    "string",
+    Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(100)),
+    "enforcement action shared by records of one action in different datasets (EPA: ENF_IDENTIFIER = CaseNumber); null: the record is an action of its own"
+  )
 } as const
 
 type Cols = typeof ViolationColumns
@@ -140,3 +146,10 @@ export const LineageFields = [
   "normalizer_version",
   "ingested_at"
 ] as const
+
+/**
+ * Columns added after the content hash was defined: a null value is left out of the hashed content, so a
+ * record that does not use the column hashes exactly as it did before the column existed (no re-write of
+ * every OSHA row for a column only EPA fills).
+ */
+export const HashOmittedWhenNull = ["action_id"] as const

@@ -1,3 +1,4 @@
+export * from "./Action"
 export * from "./Agency"
 export * from "./Errors"
 export * from "./IsoDate"

@@ -26,6 +26,7 @@ const record = {
   description: null,
   violation_details: { standard: "3203 A", delete_flag: null },
   city_slug: "corcoran-ca",
+  action_id: null,
   content_hash: "abc",
   source_file: "osha_violation.csv",
   source_row: 2,

@@ -147,6 +147,8 @@ export interface RecordFields {
   readonly status: ViolationStatus
   readonly description: string | null
   readonly details: Details
+  /** The enforcement action the record belongs to when another dataset publishes it too (`action_id`). */
+  readonly actionId?: string | null
 }
 
 /** Lower-cased header names, computed once per file instead of once per row and column. */
@@ -244,7 +246,8 @@ export const finish = (
     description: f.description,
     // only non-blank values are stored (and hashed): both the JavaScript and the SQL forms
     violation_details: leanDetails(f.details),
-    city_slug: citySlug(f.city, f.state) ?? null
+    city_slug: citySlug(f.city, f.state) ?? null,
+    action_id: f.actionId ?? null
   }
   const record = {
     ...base,

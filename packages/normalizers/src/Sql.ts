@@ -1,4 +1,4 @@
-import { LineageFields, UsStateCodes, violationColumnList } from "@ventureos/core"
+import { HashOmittedWhenNull, LineageFields, UsStateCodes, violationColumnList } from "@ventureos/core"
 import type { StagedFile } from "./Plugin"
 
 /**
@@ -110,10 +110,23 @@ export const jsonObject = (entries: ReadonlyArray<readonly [string, string]>): s
  */
 export const contentHashSql = (columns: Readonly<Record<string, string>>, detailsJson: string): string => {
   const lineage = new Set<string>(LineageFields)
+  const omittable = new Set<string>(HashOmittedWhenNull)
   const keys = violationColumnList
     .map((c) => c.name as string)
-    .filter((k) => !lineage.has(k))
+    .filter((k) => !lineage.has(k) && !omittable.has(k))
     .sort()
+  // a column left out of the hash when null (`HashOmittedWhenNull`): no expression means always null; with
+  // one, its `"key":value,` goes in front (each such column sorts before every other key, checked here)
+  const optional = [...omittable].filter((k) => columns[k] !== undefined).sort()
+  for (const k of optional)
+    if (keys.some((other) => other < k))
+      throw new Error(`contentHashSql: ${k} must sort before the other columns to be spliced in front`)
+  const prefix = optional
+    .map(
+      (k) =>
+        `coalesce(${sqlStr(`${JSON.stringify(k)}:`)} || to_json(CAST(${columns[k]} AS VARCHAR))::VARCHAR || ',', '')`
+    )
+    .join(" || ")
   const struct = (ks: ReadonlyArray<string>) =>
     `to_json({${ks
       .map((k) => {
@@ -127,7 +140,8 @@ export const contentHashSql = (columns: Readonly<Record<string, string>>, detail
   const before = keys.slice(0, at)
   const after = keys.slice(at + 1)
   const parts = [
-    before.length === 0 ? "'{'" : `rtrim(${struct(before)}, '}') || ','`,
+    `'{'${prefix === "" ? "" : ` || ${prefix}`}`,
+    before.length === 0 ? "''" : `ltrim(rtrim(${struct(before)}, '}'), '{') || ','`,
     `'"violation_details":'`,
     detailsJson,
     after.length === 0 ? "'}'" : `',' || ltrim(${struct(after)}, '{')`

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto"
 import type { Violation } from "@ventureos/core"
-import { LineageFields } from "@ventureos/core"
+import { HashOmittedWhenNull, LineageFields } from "@ventureos/core"
 
 const LINEAGE = new Set<string>(LineageFields)
+const OMITTED_WHEN_NULL = new Set<string>(HashOmittedWhenNull)
 
 // The content hash runs once per record over ~90 keys (OSHA details), and JSON.stringify per key and value
 // and a sort per object dominated normalization. The helpers below produce exactly the text of
@@ -82,7 +83,7 @@ export const canonicalContent = (record: Omit<Violation, "content_hash"> | Viola
   let s = "{"
   let first = true
   for (const k of keys) {
-    if (LINEAGE.has(k)) continue
+    if (LINEAGE.has(k) || (o[k] === null && OMITTED_WHEN_NULL.has(k))) continue
     s += `${first ? "" : ","}${quoteKey(k)}:${stable(o[k], 1)}`
     first = false
   }

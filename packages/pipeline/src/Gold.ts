@@ -1,9 +1,11 @@
 import {
+  actionKey,
   cityKey,
   companyKey,
   type EntityStats,
   type IsoDate,
   type Money,
+  mergeAction,
   moneyFromCents,
   moneyToCents,
   type Slug,
@@ -19,6 +21,16 @@ import {
  * (entity, agency, event date): every statistic, including first/last event date, is then exactly
  * invertible — a correction appends new minus old, a deletion appends the negative, and
  * first/last date = min/max of the dates whose net count is positive.
+ *
+ * What is counted is an enforcement action: the live silver records of one action group (`actionKey`:
+ * records sharing an `action_id`, else the record alone) merged by `mergeAction`. A change to any member of a
+ * group appends (new group contribution − old group contribution) (`actionDeltas`), which stays exactly
+ * invertible under corrections, deletions and any arrival order: the sum of all deltas is always the sum
+ * of the current groups' contributions (`goldFromSilver`).
+ *
+ * Penalties: totals sum the known amounts only; `penalty_current_unknown_count` counts the violations whose
+ * current penalty is unknown (null in silver: OSHA's blank `current_penalty`), so a page can say
+ * "current penalty unknown for N violations".
  */
 
 export type EntityKind = "company" | "city" | "state"
@@ -37,6 +49,8 @@ export interface GoldDelta {
   /** Cents, exact. */
   readonly penalty_initial_cents: bigint
   readonly penalty_current_cents: bigint
+  /** Violations whose current penalty is unknown (they add nothing to `penalty_current_cents`). */
+  readonly penalty_current_unknown_count: number
   readonly by_type: Readonly<Record<ViolationType, number>>
   /** Display name carried by additions (the newest wins when totals are read). */
   readonly entity_name: string | null
@@ -73,14 +87,16 @@ const contribution = (r: Violation, sign: 1 | -1, key: string, name: string): Go
       r.penalty_initial === null ? 0n : BigInt(sign) * moneyToCents(r.penalty_initial as Money),
     penalty_current_cents:
       r.penalty_current === null ? 0n : BigInt(sign) * moneyToCents(r.penalty_current as Money),
+    penalty_current_unknown_count: r.penalty_current === null ? sign : 0,
     by_type: by,
     entity_name: sign === 1 ? name : null
   }
 }
 
 /**
- * The deltas caused by replacing `old` with `next` (either may be absent: insert / delete). Unchanged
- * content (same hash) causes none. Returned per entity kind.
+ * The deltas caused by replacing `old` with `next` (either may be absent: insert / delete) when each is an
+ * action of its own (no `action_id`; see `actionDeltas` for shared actions). Unchanged content (same hash)
+ * causes none. Returned per entity kind.
  */
 export const deltasFor = (
   old: Violation | null,
@@ -101,6 +117,48 @@ export const deltasFor = (
   return out
 }
 
+/**
+ * The deltas caused by an action group going from the records `before` to the records `after` (all current
+ * silver records of the group at each point; deleted ones are ignored): the merged action's contribution
+ * after minus before. With one record on each side this is `deltasFor`.
+ */
+export const actionDeltas = (
+  before: ReadonlyArray<Violation>,
+  after: ReadonlyArray<Violation>
+): Record<EntityKind, Array<GoldDelta>> => {
+  const out: Record<EntityKind, Array<GoldDelta>> = { company: [], city: [], state: [] }
+  const old = mergeAction(before)
+  const next = mergeAction(after)
+  if (old !== null)
+    for (const [kind, key, name] of entityKeysOf(old)) {
+      const d = contribution(old, -1, key, name)
+      if (d) out[kind].push(d)
+    }
+  if (next !== null)
+    for (const [kind, key, name] of entityKeysOf(next)) {
+      const d = contribution(next, 1, key, name)
+      if (d) out[kind].push(d)
+    }
+  return out
+}
+
+/** Gold recomputed from silver (the reference gold must equal): every action group's contribution once. */
+export const goldFromSilver = (records: Iterable<Violation>): Record<EntityKind, Array<GoldDelta>> => {
+  const groups = new Map<string, Array<Violation>>()
+  for (const r of records) {
+    const k = actionKey(r)
+    const g = groups.get(k)
+    if (g === undefined) groups.set(k, [r])
+    else g.push(r)
+  }
+  const out: Record<EntityKind, Array<GoldDelta>> = { company: [], city: [], state: [] }
+  for (const g of groups.values()) {
+    const ds = actionDeltas([], g)
+    for (const kind of ["company", "city", "state"] as const) out[kind].push(...ds[kind])
+  }
+  return out
+}
+
 /** Running totals for one (entity, agency). */
 export interface Totals {
   entity_key: string
@@ -111,6 +169,7 @@ export interface Totals {
   closed_count: number
   penalty_initial_cents: bigint
   penalty_current_cents: bigint
+  penalty_current_unknown_count: number
   by_type: Record<ViolationType, number>
   /** Net count per event date ("" for no date), for first/last. */
   dates: Map<string, number>
@@ -125,6 +184,7 @@ const emptyTotals = (entity_key: string, agency: string): Totals => ({
   closed_count: 0,
   penalty_initial_cents: 0n,
   penalty_current_cents: 0n,
+  penalty_current_unknown_count: 0,
   by_type: zeroTypes(),
   dates: new Map()
 })
@@ -147,6 +207,7 @@ export const foldDeltas = (
       t.closed_count += d.closed_count
       t.penalty_initial_cents += d.penalty_initial_cents
       t.penalty_current_cents += d.penalty_current_cents
+      t.penalty_current_unknown_count += d.penalty_current_unknown_count
       for (const ty of ViolationTypes) t.by_type[ty] += d.by_type[ty]
       const dk = d.event_date ?? ""
       const n = (t.dates.get(dk) ?? 0) + d.violation_count
@@ -171,6 +232,7 @@ export const toEntityStats = (t: Totals, sourceSnapshot: string | null, updatedA
     counts_by_type: { ...t.by_type },
     penalty_initial_total: moneyFromCents(t.penalty_initial_cents),
     penalty_current_total: moneyFromCents(t.penalty_current_cents),
+    penalty_current_unknown_count: t.penalty_current_unknown_count,
     open_count: t.open_count,
     closed_count: t.closed_count,
     first_event_date: (dates[0] ?? null) as IsoDate | null,

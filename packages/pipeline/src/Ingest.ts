@@ -6,7 +6,7 @@ import { type Outcome, planNormalize, type Registry } from "@ventureos/normalize
 import { RawArchive, type RawArchiveError, type RawObject } from "@ventureos/storage/archive"
 import { Effect, Option, Schema } from "effect"
 import { type BronzeKey, manifestKey, parseBronzeKey, rejectsKey, route } from "./Gatekeeper"
-import { deltasFor, type EntityKind, type GoldDelta } from "./Gold"
+import { actionDeltas, deltasFor, type EntityKind, type GoldDelta } from "./Gold"
 import { type BatchCore, ingestVectorized } from "./IngestVectorized"
 import { toUnusable } from "./Normalize"
 import { makeScratchDir, sweepStaleScratchOnce } from "./Scratch"
@@ -110,6 +110,7 @@ const addDelta = (acc: Map<string, GoldDelta>, d: GoldDelta) => {
     closed_count: prev.closed_count + d.closed_count,
     penalty_initial_cents: prev.penalty_initial_cents + d.penalty_initial_cents,
     penalty_current_cents: prev.penalty_current_cents + d.penalty_current_cents,
+    penalty_current_unknown_count: prev.penalty_current_unknown_count + d.penalty_current_unknown_count,
     by_type: by,
     entity_name: d.entity_name ?? prev.entity_name
   })
@@ -121,6 +122,7 @@ const isZero = (d: GoldDelta) =>
   d.closed_count === 0 &&
   d.penalty_initial_cents === 0n &&
   d.penalty_current_cents === 0n &&
+  d.penalty_current_unknown_count === 0 &&
   Object.values(d.by_type).every((v) => v === 0)
 
 /**
@@ -246,6 +248,16 @@ export const ingestBatch = (
             let unchanged = 0
             let rejectLines = ""
             let done = 0
+            /** Action ids of changed records (old and new versions): their groups' deltas come after silver. */
+            const actions = new Set<string>()
+            const addDeltas = (ds: Record<EntityKind, ReadonlyArray<GoldDelta>>) => {
+              for (const kind of ["company", "city", "state"] as const) {
+                for (const d of ds[kind]) {
+                  addDelta(deltasByKind[kind], d)
+                  touched[kind].add(d.entity_key)
+                }
+              }
+            }
 
             // Old versions come from the commit's parent when finishing an interrupted batch, else from the head.
             const baseSnapshot = Option.isSome(landedBefore) ? landedBefore.value.parentId : head
@@ -264,13 +276,12 @@ export const ingestBatch = (
                 }
                 if (old === null) inserted++
                 else updated++
-                const ds = deltasFor(old, rec)
-                for (const kind of ["company", "city", "state"] as const) {
-                  for (const d of ds[kind]) {
-                    addDelta(deltasByKind[kind], d)
-                    touched[kind].add(d.entity_key)
-                  }
-                }
+                // a version in an action group counts through its group (below), one of its own here
+                if (old?.action_id != null) actions.add(old.action_id)
+                if (rec.action_id !== null) actions.add(rec.action_id)
+                addDeltas(
+                  deltasFor(old?.action_id === null ? old : null, rec.action_id === null ? rec : null)
+                )
                 if (r.feed) {
                   changed.push(rec)
                   if (old !== null) previous.push(old)
@@ -344,6 +355,20 @@ export const ingestBatch = (
                 )
                 silverSnapshot = landed.snapshotId
               }
+            }
+            // Action groups: the group's merged contribution after the commit minus before it, for every group a
+            // changed record left or joined (the whole group is read: members outside this batch count too).
+            if (actions.size > 0 && silverSnapshot !== baseSnapshot) {
+              const ids = [...actions]
+              const members = (at: string | null) =>
+                Effect.map(warehouse.silverByAction(agency, ids, at), (rows) => {
+                  const by = new Map<string, Array<Violation>>()
+                  for (const r of rows) by.set(r.action_id!, [...(by.get(r.action_id!) ?? []), r])
+                  return by
+                })
+              const before = yield* members(baseSnapshot)
+              const after = yield* members(silverSnapshot)
+              for (const id of ids) addDeltas(actionDeltas(before.get(id) ?? [], after.get(id) ?? []))
             }
             // Gold: one append per table, exactly once per source.
             let goldDeltas = 0

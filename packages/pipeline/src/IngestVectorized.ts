@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto"
 import { appendFile, rm, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import {
+  ActionIdentityPrecedence,
+  ActionPenaltyPrecedence,
   citySlug,
   companySlug,
   type UsState,
@@ -89,8 +91,42 @@ const GOLD_MEASURES = [
   "closed_count",
   "penalty_initial",
   "penalty_current",
+  "penalty_current_unknown_count",
   ...ViolationTypes.map((t) => `count_${t}`)
 ]
+
+/** SQL `CASE` ranking a record's dataset in a precedence list (unlisted datasets last). */
+const rankSql = (list: ReadonlyArray<string>): string =>
+  `CASE source_dataset ${list.map((d, i) => `WHEN ${sqlStr(d)} THEN ${i}`).join(" ")} ELSE ${list.length} END`
+
+const PLACE = ["address", "city", "state", "zip", "city_slug"]
+
+/**
+ * `mergeAction` (core) in SQL: one merged row per action group of `membersSql` (silver columns, narrow), with
+ * the silver columns in their order. Deleted members are ignored; a group with none live has no row. The
+ * first member in identity precedence (then violation id) speaks for the action; the place is the first
+ * one's with a state; the event date the first known; each penalty the first known in penalty precedence.
+ */
+const mergedActions = (membersSql: string): string => {
+  const byIdentity = `ORDER BY ${rankSql(ActionIdentityPrecedence)}, violation_id`
+  const byPenalty = `ORDER BY ${rankSql(ActionPenaltyPrecedence)}, violation_id`
+  const place = `struct_pack(${PLACE.map((c) => `${c} := ${c}`).join(", ")})`
+  const column = (c: string): string => {
+    if (c === "action_id") return "action_id"
+    if (c === "violation_details") return "NULL::VARCHAR AS violation_details"
+    if (c === "event_date")
+      return `first(event_date ${byIdentity}) FILTER (WHERE event_date IS NOT NULL) AS event_date`
+    if (c === "penalty_initial" || c === "penalty_current")
+      return `first(${c} ${byPenalty}) FILTER (WHERE ${c} IS NOT NULL) AS ${c}`
+    return `first(${c} ${byIdentity}) AS ${c}`
+  }
+  const inner = `SELECT ${SILVER.filter((c) => !PLACE.includes(c))
+    .map(column)
+    .join(", ")},
+      coalesce(first(${place} ${byIdentity}) FILTER (WHERE state IS NOT NULL), first(${place} ${byIdentity})) AS __place
+    FROM (${membersSql}) WHERE status <> 'deleted' GROUP BY action_id`
+  return `SELECT ${SILVER.map((c) => (PLACE.includes(c) ? `__place.${c} AS ${c}` : c)).join(", ")} FROM (${inner})`
+}
 
 const silverTypes = (): string =>
   violationColumnList.map((c) => `${sqlStr(c.name)}: ${sqlStr(duckdbType(icebergTypeOf(c.type)))}`).join(", ")
@@ -505,15 +541,59 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<BatchCore, Wa
         silverSnapshot = landed.snapshotId
       }
 
-      // 7. Gold: new minus old per (entity, agency, event date, place), one append per table.
+      // 7. Gold: new minus old per (entity, agency, event date, place), one append per table. A record with an
+      //    `action_id` counts through its action group (`mergeAction` in core, as SQL here): every group a
+      //    changed record left or joined contributes its merged action after the commit minus before it.
+      const replacedIds = `SELECT violation_id FROM ${t("chg")} WHERE __replaces`
+      // most batches (OSHA, FAA) have no action ids at all: one cheap probe (a single column, all null) and
+      // no further pass over the changed rows
+      const [probe] = yield* sql(
+        `SELECT EXISTS (SELECT 1 FROM ${news} WHERE action_id IS NOT NULL) OR EXISTS (SELECT 1 FROM ${t("old")} WHERE action_id IS NOT NULL) AS y`
+      )
+      if (probe?.y === true)
+        yield* table(
+          "actions",
+          `SELECT DISTINCT action_id FROM (
+             SELECT action_id FROM ${t("chg")} WHERE action_id IS NOT NULL
+             UNION ALL SELECT action_id FROM ${t("old")} WHERE action_id IS NOT NULL AND violation_id IN (${replacedIds}))`
+        )
+      const actionIds =
+        probe?.y === true
+          ? (yield* sql(`SELECT action_id FROM ${t("actions")}`)).map((r) => String(r.action_id))
+          : []
+      if (actionIds.length > 0) {
+        const members = (snapshot: string | null) =>
+          Effect.gen(function* () {
+            const few = actionIds.length <= 20_000
+            const rel = yield* bulk.silverRelation(a.agency, snapshot)
+            // an inline list is a filter DuckDB pushes into the scan
+            const filter = few ? actionIds.map(sqlStr).join(", ") : `SELECT action_id FROM ${t("actions")}`
+            return `SELECT ${SILVER_COLS_NARROW} FROM (${rel}) WHERE action_id IN (${filter})`
+          })
+        yield* table("merged_before", mergedActions(yield* members(base)))
+        yield* table(
+          "merged_after",
+          `SELECT m.*, o.__ord FROM (${mergedActions(yield* members(silverSnapshot))}) m
+           LEFT JOIN (SELECT action_id, 4611686018427387904 + min(__ord) AS __ord FROM ${t("chg")} GROUP BY action_id) o
+           USING (action_id)`
+        )
+      }
       const contrib = (k: EntityKind) => {
         const e = ENTITY[k]
-        return `SELECT ${e.key} AS entity_key, ${e.name} AS __name, 1 AS s, __ord, * EXCLUDE (__ord, __replaces)
-                FROM ${t("chg")} WHERE status <> 'deleted' AND ${e.where}
+        const own = `SELECT ${e.key} AS entity_key, ${e.name} AS __name, 1 AS s, __ord, * EXCLUDE (__ord, __replaces)
+                FROM ${t("chg")} WHERE status <> 'deleted' AND ${e.where} AND action_id IS NULL
                 UNION ALL
                 SELECT ${e.key} AS entity_key, NULL AS __name, -1 AS s, NULL AS __ord, *
-                FROM ${t("old")} WHERE status <> 'deleted' AND ${e.where}
-                  AND violation_id IN (SELECT violation_id FROM ${t("chg")} WHERE __replaces)`
+                FROM ${t("old")} WHERE status <> 'deleted' AND ${e.where} AND action_id IS NULL
+                  AND violation_id IN (${replacedIds})`
+        if (actionIds.length === 0) return own
+        return `${own}
+                UNION ALL
+                SELECT ${e.key} AS entity_key, ${e.name} AS __name, 1 AS s, __ord, * EXCLUDE (__ord)
+                FROM ${t("merged_after")} WHERE ${e.where}
+                UNION ALL
+                SELECT ${e.key} AS entity_key, NULL AS __name, -1 AS s, NULL AS __ord, *
+                FROM ${t("merged_before")} WHERE ${e.where}`
       }
       const touched: Record<EntityKind, ReadonlyArray<string>> = { company: [], city: [], state: [] }
       let goldDeltas = 0
@@ -531,6 +611,7 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<BatchCore, Wa
                sum(CASE WHEN status = 'closed' THEN s ELSE 0 END)::BIGINT AS closed_count,
                CAST(sum(s * coalesce(penalty_initial, 0)) AS DECIMAL(18,2)) AS penalty_initial,
                CAST(sum(s * coalesce(penalty_current, 0)) AS DECIMAL(18,2)) AS penalty_current,
+               sum(CASE WHEN penalty_current IS NULL THEN s ELSE 0 END)::BIGINT AS penalty_current_unknown_count,
                ${ViolationTypes.map((ty) => `sum(CASE WHEN violation_type = ${sqlStr(ty)} THEN s ELSE 0 END)::BIGINT AS count_${ty}`).join(", ")},
                arg_max(__name, __ord) FILTER (WHERE s = 1) AS entity_name
              FROM (${contrib(k)}) WHERE ${goldSlices === 1 ? "TRUE" : `hash(entity_key) % ${goldSlices} = ${j}`}

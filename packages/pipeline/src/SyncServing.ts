@@ -40,6 +40,7 @@ export const totalsToStats = (r: GoldTotalsRow, snapshot: string, now: string): 
     counts_by_type: r.by_type,
     penalty_initial_total: moneyFromCents(r.penalty_initial_cents),
     penalty_current_total: moneyFromCents(r.penalty_current_cents),
+    penalty_current_unknown_count: r.penalty_current_unknown_count,
     open_count: r.open_count,
     closed_count: r.closed_count,
     first_event_date: r.first_event_date,

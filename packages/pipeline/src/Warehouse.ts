@@ -69,6 +69,8 @@ export interface GoldTotalsRow {
   readonly closed_count: number
   readonly penalty_initial_cents: bigint
   readonly penalty_current_cents: bigint
+  /** Violations whose current penalty is unknown (0 for gold written before the column existed). */
+  readonly penalty_current_unknown_count: number
   readonly by_type: Readonly<Record<string, number>>
   readonly first_event_date: string | null
   readonly last_event_date: string | null
@@ -99,6 +101,15 @@ export interface WarehouseShape {
     ids: ReadonlyArray<string>,
     at?: string | null
   ) => Effect.Effect<ReadonlyMap<string, Violation>, WarehouseError>
+  /**
+   * Every version current at a snapshot (the head when `at` is omitted, none when null) of the records
+   * whose `action_id` is one of `actionIds`: the members of those action groups, for their gold deltas.
+   */
+  readonly silverByAction: (
+    agency: string,
+    actionIds: ReadonlyArray<string>,
+    at?: string | null
+  ) => Effect.Effect<ReadonlyArray<Violation>, WarehouseError>
   /**
    * The `n` newest live (not deleted) violations of one entity (or of the whole table when `where` is
    * null: the national feed) in an agency's silver table, newest first by event date (else opened date),

@@ -1,6 +1,12 @@
 import { join } from "node:path"
 import { moneyFromCents, type Violation, ViolationTypes } from "@ventureos/core"
-import { CatalogFileSystem, duckdbType, layerLocal as fileIOLocal, icebergTypeOf } from "@ventureos/iceberg"
+import {
+  CatalogFileSystem,
+  currentSchema,
+  duckdbType,
+  layerLocal as fileIOLocal,
+  icebergTypeOf
+} from "@ventureos/iceberg"
 import {
   Lakehouse,
   type LakehouseError,
@@ -42,7 +48,9 @@ export const goldDefinition: TableDefinition = {
     })),
     { name: "entity_name", id: 30, type: "string", required: false },
     { name: "source_id", id: 31, type: "string", required: true },
-    { name: "created_at", id: 32, type: "timestamptz", required: true }
+    { name: "created_at", id: 32, type: "timestamptz", required: true },
+    // added later (optional: tables written before it read it as null, counted as 0)
+    { name: "penalty_current_unknown_count", id: 33, type: "long", required: false }
   ]
 }
 
@@ -101,13 +109,31 @@ const toViolation = (row: Record<string, unknown>): Violation => {
 export const makeIceberg = Effect.gen(function* () {
   const lake: LakehouseShape = yield* Lakehouse
   const ensured = new Set<string>()
+  /**
+   * Create the table, or bring an existing one to the definition: optional columns added to the definition
+   * after the table was created are added under their field ids (schema evolution; older data files read
+   * them as null).
+   */
   const ensure = (name: string, def: TableDefinition) =>
     ensured.has(name)
       ? Effect.void
-      : Effect.asVoid(lake.ensureTable(name, def)).pipe(
-          Effect.tap(() => Effect.sync(() => ensured.add(name))),
-          Effect.mapError(lift("ensure", name))
-        )
+      : Effect.gen(function* () {
+          let t = yield* lake.ensureTable(name, def)
+          const missing = def.columns
+            .filter((c) => !currentSchema(t.metadata).fields.some((f) => f.id === c.id))
+            .sort((a, b) => a.id - b.id)
+          for (const c of missing) {
+            if (c.required || t.metadata["last-column-id"] >= c.id)
+              return yield* new WarehouseError({
+                op: "ensure",
+                table: name,
+                reason: "Corrupt",
+                detail: `column ${c.name} (field id ${c.id}) is missing and cannot be added: ${c.required ? "it is required" : `field id ${c.id} is already assigned`}`
+              })
+            t = yield* lake.addColumn(name, { name: c.name, type: icebergTypeOf(c.type) })
+          }
+          ensured.add(name)
+        }).pipe(Effect.mapError((e) => (e._tag === "LakehouseError" ? lift("ensure", name)(e) : e)))
   const head = (name: string) =>
     Effect.map(lake.loadTable(name), (t) => {
       const id = t.metadata.refs.main?.["snapshot-id"] ?? t.metadata["current-snapshot-id"]
@@ -201,6 +227,23 @@ export const makeIceberg = Effect.gen(function* () {
         })
         const rows = yield* lake.query(`${SILVER_SELECT} FROM (${scan}) WHERE violation_id IN ${inList(ids)}`)
         return new Map(rows.map((r) => [String(r.violation_id), toViolation(r)] as const))
+      }).pipe(
+        Effect.mapError((e) => (e._tag === "LakehouseError" ? lift("lookup", silverTableOf(agency))(e) : e))
+      ),
+    silverByAction: (agency, actionIds, at) =>
+      Effect.gen(function* () {
+        const name = silverTableOf(agency)
+        yield* ensure(name, silverDefinition)
+        const snapshot = at === undefined ? yield* head(name) : at
+        if (snapshot === null || actionIds.length === 0) return []
+        const scan = yield* lake.scanSql(name, {
+          snapshotId: BigInt(snapshot),
+          filter: [{ column: "action_id", op: "in", value: actionIds }]
+        })
+        const rows = yield* lake.query(
+          `${SILVER_SELECT} FROM (${scan}) WHERE action_id IN ${inList(actionIds)} ORDER BY violation_id`
+        )
+        return rows.map(toViolation)
       }).pipe(
         Effect.mapError((e) => (e._tag === "LakehouseError" ? lift("lookup", silverTableOf(agency))(e) : e))
       ),
@@ -300,6 +343,7 @@ export const makeIceberg = Effect.gen(function* () {
             closed_count: d.closed_count,
             penalty_initial: moneyFromCents(d.penalty_initial_cents),
             penalty_current: moneyFromCents(d.penalty_current_cents),
+            penalty_current_unknown_count: d.penalty_current_unknown_count,
             entity_name: d.entity_name,
             source_id: source.id,
             created_at: now
@@ -336,6 +380,7 @@ export const makeIceberg = Effect.gen(function* () {
             sum(violation_count)::BIGINT AS violation_count, sum(open_count)::BIGINT AS open_count,
             sum(closed_count)::BIGINT AS closed_count,
             CAST(sum(penalty_initial) AS VARCHAR) AS penalty_initial, CAST(sum(penalty_current) AS VARCHAR) AS penalty_current,
+            coalesce(sum(penalty_current_unknown_count), 0)::BIGINT AS penalty_current_unknown_count,
             ${types},
             CAST(any_value(dt.first_date) AS VARCHAR) AS first_event_date, CAST(any_value(dt.last_date) AS VARCHAR) AS last_event_date
           FROM expanded e LEFT JOIN dates dt USING (entity_key, agency)
@@ -351,6 +396,7 @@ export const makeIceberg = Effect.gen(function* () {
             closed_count: Number(r.closed_count),
             penalty_initial_cents: toCents(r.penalty_initial),
             penalty_current_cents: toCents(r.penalty_current),
+            penalty_current_unknown_count: Number(r.penalty_current_unknown_count),
             by_type: Object.fromEntries(ViolationTypes.map((t) => [t, Number(r[`count_${t}`])])),
             first_event_date: r.first_event_date == null ? null : String(r.first_event_date),
             last_event_date: r.last_event_date == null ? null : String(r.last_event_date)
@@ -496,11 +542,12 @@ export const makeIceberg = Effect.gen(function* () {
           SELECT entity_key, agency, event_date, state, city_slug,
             ${sums.map((c) => `sum(${c})::BIGINT AS ${c}`).join(", ")},
             sum(penalty_initial) AS penalty_initial, sum(penalty_current) AS penalty_current,
+            coalesce(sum(penalty_current_unknown_count), 0)::BIGINT AS penalty_current_unknown_count,
             arg_max(entity_name, (created_at, event_date, entity_name)) FILTER (WHERE entity_name IS NOT NULL) AS entity_name,
             ${q(`checkpoint@${headId}`)} AS source_id, max(created_at) AS created_at
           FROM (${scan})
           GROUP BY entity_key, agency, event_date, state, city_slug
-          HAVING ${[...sums.map((c) => `sum(${c}) <> 0`), "sum(penalty_initial) <> 0", "sum(penalty_current) <> 0"].join(" OR ")}`
+          HAVING ${[...sums.map((c) => `sum(${c}) <> 0`), "sum(penalty_initial) <> 0", "sum(penalty_current) <> 0", "coalesce(sum(penalty_current_unknown_count), 0) <> 0"].join(" OR ")}`
         yield* lake.writeQuery(name, sql, { mode: "overwrite", source: { id: `checkpoint@${headId}` } })
       }).pipe(
         Effect.mapError((e) => (e._tag === "LakehouseError" ? lift("compact", goldTableOf(kind))(e) : e))

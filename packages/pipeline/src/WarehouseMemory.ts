@@ -55,6 +55,25 @@ export const makeMemory = (): WarehouseShape => {
           }
         return Effect.succeed(out)
       }),
+    silverByAction: (agency, actionIds, at) =>
+      Effect.suspend(() => {
+        const t = table(agency)
+        const snap =
+          at === undefined ? head(t) : at === null ? undefined : t.snapshots.find((s) => s.id === at)
+        if (at != null && snap === undefined)
+          return Effect.fail(
+            new WarehouseError({
+              op: "lookup",
+              table: `silver.${agency}`,
+              reason: "Unknown",
+              detail: `no snapshot ${at}`
+            })
+          )
+        const wanted = new Set(actionIds)
+        return Effect.succeed(
+          [...(snap?.rows.values() ?? [])].filter((r) => r.action_id !== null && wanted.has(r.action_id))
+        )
+      }),
     silverLatest: (agency, where, n) =>
       Effect.sync(() => {
         const rows = [...(head(table(agency))?.rows.values() ?? [])].filter(
@@ -126,6 +145,7 @@ export const makeMemory = (): WarehouseShape => {
             closed_count: t.closed_count,
             penalty_initial_cents: t.penalty_initial_cents,
             penalty_current_cents: t.penalty_current_cents,
+            penalty_current_unknown_count: t.penalty_current_unknown_count,
             by_type: { ...t.by_type },
             first_event_date: s.first_event_date,
             last_event_date: s.last_event_date

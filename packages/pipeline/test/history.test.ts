@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { moneyToCents } from "@ventureos/core"
+import { actionKey, type Money, mergeAction, moneyToCents, type Violation } from "@ventureos/core"
 import { epaPlugin, faaPlugin, makeRegistry, oshaPlugin } from "@ventureos/normalizers"
 import { makeMemory as makeServing, ServingStore } from "@ventureos/serving"
 import { layerFileSystem, type RawArchive } from "@ventureos/storage/archive"
@@ -14,7 +14,8 @@ import { layerLocal } from "../src/WarehouseIceberg"
 
 /**
  * The gold sync's history and search items on the real sample files (OSHA, EPA, FAA) over the Iceberg
- * warehouse: every entity's history equals a recomputation straight from silver (SQL, not gold), summed over
+ * warehouse: every entity's history equals a recomputation straight from silver (not gold: every action
+ * once, its records merged by core's `mergeAction`), summed over
  * years it equals the entity's stats, and the national recent feed is the newest live violations of silver.
  */
 
@@ -52,30 +53,61 @@ const silverSql = async () => {
   return `(SELECT * FROM (${parts.join(" UNION ALL BY NAME ")}) WHERE status <> 'deleted') s`
 }
 
-const KEYS = {
-  company: "'COMPANY#' || company_slug",
-  city: "'CITY#' || city_slug",
-  state: "'STATE#' || lower(state)"
+/** Every live action of silver (records of one action merged, as totals count them). */
+const silverActions = async (): Promise<Array<Violation>> => {
+  const groups = new Map<string, Array<Violation>>()
+  for (const a of AGENCIES) {
+    const head = await Effect.runPromise(wh.silverHead(a))
+    const rel = await Effect.runPromise(wh.bulk!.silverRelation(a, head))
+    for (const r of await Effect.runPromise(wh.bulk!.readViolations(`SELECT * FROM (${rel})`)))
+      groups.set(actionKey(r), [...(groups.get(actionKey(r)) ?? []), r])
+  }
+  return [...groups.values()].flatMap((g) => {
+    const m = mergeAction(g)
+    return m === null ? [] : [m]
+  })
+}
+
+const keyOf = {
+  company: (r: Violation) => `COMPANY#${r.company_slug}`,
+  city: (r: Violation) => (r.city_slug === null ? null : `CITY#${r.city_slug}`),
+  state: (r: Violation) => (r.state === null ? null : `STATE#${r.state.toLowerCase()}`)
 } as const
 
 describe("gold sync on the real samples: histories, search entries, national feed", () => {
   it("each entity's history equals silver recomputed in SQL, and sums to its stats", async () => {
-    const silver = await silverSql()
+    const actions = await silverActions()
     let entities = 0
     for (const kind of ["company", "city", "state"] as const) {
-      const rows = await Effect.runPromise(
-        wh.bulk!.sql(`
-          SELECT ${KEYS[kind]} AS k, agency, CAST(year(event_date) AS INTEGER) AS y, count(*)::BIGINT AS c,
-            CAST(coalesce(sum(penalty_initial), 0) AS VARCHAR) AS pi,
-            CAST(coalesce(sum(penalty_current), 0) AS VARCHAR) AS pc
-          FROM ${silver} WHERE ${KEYS[kind]} IS NOT NULL
-          GROUP BY ALL ORDER BY k, y NULLS LAST, agency`)
+      const sums = new Map<
+        string,
+        { k: string; a: string; y: number | null; c: number; pi: bigint; pc: bigint }
+      >()
+      const cents = (m: string | null) => (m === null ? 0n : moneyToCents(m as Money))
+      for (const r of actions) {
+        const k = keyOf[kind](r)
+        if (k === null) continue
+        const y = r.event_date === null ? null : Number(r.event_date.slice(0, 4))
+        const id = `${k}|${r.agency}|${y}`
+        const e = sums.get(id) ?? { k, a: r.agency, y, c: 0, pi: 0n, pc: 0n }
+        e.c++
+        e.pi += cents(r.penalty_initial)
+        e.pc += cents(r.penalty_current)
+        sums.set(id, e)
+      }
+      const rows = [...sums.values()].sort(
+        (x, z) =>
+          (x.k < z.k ? -1 : x.k > z.k ? 1 : 0) ||
+          (x.y ?? 99999) - (z.y ?? 99999) ||
+          (x.a < z.a ? -1 : x.a > z.a ? 1 : 0)
       )
       const expected = new Map<string, Array<string>>()
       for (const r of rows) {
-        const list = expected.get(String(r.k)) ?? []
-        list.push(`${r.agency}:${r.y}:${r.c}:${Number(r.pi).toFixed(2)}:${Number(r.pc).toFixed(2)}`)
-        expected.set(String(r.k), list)
+        const list = expected.get(r.k) ?? []
+        list.push(
+          `${r.a}:${r.y}:${r.c}:${(Number(r.pi) / 100).toFixed(2)}:${(Number(r.pc) / 100).toFixed(2)}`
+        )
+        expected.set(r.k, list)
       }
       expect(expected.size, kind).toBeGreaterThan(0)
       for (const [key, points] of expected) {

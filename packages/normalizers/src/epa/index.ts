@@ -10,6 +10,9 @@ import { criminalDefendant, epaCompanyName } from "./names"
  *   is one action against one permit: an action naming several permits (`04-2016-4780` covers 14
  *   construction sites) repeats once per permit, so the record id is action + permit.
  * - `epa_echo_case`: the ECHO enforcement-case search export (ICIS-FE&C, one row per case).
+ * One enforcement action can appear in both (397 `ENF_IDENTIFIER`s of the Florida sample are `CaseNumber`s):
+ * both records are kept, linked by `action_id` (the shared identifier), and totals count the action once
+ * (`mergeAction` in core says which record's figures win).
  */
 
 export const npdesFormalActionDataset: DatasetSpec = {
@@ -109,7 +112,9 @@ const normalizeNpdes = (
     // An action with an entered settlement / final order is concluded; without one it is still open.
     status: settled !== null ? "closed" : "open",
     description: r.text("enf_type_desc"),
-    details: r.details()
+    details: r.details(),
+    // the ECHO case export publishes the same action under this identifier as its CaseNumber
+    actionId: enf
   })
 }
 
@@ -183,7 +188,9 @@ const normalizeEchoCase = (
     violationTypeCode: category,
     status,
     description: null,
-    details: r.details()
+    details: r.details(),
+    // = ENF_IDENTIFIER of the action's NPDES formal-action rows (one per permit), when it has any
+    actionId: caseNumber
   })
 }
 

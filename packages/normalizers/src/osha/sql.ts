@@ -136,7 +136,8 @@ const records = (
       "i.i_name IS NOT NULL",
       "cs.slug IS NOT NULL"
     ].join(" AND ")
-    const penaltyCurrent = `CASE WHEN ${deleted} THEN ${current.value} ELSE coalesce(${current.value}, ${initial.value}) END`
+    // a blank current_penalty is unknown: NULL, as in normalizeViolation
+    const penaltyCurrent = current.value
     return `SELECT ${f.index} AS __file, v.__row AS __row, v.__line AS __line, coalesce(${ok}, false) = false AS __js,
         __act_v, __cit_v, ${deleted} AS __deleted, ${typeCode} AS __type_code,
         i.i_name, i.i_address, i.i_city, i.i_state, i.i_zip, i.i_naics, i.i_sic, i.i_open, i.i_close,
@@ -162,6 +163,7 @@ const records = (
       ${typeCase} AS violation_type, nullif(__type_code, '') AS violation_type_code,
       CASE WHEN __deleted THEN 'deleted' WHEN i_close IS NOT NULL THEN 'closed' ELSE 'open' END AS status,
       NULL::VARCHAR AS description, __details AS violation_details, __city_slug AS city_slug,
+      NULL::VARCHAR AS action_id,
       __source_file AS source_file, __row AS source_row, 'osha' AS normalizer_id, ${sqlStr(VERSION)} AS normalizer_version,
       ${sqlStr(input.ingestedAt)}::TIMESTAMPTZ AS ingested_at`
   const asText: Record<string, string> = {}

@@ -229,6 +229,8 @@ export const suite = (
           assert.strictEqual(all.violation_count, 4)
           assert.strictEqual(all.source_snapshot, "103")
           assert.strictEqual(all.counts_by_type.serious, 4)
+          // "current penalty unknown for N violations": stored and read back
+          assert.strictEqual(all.penalty_current_unknown_count, 1)
           assert.strictEqual(Option.getOrThrow(yield* s.getStats(ACME, "osha")).source_snapshot, "101")
           assert.isTrue(Option.isNone(yield* s.getStats(ACME, "epa")))
           const view = Option.getOrThrow(yield* s.getEntity(ACME))
