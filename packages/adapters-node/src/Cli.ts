@@ -8,6 +8,7 @@ import { Lakehouse } from "@ventureos/storage"
 import type { RawArchive } from "@ventureos/storage/archive"
 import { Cause, Effect, Exit, Layer, Schema } from "effect"
 import { type Args, emit, flagString, parseArgs, UsageError } from "./Args"
+import { runBackfillCommand } from "./commands/Backfill"
 import { runBronze } from "./commands/Bronze"
 import { expandInputs, runIngest } from "./commands/Ingest"
 import { runStats, runTop } from "./commands/Query"
@@ -298,6 +299,8 @@ export const runCli = async (argv: ReadonlyArray<string>): Promise<number> => {
         return await normalize(args, args.positionals, join(ventureosHome(), "normalized", "records.jsonl"))
       case "ingest":
         return await runIngest(args, defaultRegistry, lakeLayer(), afterIngest(args))
+      case "backfill":
+        return await runBackfillCommand(args, defaultRegistry, lakeLayer())
       case "top":
         return await runTop(args, lakeLayer())
       case "stats":

@@ -43,6 +43,26 @@ export const COMMANDS: Readonly<Record<string, CommandHelp>> = {
     ],
     notes: "Folders are walked recursively; files no plugin recognises are listed in the summary and skipped."
   },
+  backfill: {
+    usage:
+      "ventureos backfill <file|dir>... [--workers 4] [--split-rows 250000] [--agency auto|osha|…] [--date yyyy-mm-dd]",
+    summary:
+      "a historical catalog in parallel: split into work items, worker processes write silver files, one commit per table",
+    flags: {
+      workers: { text: "worker processes at a time (default 4)" },
+      "split-rows": { text: "data rows per work item (default 250000)" },
+      agency: { text: "the agency plugin to use (default auto)" },
+      date: { text: "the bronze partition date, a real calendar date yyyy-mm-dd (default today)" },
+      run: { text: "(worker mode, used by the command itself) the run id of --item" },
+      item: { text: "(worker mode) run this one work item of --run and print its result" }
+    },
+    examples: [
+      "ventureos backfill osha_violation.csv osha_inspection.csv --workers 4",
+      "ventureos backfill ./catalog --workers 8 --split-rows 100000"
+    ],
+    notes:
+      "Same result as `ingest --mode historical` of the same files. Interrupted? Run the same command again: finished work items are kept, nothing is committed twice. A violation id in two work items is refused (use ingest)."
+  },
   top: {
     usage:
       "ventureos top [--scope national|state:TX|city:<slug>] [--by count|penalties] [--agency osha] [--limit 10]",

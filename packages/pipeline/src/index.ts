@@ -1,3 +1,4 @@
+export * from "./Backfill"
 export * from "./Gatekeeper"
 export * from "./Gold"
 export * from "./Ingest"
