@@ -39,7 +39,11 @@ describe("a custom ingest Lambda handler (real DuckDB, filesystem lake, S3 event
       key: `${OSHA}/osha_inspection.csv`,
       outcome: "ingested",
       batches: [{ key: `${OSHA}/osha_violation.csv`, rows: 8, inserted: 8 }],
-      puts: [{ op: "putText", key: "manifests/daily/osha/2026/01/02/osha_violation.csv.manifest.json" }]
+      // a daily batch records its pending serving work (the outbox) before its manifest
+      puts: [
+        { op: "putText", key: expect.stringMatching(/^outbox\/serving\/[0-9a-f]{32}\.json$/) },
+        { op: "putText", key: "manifests/daily/osha/2026/01/02/osha_violation.csv.manifest.json" }
+      ]
     })
     // ... so the violation file's own event finds that batch complete: nothing is written twice
     expect(violation).toMatchObject({ outcome: "replayed", puts: [] })
@@ -47,13 +51,14 @@ describe("a custom ingest Lambda handler (real DuckDB, filesystem lake, S3 event
       outcome: "ingested",
       batches: [{ rows: 10, inserted: 10 }],
       puts: [
+        { op: "putText", key: expect.stringMatching(/^outbox\/serving\//) },
         {
           op: "putText",
           key: `manifests/daily/faa/2026/01/02/faa_closed_enforcement_cases.sample.csv.manifest.json`
         }
       ]
     })
-    expect(faa!.puts[0]!.sha256).toMatch(/^[0-9a-f]{64}$/)
+    expect(faa!.puts[1]!.sha256).toMatch(/^[0-9a-f]{64}$/)
     // S3 URL-encodes keys ('+' for spaces); outside the bronze layout the gatekeeper ignores the object
     expect(notes).toMatchObject({ key: "incoming/notes from the field.txt", outcome: "ignored" })
     expect(logs.map((l) => JSON.parse(l).bucket)).toEqual(Array(4).fill("acme-enforcement-raw"))

@@ -119,6 +119,6 @@ describe("repeat-offender service (real DuckDB, filesystem Iceberg lake)", () =>
       child.kill("SIGTERM")
     }
     expect(await exited).toBe(0)
-    expect(stderr).toContain("bronze/historical/osha/2026/01/02/osha_violation.csv: replayed rows=62")
+    expect(stderr).toContain("bronze/historical/osha/2026/01/02/osha_violation.csv: replayed rows=0 ")
   })
 })

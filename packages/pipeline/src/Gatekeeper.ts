@@ -27,6 +27,19 @@ export const bronzeKey = (mode: IngestMode, agency: string, date: string, file: 
   return `bronze/${mode}/${agency}/${y}/${m}/${d}/${file}`
 }
 
+/**
+ * Where other bytes under an already used bronze name go (bronze is write-once): the content hash's first 16
+ * hex digits before the extension, `…/02/osha_violation.3f2a9c1b7d4e5f60.csv`. Same bytes, same key.
+ */
+export const bronzeVersionKey = (key: string, sha256: string): string => {
+  const slash = key.lastIndexOf("/")
+  const file = key.slice(slash + 1)
+  const dot = file.lastIndexOf(".")
+  const tag = sha256.slice(0, 16)
+  const named = dot > 0 ? `${file.slice(0, dot)}.${tag}${file.slice(dot)}` : `${file}.${tag}`
+  return `${key.slice(0, slash + 1)}${named}`
+}
+
 /** Parse a bronze key; `undefined` when the key is outside the bronze layout (the caller says why). */
 export const parseBronzeKey = (key: string): BronzeKey | undefined => {
   const m = KEY_RE.exec(decodeURIComponent(key.replace(/\+/g, " ")))

@@ -84,6 +84,11 @@ interface Manifest {
   readonly silverSnapshot: string | null
   readonly goldDeltas: number
   readonly completedAt: string
+  /**
+   * Earlier completed sources under the same records key (the same records bytes with other lookup files),
+   * so re-delivering one of them is still recognised as a replay after a later batch took the manifest.
+   */
+  readonly previousSources?: ReadonlyArray<string>
 }
 
 const sourceIdOf = (objs: ReadonlyArray<RawObject>): string => {
@@ -164,33 +169,37 @@ export const ingestBatch = (
     const sourceId = sourceIdOf(objs)
     const mKey = manifestKey(main)
     const prior = yield* archive.getText(mKey)
-    if (Option.isSome(prior)) {
-      const m = JSON.parse(prior.value) as Manifest
-      if (m.status === "complete" && m.sourceId === sourceId) {
-        return {
-          key: main.key,
-          keys,
-          mode: main.mode,
-          agency: main.agency,
-          sourceId,
-          status: "replayed",
-          rows: m.counts.rows ?? 0,
-          accepted: m.counts.accepted ?? 0,
-          rejected: m.counts.rejected ?? 0,
-          skipped: m.counts.skipped ?? 0,
-          inserted: 0,
-          updated: 0,
-          unchanged: m.counts.accepted ?? 0,
-          silverSnapshot: m.silverSnapshot,
-          goldDeltas: 0,
-          feed: r.feed,
-          rejectsKey: null,
-          manifestKey: mKey,
-          changed: [],
-          previous: [],
-          touched: { company: [], city: [], state: [] }
-        } satisfies BatchResult
-      }
+    const priorManifest = Option.isSome(prior) ? (JSON.parse(prior.value) as Manifest) : undefined
+    const m = priorManifest
+    if (
+      m !== undefined &&
+      m.status === "complete" &&
+      (m.sourceId === sourceId || (m.previousSources ?? []).includes(sourceId))
+    ) {
+      // A redelivery of bytes already ingested: nothing is read or written, and nothing is reported as done.
+      return {
+        key: main.key,
+        keys,
+        mode: main.mode,
+        agency: main.agency,
+        sourceId,
+        status: "replayed",
+        rows: 0,
+        accepted: 0,
+        rejected: 0,
+        skipped: 0,
+        inserted: 0,
+        updated: 0,
+        unchanged: 0,
+        silverSnapshot: m.silverSnapshot,
+        goldDeltas: 0,
+        feed: r.feed,
+        rejectsKey: null,
+        manifestKey: mKey,
+        changed: [],
+        previous: [],
+        touched: { company: [], city: [], state: [] }
+      } satisfies BatchResult
     }
 
     // Staging of processes killed mid-batch is removed by the next run; this batch's own is removed below.
@@ -419,7 +428,15 @@ export const ingestBatch = (
               },
               silverSnapshot: outcome.silverSnapshot,
               goldDeltas: outcome.goldDeltas,
-              completedAt: new Date().toISOString()
+              completedAt: new Date().toISOString(),
+              previousSources: [
+                ...new Set([
+                  ...(priorManifest?.previousSources ?? []),
+                  ...(priorManifest !== undefined && priorManifest.sourceId !== sourceId
+                    ? [priorManifest.sourceId]
+                    : [])
+                ])
+              ]
             }
             // A daily batch's serving work is recorded before its completion mark: if the serving sync fails
             // or the process dies after this, the next run or `serving sync` finishes it (the outbox).

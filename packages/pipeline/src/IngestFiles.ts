@@ -1,9 +1,9 @@
 import { basename } from "node:path"
 import { UnusableFileError } from "@ventureos/core"
 import { CsvFileError, describeDatasets, detect, type Registry, readHeader } from "@ventureos/normalizers"
-import { RawArchive, type RawArchiveError } from "@ventureos/storage/archive"
+import { RawArchive, RawArchiveError, sha256File } from "@ventureos/storage/archive"
 import { Effect } from "effect"
-import { bronzeKey, type IngestMode } from "./Gatekeeper"
+import { bronzeKey, bronzeVersionKey, type IngestMode } from "./Gatekeeper"
 import { type BatchResult, type IngestInputError, type IngestOptions, ingestBatch } from "./Ingest"
 import { retryOnConflict, type Warehouse, type WarehouseError } from "./Warehouse"
 
@@ -102,7 +102,36 @@ export const planBatches = (
           })
   })
 
-/** Archive local files into bronze unchanged, then ingest them batch by batch. */
+/**
+ * Store a local file in bronze without ever replacing other bytes (bronze is write-once): a free name gets
+ * the file; a name holding the same bytes is reused (a redelivery); a name holding other bytes keeps them and
+ * the file goes to its content-addressed sibling ({@link bronzeVersionKey}). Returns the key that holds
+ * exactly these bytes. Writers racing for one name cannot replace each other: the archive's put is
+ * create-only.
+ */
+export const archiveOnce = (
+  key: string,
+  localPath: string
+): Effect.Effect<string, RawArchiveError, RawArchive> =>
+  Effect.gen(function* () {
+    const archive = yield* RawArchive
+    const first = yield* archive.putFileOnce(key, localPath)
+    if (first.created) return key
+    const sha = yield* Effect.promise(() => sha256File(localPath))
+    if (first.object.sha256 === sha) return key
+    const vkey = bronzeVersionKey(key, sha)
+    const v = yield* archive.putFileOnce(vkey, localPath)
+    if (!v.created && v.object.sha256 !== sha)
+      return yield* new RawArchiveError({
+        op: "put",
+        key: vkey,
+        reason: "Unknown",
+        detail: `holds other bytes (sha256 ${v.object.sha256}) than ${localPath} (${sha}); nothing was replaced`
+      })
+    return vkey
+  })
+
+/** Archive local files into bronze unchanged (write-once), then ingest them batch by batch. */
 export const ingestFiles = (
   paths: ReadonlyArray<string>,
   options: IngestFilesOptions
@@ -112,19 +141,19 @@ export const ingestFiles = (
   RawArchive | Warehouse
 > =>
   Effect.gen(function* () {
-    const archive = yield* RawArchive
     const date = options.date ?? new Date().toISOString().slice(0, 10)
     const batches = yield* planBatches(paths, options.registry, options.mode, date, options.agency ?? "auto")
     const results: Array<BatchResult> = []
-    const archived = new Set<string>()
+    const archived = new Map<string, string>()
     for (const b of batches) {
+      const keys: Array<string> = []
       for (const [i, p] of b.paths.entries()) {
         const key = b.keys[i]!
-        if (archived.has(key)) continue
-        yield* archive.putFile(key, p)
-        archived.add(key)
+        const stored = archived.get(key) ?? (yield* archiveOnce(key, p))
+        archived.set(key, stored)
+        keys.push(stored)
       }
-      const r = yield* retryOnConflict(ingestBatch(b.keys, options))
+      const r = yield* retryOnConflict(ingestBatch(keys, options))
       options.onBatch?.(r)
       results.push(r)
     }

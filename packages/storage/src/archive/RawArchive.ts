@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto"
 import { createReadStream } from "node:fs"
-import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises"
+import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises"
 import { dirname, join, relative, sep } from "node:path"
 import { Context, Effect, Layer, Option, Schema } from "effect"
 
@@ -32,6 +32,15 @@ export class RawArchiveError extends Schema.TaggedError<RawArchiveError>()("RawA
 export interface RawArchiveShape {
   /** Store the file at `localPath` unchanged under `key`. Idempotent for identical bytes. */
   readonly putFile: (key: string, localPath: string) => Effect.Effect<RawObject, RawArchiveError>
+  /**
+   * Store the file under `key` only if nothing is there yet (bronze is write-once): atomic on the local
+   * archive (link of a complete temporary file) and on S3 (`If-None-Match: *`). `created` false: the key
+   * already held an object (its `head` is returned; nothing was written).
+   */
+  readonly putFileOnce: (
+    key: string,
+    localPath: string
+  ) => Effect.Effect<{ readonly object: RawObject; readonly created: boolean }, RawArchiveError>
   /** Store small text (rejects, manifests). */
   readonly putText: (key: string, text: string) => Effect.Effect<RawObject, RawArchiveError>
   readonly getText: (key: string) => Effect.Effect<Option.Option<string>, RawArchiveError>
@@ -105,6 +114,27 @@ export const makeFileSystem = (root: string): RawArchiveShape => {
           try: async () => {
             await atomicWrite(p, (tmp) => copyFile(localPath, tmp))
             return objectAt(key, p)
+          },
+          catch: (e) => fail("put", key, e)
+        })
+      ),
+    putFileOnce: (key, localPath) =>
+      Effect.flatMap(pathOf("put", key), (p) =>
+        Effect.tryPromise({
+          try: async () => {
+            await mkdir(dirname(p), { recursive: true })
+            const tmp = `${p}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
+            try {
+              await copyFile(localPath, tmp)
+              // link fails with EEXIST when the key is taken, and never shows a half-written file
+              await link(tmp, p)
+            } catch (e) {
+              if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e
+              return { object: await objectAt(key, p), created: false }
+            } finally {
+              await rm(tmp, { force: true })
+            }
+            return { object: await objectAt(key, p), created: true }
           },
           catch: (e) => fail("put", key, e)
         })

@@ -77,6 +77,36 @@ export const makeS3 = (options: RawArchiveS3Options): RawArchiveShape => {
         },
         catch: (e) => s3fail("put", key, e)
       }),
+    putFileOnce: (key, localPath) =>
+      Effect.tryPromise({
+        try: async () => {
+          const existing = await head(key)
+          if (Option.isSome(existing)) return { object: existing.value, created: false }
+          const [sha, s] = await Promise.all([sha256File(localPath), stat(localPath)])
+          try {
+            const r = await client.send(
+              new PutObjectCommand({
+                Bucket: options.bucket,
+                Key: full(key),
+                Body: createReadStream(localPath),
+                ContentLength: s.size,
+                Metadata: { [SHA_META]: sha },
+                // S3 refuses to replace an existing object (412); s3rver ignores the header (the head above stands)
+                IfNoneMatch: "*"
+              })
+            )
+            const object = { key, size: s.size, etag: (r.ETag ?? "").replaceAll('"', ""), sha256: sha }
+            return { object, created: true }
+          } catch (e) {
+            const status = (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode
+            if (status !== 412 && status !== 409) throw e
+            const now = await head(key)
+            if (Option.isNone(now)) throw e
+            return { object: now.value, created: false }
+          }
+        },
+        catch: (e) => s3fail("put", key, e)
+      }),
     putText: (key, text) =>
       Effect.tryPromise({
         try: async () => {
