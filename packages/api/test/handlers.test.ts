@@ -236,6 +236,33 @@ describe("GET /api/brand, /api/brands", () => {
   })
 })
 
+describe("GET /api/company/:id, /api/city/:id: current penalty unknown", () => {
+  it("serves the count of violations whose current penalty is unknown, documented and decoded by the client", async () => {
+    const r = await get("/api/company/acme-widgets")
+    expect(r.status).toBe(200)
+    expect(r.body.stats_all).toMatchObject({
+      penalty_current_total: "2700.00",
+      penalty_current_unknown_count: 1
+    })
+    expect(
+      r.body.stats_by_agency.map((s: { agency: string; penalty_current_unknown_count: number }) => [
+        s.agency,
+        s.penalty_current_unknown_count
+      ])
+    ).toEqual(
+      expect.arrayContaining([
+        ["osha", 0],
+        ["epa", 0]
+      ])
+    )
+    expect((await get("/api/city/austin-tx")).body.stats_all.penalty_current_unknown_count).toBe(1)
+    const typed = await client((api) => api.company.get({ params: { id: "acme-widgets" } }))
+    expect(typed.stats_all?.penalty_current_unknown_count).toBe(1)
+    const doc = JSON.stringify((await get("/openapi.json")).body)
+    expect(doc).toContain("penalty_current_unknown_count")
+  })
+})
+
 describe("the contract: OpenAPI, typed client, Lambda slices", () => {
   it("documents the new endpoints", async () => {
     const doc = await get("/openapi.json")

@@ -76,6 +76,7 @@ export const stats = (entityKey: string, agency: string, count: number): EntityS
     counts_by_type: { ...Object.fromEntries(ViolationTypes.map((t) => [t, 0])), serious: count },
     penalty_initial_total: `${count * 1250}.00`,
     penalty_current_total: `${count * 900}.00`,
+    penalty_current_unknown_count: Math.floor(count / 3),
     open_count: count,
     closed_count: 0,
     first_event_date: "2024-01-05",

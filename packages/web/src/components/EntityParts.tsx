@@ -1,5 +1,13 @@
 import type { CompanyResponse, PlaceResponse, Profile } from "@ventureos/api-contract"
-import { agencyName, formatCount, formatDate, formatMoney, plural, violationTypeName } from "../lib/format"
+import {
+  agencyName,
+  formatCount,
+  formatDate,
+  formatMoney,
+  penaltyUnknownNote,
+  plural,
+  violationTypeName
+} from "../lib/format"
 import { ScrollRegion } from "./ScrollRegion"
 import { EmptyState } from "./States"
 import { TopListView } from "./TopList"
@@ -10,15 +18,26 @@ type EntityStats = CompanyResponse["stats_by_agency"][number]
 export const Totals = ({ stats, profile }: { stats: EntityStats; profile: Profile | null }) => {
   const first = stats.first_event_date ?? profile?.first_seen ?? null
   const last = stats.last_event_date ?? profile?.last_seen ?? null
-  const item = (label: string, testid: string, value: string, shown: string, note?: string) => (
+  const item = (
+    label: string,
+    testid: string,
+    value: string,
+    shown: string,
+    note?: { readonly text: string; readonly testid: string; readonly value: string }
+  ) => (
     <div class="total">
       <dt>{label}</dt>
       <dd data-testid={testid} data-value={value}>
         {shown}
-        {note !== undefined ? <span class="total-note">{note}</span> : null}
+        {note !== undefined ? (
+          <span class="total-note" data-testid={note.testid} data-value={note.value}>
+            {note.text}
+          </span>
+        ) : null}
       </dd>
     </div>
   )
+  const unknown = penaltyUnknownNote(stats.penalty_current_unknown_count)
   return (
     <dl class="totals">
       {item(
@@ -39,7 +58,14 @@ export const Totals = ({ stats, profile }: { stats: EntityStats; profile: Profil
         "Current penalties",
         "total-penalty-current",
         stats.penalty_current_total,
-        formatMoney(stats.penalty_current_total)
+        formatMoney(stats.penalty_current_total),
+        unknown === undefined
+          ? undefined
+          : {
+              text: unknown,
+              testid: "penalty-current-unknown",
+              value: String(stats.penalty_current_unknown_count)
+            }
       )}
       {item("First seen", "first-seen", first ?? "", formatDate(first))}
       {item("Last seen", "last-seen", last ?? "", formatDate(last))}
@@ -122,6 +148,11 @@ export const AgencyBreakdown = ({
                 </td>
                 <td data-value={s.penalty_current_total} class="num">
                   {formatMoney(s.penalty_current_total)}
+                  {s.penalty_current_unknown_count > 0 ? (
+                    <span class="total-note" data-value={s.penalty_current_unknown_count}>
+                      unknown for {plural(s.penalty_current_unknown_count, "violation")}
+                    </span>
+                  ) : null}
                 </td>
                 <td class="span-dates">
                   <span data-value={s.first_event_date ?? ""}>{formatDate(s.first_event_date)}</span>

@@ -26,6 +26,13 @@ export const formatCount = (n: number): string => NUMBER.format(n)
 export const plural = (n: number, one: string, many = `${one}s`): string =>
   `${formatCount(n)} ${n === 1 ? one : many}`
 
+/**
+ * The note beside a current-penalty total when some violations' current penalty is unknown (their agency
+ * published none: the total sums the known ones): "current penalty unknown for 46 violations".
+ */
+export const penaltyUnknownNote = (n: number | undefined): string | undefined =>
+  n === undefined || n <= 0 ? undefined : `current penalty unknown for ${plural(n, "violation")}`
+
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 /** "2017-03-29" -> "Mar 29, 2017" (calendar dates have no time zone: never through Date). */
