@@ -1,0 +1,370 @@
+import {
+  cityTokens,
+  identityTokens,
+  isDescriptor,
+  isFacilityWord,
+  isStateName,
+  isStopword,
+  type NormalizedName,
+  normalizeName
+} from "./Normalize"
+import { jaroWinkler, type TokenStats } from "./Similarity"
+
+/** Where a name was seen: one site. Every field may be unknown. */
+export interface Site {
+  readonly address: string | null
+  readonly city: string | null
+  readonly state: string | null
+  readonly zip: string | null
+}
+
+/** What the matcher knows about one name variant: its published name, the sites, industry codes, registry ids. */
+export interface VariantInput {
+  /** The variant's id (the silver `company_slug` in the pipeline). */
+  readonly key: string
+  readonly name: string
+  readonly sites: ReadonlyArray<Site>
+  /** NAICS codes seen with the name (2-6 digits). */
+  readonly naics: ReadonlyArray<string>
+  /** EPA FRS registry ids seen with the name. */
+  readonly frs: ReadonlyArray<string>
+  /** Records behind the variant (for picking a company's display name). */
+  readonly rows: number
+}
+
+/** A variant ready to compare: its name normalised once. */
+export interface Prepared {
+  readonly input: VariantInput
+  readonly name: NormalizedName
+  /** Identity tokens of the head (no stopwords). */
+  readonly ids: ReadonlyArray<string>
+  /** Identity tokens without generic words (DEPARTMENT, STORE …): what must agree. */
+  readonly core: ReadonlyArray<string>
+  readonly states: ReadonlySet<string>
+}
+
+const coreOf = (ids: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const c = ids.filter((t) => !isDescriptor(t))
+  return c.length > 0 ? c : ids
+}
+
+/** Normalise a variant for comparison (with the city of its first site, so "X AVENAL" at Avenal is X's site). */
+export const prepare = (input: VariantInput): Prepared => {
+  const name = normalizeName(input.name, { city: input.sites[0]?.city ?? null })
+  const ids = identityTokens(name)
+  return {
+    input,
+    name,
+    ids,
+    core: coreOf(ids),
+    states: new Set(input.sites.map((s) => s.state).filter((s): s is string => s !== null && s !== ""))
+  }
+}
+
+/** The evidence of one comparison, each part 0..1 (or a flag): what `entities show` prints. */
+export interface Parts {
+  /** Weighted share of each name's core tokens found in the other (the smaller of the two). */
+  readonly name: number
+  /** The larger share: one name contained in the other. */
+  readonly containment: number
+  /** Jaro-Winkler of the two heads written without spaces. */
+  readonly jaroWinkler: number
+  /** 1 same street address, 0.7 same ZIP, 0.5 same city and state, 0 otherwise. */
+  readonly site: number
+  /** 1 same 4-digit NAICS, 0.5 same sector, -1 different sectors, 0 unknown. */
+  readonly naics: number
+  /** Both names are sites of different states (a local government there is another body). */
+  readonly stateConflict: boolean
+}
+
+export type Decision = "merge" | "suggest" | "distinct"
+
+/** A scored comparison: the rule that decided, the score and its parts. */
+export interface Comparison {
+  readonly decision: Decision
+  readonly rule: string
+  readonly score: number
+  readonly parts: Parts
+}
+
+/** What a comparison may know about the corpus: token weights and which heads are known organisations. */
+export interface CompareContext {
+  readonly stats: TokenStats
+  /**
+   * Whether a head key is a known organisation: `qualified` when it was seen with site qualifiers
+   * ("CA CORRECTIONS - AVENAL", …), `repeated` when several variants share it exactly (store numbers).
+   */
+  readonly hub: (key: string) => "qualified" | "repeated" | undefined
+}
+
+/** Thresholds: at or above `merge` a score joins two names on its own; at or above `suggest` it asks a person. */
+export const THRESHOLDS = { merge: 0.92, suggest: 0.72 } as const
+
+const weight = (stats: TokenStats, t: string): number =>
+  isStopword(t) ? 0 : (isDescriptor(t) ? 0.3 : isStateName(t) ? 0.6 : 1) * stats.idf(t)
+
+/** Token equality for matching: equal, or one misspelling apart in a long word (REHABILITAION). */
+const tokenSim = (a: string, b: string): number => {
+  if (a === b) return 1
+  if (a.length < 5 || b.length < 5 || /\d/.test(a) || /\d/.test(b)) return 0
+  const jw = jaroWinkler(a, b)
+  return jw >= 0.93 ? jw : 0
+}
+
+/**
+ * Rewrite both token lists so words split in one and joined in the other line up: WAL MART vs WALMART,
+ * 7 ELEVEN vs 7ELEVEN.
+ */
+export const alignJoins = (
+  a: ReadonlyArray<string>,
+  b: ReadonlyArray<string>
+): [ReadonlyArray<string>, ReadonlyArray<string>] => {
+  const join = (xs: ReadonlyArray<string>, other: ReadonlySet<string>): Array<string> => {
+    const out: Array<string> = []
+    for (let i = 0; i < xs.length; i++) {
+      const pair = i + 1 < xs.length ? xs[i]! + xs[i + 1]! : undefined
+      if (pair !== undefined && other.has(pair) && !other.has(xs[i]!)) {
+        out.push(pair)
+        i++
+      } else out.push(xs[i]!)
+    }
+    return out
+  }
+  const a2 = join(a, new Set(b))
+  const b2 = join(b, new Set(a2))
+  return [a2, b2]
+}
+
+/** Weighted share of `xs` found in `ys`. */
+const coverage = (stats: TokenStats, xs: ReadonlyArray<string>, ys: ReadonlyArray<string>): number => {
+  let total = 0
+  let got = 0
+  for (const x of xs) {
+    const w = weight(stats, x)
+    total += w
+    let best = 0
+    for (const y of ys) {
+      const s = tokenSim(x, y)
+      if (s > best) best = s
+      if (best === 1) break
+    }
+    got += w * best
+  }
+  return total === 0 ? 0 : got / total
+}
+
+const digits = (s: string | null): string =>
+  s === null
+    ? ""
+    : s
+        .toUpperCase()
+        .replace(/[^A-Z0-9 ]/g, " ")
+        .replace(/\s+/g, " ")
+        .trim()
+
+/** Site agreement of two variants: the best over their sites. */
+const siteScore = (a: ReadonlyArray<Site>, b: ReadonlyArray<Site>): number => {
+  let best = 0
+  for (const x of a)
+    for (const y of b) {
+      const zip = x.zip !== null && y.zip !== null && x.zip === y.zip && x.zip !== "00000"
+      const ax = digits(x.address)
+      const ay = digits(y.address)
+      const known = (s: string) => s !== "" && s !== "UNKNOWN"
+      if (known(ax) && known(ay) && (zip || (x.city !== null && x.city === y.city))) {
+        const nx = /^\d+/.exec(ax)?.[0]
+        const ny = /^\d+/.exec(ay)?.[0]
+        if ((nx === ny || nx === undefined || ny === undefined) && jaroWinkler(ax, ay) >= 0.9) return 1
+      }
+      if (zip) best = Math.max(best, 0.7)
+      else if (
+        x.city !== null &&
+        y.city !== null &&
+        x.state !== null &&
+        x.state === y.state &&
+        cityTokens(x.city).join(" ") === cityTokens(y.city).join(" ") &&
+        x.city.trim() !== "" &&
+        !/^UNKNOWN$/i.test(x.city.trim())
+      )
+        best = Math.max(best, 0.5)
+    }
+  return best
+}
+
+const naicsScore = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): number => {
+  if (a.length === 0 || b.length === 0) return 0
+  let best = -1
+  for (const x of a)
+    for (const y of b) {
+      if (x.length >= 4 && y.length >= 4 && x.slice(0, 4) === y.slice(0, 4)) return 1
+      if (x.slice(0, 2) === y.slice(0, 2)) best = Math.max(best, 0.5)
+    }
+  return best
+}
+
+/**
+ * `short`'s core tokens in order at the start of `long`'s head (generic words in between are skipped).
+ * Returns the identity tokens after the match, or undefined when it is not a prefix — or when the longer name
+ * goes on with AND ("FLORIDA POWER" is not a site of "FLORIDA POWER AND LIGHT").
+ */
+const prefixRest = (
+  short: ReadonlyArray<string>,
+  longHead: ReadonlyArray<string>
+): ReadonlyArray<string> | undefined => {
+  let j = 0
+  for (const s of short) {
+    while (
+      j < longHead.length &&
+      tokenSim(s, longHead[j]!) === 0 &&
+      (isDescriptor(longHead[j]!) || isStopword(longHead[j]!))
+    )
+      j++
+    if (j >= longHead.length || tokenSim(s, longHead[j]!) === 0) return undefined
+    j++
+  }
+  const rest = longHead.slice(j)
+  if (rest[0] === "AND") return undefined
+  return rest.filter((t) => !isStopword(t))
+}
+
+/** Initials of a name's identity words when it has three or more ("CALIFORNIA DEPARTMENT CORRECTION REHABILITATION" -> CDCR). */
+export const initialsOf = (ids: ReadonlyArray<string>): string =>
+  ids.length >= 3 && ids.every((t) => /^[A-Z]/.test(t)) ? ids.map((t) => t[0]).join("") : ""
+
+/** The word that may be an acronym: the first identity word after a state name, 3-6 letters. */
+export const acronymToken = (p: Prepared): string | undefined => {
+  const t = p.ids.find((x) => !isStateName(x))
+  return t !== undefined && /^[A-Z]{3,6}$/.test(t) ? t : undefined
+}
+
+const siteWord = (t: string, cities: ReadonlySet<string>): boolean =>
+  isDescriptor(t) || cities.has(t) || /\d/.test(t)
+
+/**
+ * Compare two variants at company level: the same organisation (merge), maybe (suggest, for a person to
+ * decide) or not (distinct). Rules are tried strongest first; every decision names its rule and its parts.
+ */
+export const compare = (a: Prepared, b: Prepared, ctx: CompareContext): Comparison => {
+  const stateConflict = a.states.size > 0 && b.states.size > 0 && ![...a.states].some((s) => b.states.has(s))
+  const [ac, bc] = alignJoins(a.core, b.core)
+  const covA = coverage(ctx.stats, ac, bc)
+  const covB = coverage(ctx.stats, bc, ac)
+  const parts: Parts = {
+    name: Math.min(covA, covB),
+    containment: Math.max(covA, covB),
+    jaroWinkler: jaroWinkler(ac.join(""), bc.join("")),
+    site: siteScore(a.input.sites, b.input.sites),
+    naics: naicsScore(a.input.naics, b.input.naics),
+    stateConflict
+  }
+  const out = (decision: Decision, rule: string, score: number): Comparison => ({
+    decision,
+    rule,
+    score: Math.round(score * 1000) / 1000,
+    parts
+  })
+  if (a.input.frs.some((f) => b.input.frs.includes(f))) return out("merge", "same EPA FRS registry id", 1)
+  if (a.ids.length === 0 || b.ids.length === 0) return out("distinct", "no name left to compare", 0)
+  // A local government is its place: the same name in another state is another body.
+  const government = a.name.government || b.name.government
+  if (government && stateConflict) return out("distinct", "local governments of different states", 0)
+  if (a.name.key === b.name.key) return out("merge", "same normalised name", 1)
+  // Same words up to spelling and weight; a local government's every identity word must agree ("CITY OF
+  // PANAMA CITY" vs "… BEACH"). Words of one name beyond the other may only be generic ones, on one side.
+  const [ai, bi] = alignJoins(a.ids, b.ids)
+  const idA = coverage(ctx.stats, ai, bi)
+  const idB = coverage(ctx.stats, bi, ai)
+  const onlyDescriptorsExtra = (xs: ReadonlyArray<string>, ys: ReadonlyArray<string>) =>
+    xs.every((x) => ys.some((y) => tokenSim(x, y) > 0) || isDescriptor(x))
+  const subset =
+    parts.name >= THRESHOLDS.merge &&
+    ((idA >= 0.999 && onlyDescriptorsExtra(bi, ai)) || (idB >= 0.999 && onlyDescriptorsExtra(ai, bi)))
+  const sameWords = government ? Math.min(idA, idB) >= 0.99 : Math.min(idA, idB) >= THRESHOLDS.merge || subset
+  // two sites named alike in different cities ("NORTHWEST REGIONAL WWTP" in Tampa and in Sanford) are not one
+  const bothFacilities = a.name.head.some(isFacilityWord) && b.name.head.some(isFacilityWord)
+  const citiesA = new Set(
+    a.input.sites.map((x) => x.city?.toUpperCase()).filter((c) => c !== undefined && c !== "")
+  )
+  const citiesDiffer =
+    citiesA.size > 0 &&
+    b.input.sites.some((x) => (x.city ?? "") !== "") &&
+    !b.input.sites.some((x) => citiesA.has(x.city?.toUpperCase()))
+  if (sameWords && parts.jaroWinkler >= 0.8 && !(bothFacilities && citiesDiffer))
+    return out("merge", "same name words (weighted)", Math.max(parts.name, Math.min(idA, idB)))
+  // Acronyms: "CDCR HIGH DESERT STATE PRISON" / "CA DEPT OF CORRECTIONS AND REHABILITATION", "FPL" / "FLORIDA
+  // POWER & LIGHT"; three letters collide easily, so those also need the same state
+  for (const [x, y] of [
+    [a, b],
+    [b, a]
+  ] as const) {
+    const acr = acronymToken(x)
+    if (
+      acr === undefined ||
+      acr !== initialsOf(y.ids) ||
+      y.ids.includes(acr) ||
+      y.ids.some((t) => t.length < 4)
+    )
+      continue
+    const sameState = [...x.states].some((st) => y.states.has(st))
+    if (parts.naics >= 0 && (acr.length >= 4 ? !stateConflict : sameState))
+      return out("merge", "acronym of the other name", 0.9)
+  }
+  // Trade names: "X DBA Y" and "Y" are one operator
+  const tradeA = a.name.trade.join(" ")
+  const tradeB = b.name.trade.join(" ")
+  const tradeCore = (t: ReadonlyArray<string>) => t.some((x) => !isDescriptor(x) && !isStateName(x))
+  if (
+    (tradeA !== "" && tradeCore(a.name.trade) && (tradeA === b.name.key || tradeA === tradeB)) ||
+    (tradeB !== "" && tradeCore(b.name.trade) && tradeB === a.name.key)
+  )
+    return out("merge", "trade name (DBA) equals the other name", 0.9)
+  // One name is the other plus site qualifiers: "CA CORRECTIONS" / "CA CORRECTIONS PELICAN BAY STATE PRISON"
+  const [short, long] = a.core.length <= b.core.length ? [a, b] : [b, a]
+  const [sc, lh] = alignJoins(short.core, long.name.head)
+  const rest = prefixRest(sc, lh)
+  // the shorter name must say who: a word that is no state, generic or site word ("CA STATE PRISON" does not),
+  // and two core words or one long one
+  const strongShort =
+    sc.some((t) => !isDescriptor(t) && !isStateName(t)) &&
+    (sc.length >= 2 || (sc.length === 1 && sc[0]!.length >= 5))
+  if (rest !== undefined && rest.length > 0 && strongShort) {
+    // a local government is its place: the city's words are no site qualifier there
+    const cities = new Set(government ? [] : long.input.sites.flatMap((s) => cityTokens(s.city)))
+    // "… LAUDERDALE PLANT", "… PELICAN BAY STATE PRISON": a site's own name ending in a site word
+    const namedSite = !government && rest.length <= 4 && isFacilityWord(rest[rest.length - 1]!)
+    const qualifiers = namedSite || rest.every((t) => siteWord(t, cities))
+    // a name seen with site qualifiers is an organisation; one seen only as many spellings of itself is one
+    // when the industry agrees too
+    const strength = ctx.hub(short.name.key)
+    const hub =
+      strength === "qualified" || (strength === "repeated" && (parts.naics === 1 || parts.site >= 0.5))
+    if (bothFacilities && citiesDiffer && !hub) {
+      // two sites named alike in different cities: not one organisation on the name alone
+    } else if (government ? qualifiers : qualifiers || hub || parts.site >= 1) {
+      if (parts.naics >= 0 || parts.site >= 0.5)
+        return out(
+          "merge",
+          qualifiers
+            ? "name plus site qualifiers"
+            : hub
+              ? "known organisation plus a site name"
+              : "name contained, same site",
+          0.9
+        )
+      return out("suggest", "name contained, different industry", 0.8)
+    }
+  }
+  // Same site and one name holds the other
+  if (
+    parts.site >= 1 &&
+    parts.containment >= THRESHOLDS.merge &&
+    strongShort &&
+    parts.naics >= 0 &&
+    !government
+  )
+    return out("merge", "same site, one name contains the other", 0.88)
+  const score = 0.55 * parts.name + 0.25 * parts.jaroWinkler + 0.2 * parts.site + (parts.naics < 0 ? -0.1 : 0)
+  if (score >= THRESHOLDS.suggest || (parts.containment >= 0.9 && strongShort))
+    return out("suggest", "similar names", score)
+  return out("distinct", "different names", score)
+}

@@ -1,0 +1,6 @@
+export * from "./Cluster"
+export * from "./Compare"
+export * from "./EntityMap"
+export * from "./Lists"
+export * from "./Normalize"
+export * from "./Similarity"
