@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Size, Stack } from "aws-cdk-lib"
+import { Duration, RemovalPolicy, Size } from "aws-cdk-lib"
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch"
 import * as cwActions from "aws-cdk-lib/aws-cloudwatch-actions"
 import * as iam from "aws-cdk-lib/aws-iam"
@@ -6,7 +6,6 @@ import * as lambda from "aws-cdk-lib/aws-lambda"
 import * as logs from "aws-cdk-lib/aws-logs"
 import type * as sns from "aws-cdk-lib/aws-sns"
 import { Construct } from "constructs"
-import { acknowledgeWildcardResources } from "../Access"
 import type { StageSettings } from "../Settings"
 
 export interface AppFunctionProps {
@@ -50,14 +49,9 @@ export class AppFunction extends Construct {
       assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
       description: `${functionName}: only what it uses`
     })
-    // instead of AWSLambdaBasicExecutionRole (logs:* on every log group): its own log group only
+    // instead of AWSLambdaBasicExecutionRole (logs:* on every log group): its own log group only (its
+    // `Arn` attribute, `arn:…:log-group:<name>:*`, covers the group's streams)
     this.logGroup.grantWrite(this.role)
-    acknowledgeWildcardResources(
-      this.role,
-      Stack.of(this),
-      [`${this.logGroup.logGroupArn}:*`],
-      "log streams of the function's own log group (`<log group arn>:*`): stream names are made by Lambda at run time"
-    )
     this.fn = new lambda.Function(this, "Function", {
       functionName,
       description: props.description,

@@ -71,11 +71,24 @@ export const servingEnvironment = (settings: StageSettings): Record<string, stri
  */
 export class ServingAccess extends Construct {
   private readonly tables: Record<keyof TableNames, dynamodb.ITableV2>
+  private readonly indexed: ReadonlySet<string>
 
   constructor(scope: Construct, id: string, props: { settings: StageSettings }) {
     super(scope, id)
     const n = tableNames(props.settings.tablePrefix)
-    const imp = (role: keyof TableNames) => dynamodb.TableV2.fromTableName(this, role, n[role])
+    const defs = tableDefinitions(props.settings.tablePrefix)
+    const indexesOf = (name: string) =>
+      (defs.find((d) => d.TableName === name)?.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName)
+    this.indexed = new Set(
+      defs.filter((d) => (d.GlobalSecondaryIndexes ?? []).length > 0).map((d) => d.TableName)
+    )
+    // the indexes named (from the same definitions) so grants cover `table/<name>/index/*` too
+    const imp = (role: keyof TableNames) =>
+      dynamodb.TableV2.fromTableAttributes(this, role, {
+        tableName: n[role],
+        globalIndexes: indexesOf(n[role]),
+        grantIndexPermissions: false
+      })
     this.tables = {
       entities: imp("entities"),
       violations: imp("violations"),
@@ -88,12 +101,13 @@ export class ServingAccess extends Construct {
     for (const [name, t] of Object.entries(this.tables) as Array<[keyof TableNames, dynamodb.ITableV2]>) {
       if (write.has(name)) t.grantReadWriteData(role)
       else t.grantReadData(role)
-      acknowledgeWildcardResources(
-        role,
-        Stack.of(this),
-        [`${t.tableArn}/index/*`],
-        "the table's indexes (ByViolation, ByRank), which the serving store queries"
-      )
+      if (this.indexed.has(t.tableName))
+        acknowledgeWildcardResources(
+          role,
+          Stack.of(this),
+          [`${t.tableArn}/index/*`],
+          "the table's indexes (ByViolation, ByRank), which the serving store queries"
+        )
     }
   }
 
