@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto"
-import { rm } from "node:fs/promises"
+import { mkdir, rm } from "node:fs/promises"
 import { basename, join } from "node:path"
 import type { UnusableFileError } from "@ventureos/core"
 import { type DataFile, DataFileJson, dataFileFromJson, dataFileToJson } from "@ventureos/iceberg"
@@ -9,7 +9,7 @@ import { RawArchive, type RawArchiveError, type RawObject } from "@ventureos/sto
 import { Effect, Option, Schema } from "effect"
 import { parseBronzeKey, rejectsKey } from "./Gatekeeper"
 import type { EntityKind } from "./Gold"
-import { planBatches } from "./IngestFiles"
+import { type FileBatch, planBatches } from "./IngestFiles"
 import { ingestVectorized } from "./IngestVectorized"
 import { toUnusable } from "./Normalize"
 import { makeScratchDir, sweepStaleScratchOnce } from "./Scratch"
@@ -129,6 +129,8 @@ export type BackfillFailure =
 
 const planKey = (runId: string) => `backfill/${runId}/plan.json`
 const doneKey = (runId: string) => `backfill/${runId}/done.json`
+/** The work items as a JSON array of `{ runId, item }`: the input of the AWS Distributed Map's item reader. */
+export const itemsKey = (runId: string) => `backfill/${runId}/items.json`
 const attemptPrefix = (plan: BackfillPlan, agency: string) =>
   `backfill/${plan.runId}/${agency}-a${plan.bases[agency]?.attempt ?? 1}`
 const itemKey = (plan: BackfillPlan, item: BackfillItem) =>
@@ -167,9 +169,8 @@ const runIdOf = (objs: ReadonlyArray<RawObject>, splitRows: number): string => {
 }
 
 /**
- * Plan a backfill: archive the files in bronze (once), count the records files' rows and split them into
- * items of `splitRows`, record each agency's silver head as the base. An existing plan for the same files and
- * split size (a resumed run) is returned as it is.
+ * Plan a backfill of local files: archive them in bronze (once), then {@link planArchived}. An existing plan for
+ * the same files and split size (a resumed run) is returned as it is.
  */
 export const planBackfill = (
   paths: ReadonlyArray<string>,
@@ -177,8 +178,6 @@ export const planBackfill = (
 ): Effect.Effect<BackfillPlan, BackfillFailure, RawArchive | Warehouse> =>
   Effect.gen(function* () {
     const archive = yield* RawArchive
-    const warehouse = yield* Warehouse
-    const splitRows = Math.max(1, Math.floor(options.splitRows ?? ITEM_ROWS_DEFAULT))
     const date = options.date ?? new Date().toISOString().slice(0, 10)
     const batches = yield* planBatches(paths, options.registry, "historical", date, options.agency ?? "auto")
     const objs = new Map<string, RawObject>()
@@ -187,7 +186,64 @@ export const planBackfill = (
         const key = b.keys[i]!
         if (!objs.has(key)) objs.set(key, yield* archive.putFile(key, p))
       }
-    const runId = runIdOf([...objs.values()], splitRows)
+    return yield* planArchived(batches, [...objs.values()], options)
+  })
+
+/**
+ * Plan a backfill of files already in the raw archive (bronze keys: the AWS planner Lambda's input). The files
+ * are downloaded to scratch to recognise them and count their rows.
+ */
+export const planBackfillKeys = (
+  keys: ReadonlyArray<string>,
+  options: Omit<BackfillOptions, "date">
+): Effect.Effect<BackfillPlan, BackfillFailure, RawArchive | Warehouse> =>
+  Effect.gen(function* () {
+    const archive = yield* RawArchive
+    const dir = yield* Effect.promise(() => makeScratchDir("ventureos-ingest-"))
+    return yield* Effect.ensuring(
+      Effect.gen(function* () {
+        const keyOf = new Map<string, string>()
+        const objs: Array<RawObject> = []
+        for (const [i, k] of keys.entries()) {
+          if (parseBronzeKey(k) === undefined)
+            return yield* new BackfillError({ runId: "(planning)", reason: `${k} is not a bronze key` })
+          const p = join(dir, String(i), basename(k))
+          yield* Effect.promise(() => mkdir(join(dir, String(i)), { recursive: true }))
+          objs.push(yield* archive.download(k, p))
+          keyOf.set(p, k)
+        }
+        const batches = yield* planBatches(
+          [...keyOf.keys()],
+          options.registry,
+          "historical",
+          "2000-01-01",
+          options.agency ?? "auto"
+        )
+        return yield* planArchived(
+          batches.map((b) => ({ ...b, keys: b.paths.map((p) => keyOf.get(p)!) })),
+          objs,
+          options
+        )
+      }),
+      Effect.promise(() => rm(dir, { recursive: true, force: true }))
+    )
+  })
+
+/**
+ * Plan archived batches: count the records files' rows (local copies in `batches[].paths`) and split them into
+ * items of `splitRows`, record each agency's silver head as the base; write the plan and the item list
+ * (`items.json`, what a Step Functions Distributed Map reads). A run planned before is returned as it is.
+ */
+const planArchived = (
+  batches: ReadonlyArray<FileBatch>,
+  objs: ReadonlyArray<RawObject>,
+  options: Pick<BackfillOptions, "splitRows" | "ingestedAt">
+): Effect.Effect<BackfillPlan, BackfillFailure, RawArchive | Warehouse> =>
+  Effect.gen(function* () {
+    const archive = yield* RawArchive
+    const warehouse = yield* Warehouse
+    const splitRows = Math.max(1, Math.floor(options.splitRows ?? ITEM_ROWS_DEFAULT))
+    const runId = runIdOf(objs, splitRows)
     const prior = yield* archive.getText(planKey(runId))
     if (Option.isSome(prior)) return yield* decodeJson(BackfillPlan, runId, planKey(runId))(prior.value)
     const items: Array<BackfillItem> = []
@@ -229,6 +285,10 @@ export const planBackfill = (
       items,
       bases
     }
+    yield* archive.putText(
+      itemsKey(runId),
+      `${JSON.stringify(items.map((i) => ({ runId, item: i.index })))}\n`
+    )
     yield* archive.putText(planKey(runId), `${JSON.stringify(plan, null, 2)}\n`)
     return plan
   })
@@ -653,50 +713,43 @@ export const inProcessRunner =
     })
 
 /**
- * The whole backfill: plan (or resume), run the pending items, commit each agency; an agency whose silver
- * head moved since its plan is re-planned on the new head and run again (up to 3 attempts). A completed run
- * is a no-op (`replayed`).
+ * Commit every agency of a run whose items are all done: each agency's silver snapshot and gold deltas (exactly
+ * once, so committing again is harmless). An agency whose silver head moved since its plan (another writer) is
+ * re-planned on the new head: its items must run again, and `summary` is undefined. When every agency is
+ * committed, the run's summary is stored (`done.json`) and returned.
  */
-export const runBackfill = (
-  paths: ReadonlyArray<string>,
-  options: BackfillOptions & {
-    readonly runner: BackfillRunner
-    readonly onPlan?: (plan: BackfillPlan, pending: number) => void
-  }
-): Effect.Effect<BackfillSummary, BackfillFailure, RawArchive | Warehouse | Lakehouse> =>
+export const commitBackfill = (
+  plan: BackfillPlan
+): Effect.Effect<
+  { readonly plan: BackfillPlan; readonly summary: BackfillSummary | undefined },
+  BackfillFailure,
+  RawArchive | Warehouse | Lakehouse
+> =>
   Effect.gen(function* () {
     const archive = yield* RawArchive
     const warehouse = yield* Warehouse
-    let plan = yield* planBackfill(paths, options)
-    const finished = yield* archive.getText(doneKey(plan.runId))
-    if (Option.isSome(finished)) {
-      const prior = yield* decodeJson(BackfillSummaryJson, plan.runId, doneKey(plan.runId))(finished.value)
-      return { ...prior, status: "replayed" } satisfies BackfillSummary
-    }
     const agencies = [...new Set(plan.batches.map((b) => b.agency))]
     const commits = new Map<string, Extract<AgencyCommit, { _tag: "Committed" }>>()
-    for (let round = 1; commits.size < agencies.length; round++) {
-      const pending = yield* pendingItems(plan)
-      options.onPlan?.(plan, pending.length)
-      yield* options.runner(plan, pending)
-      for (const agency of agencies) {
-        if (commits.has(agency)) continue
-        const c = yield* commitBackfillAgency(plan, agency)
-        if (c._tag === "Committed") {
-          commits.set(agency, c)
-          continue
-        }
-        if (round >= 3)
-          return yield* new BackfillError({
-            runId: plan.runId,
-            reason: `silver.${agency} kept changing: ${c.detail}`
-          })
-        // another writer committed since the plan: classify again against the new head
-        const head = yield* warehouse.silverHead(agency)
-        const prev = plan.bases[agency]!
-        plan = { ...plan, bases: { ...plan.bases, [agency]: { attempt: prev.attempt + 1, snapshot: head } } }
-        yield* archive.putText(planKey(plan.runId), `${JSON.stringify(plan, null, 2)}\n`)
+    let next = plan
+    for (const agency of agencies) {
+      const c = yield* commitBackfillAgency(plan, agency)
+      if (c._tag === "Committed") {
+        commits.set(agency, c)
+        continue
       }
+      const prev = plan.bases[agency]!
+      if (prev.attempt >= 3)
+        return yield* new BackfillError({
+          runId: plan.runId,
+          reason: `silver.${agency} kept changing: ${c.detail}`
+        })
+      // another writer committed since the plan: the agency's items classify again against the new head
+      const head = yield* warehouse.silverHead(agency)
+      next = { ...next, bases: { ...next.bases, [agency]: { attempt: prev.attempt + 1, snapshot: head } } }
+    }
+    if (next !== plan) {
+      yield* archive.putText(planKey(plan.runId), `${JSON.stringify(next, null, 2)}\n`)
+      return { plan: next, summary: undefined }
     }
     let counts = zero
     for (const i of plan.items) {
@@ -715,7 +768,44 @@ export const runBackfill = (
       commitMs: [...commits.values()].reduce((n, c) => n + c.ms, 0)
     }
     yield* archive.putText(doneKey(plan.runId), `${JSON.stringify(summary, null, 2)}\n`)
-    return summary
+    return { plan, summary }
+  })
+
+/** A completed run's stored summary (`replayed`), if the run completed. */
+export const finishedBackfill = (
+  runId: string
+): Effect.Effect<Option.Option<BackfillSummary>, BackfillFailure, RawArchive> =>
+  Effect.gen(function* () {
+    const archive = yield* RawArchive
+    const finished = yield* archive.getText(doneKey(runId))
+    if (Option.isNone(finished)) return Option.none()
+    const prior = yield* decodeJson(BackfillSummaryJson, runId, doneKey(runId))(finished.value)
+    return Option.some({ ...prior, status: "replayed" } satisfies BackfillSummary)
+  })
+
+/**
+ * The whole backfill of local files: plan (or resume), run the pending items, commit; an agency re-planned by
+ * the commit (its head moved) runs again, up to 3 attempts. A completed run is a no-op (`replayed`).
+ */
+export const runBackfill = (
+  paths: ReadonlyArray<string>,
+  options: BackfillOptions & {
+    readonly runner: BackfillRunner
+    readonly onPlan?: (plan: BackfillPlan, pending: number) => void
+  }
+): Effect.Effect<BackfillSummary, BackfillFailure, RawArchive | Warehouse | Lakehouse> =>
+  Effect.gen(function* () {
+    let plan = yield* planBackfill(paths, options)
+    const finished = yield* finishedBackfill(plan.runId)
+    if (Option.isSome(finished)) return finished.value
+    for (;;) {
+      const pending = yield* pendingItems(plan)
+      options.onPlan?.(plan, pending.length)
+      yield* options.runner(plan, pending)
+      const c = yield* commitBackfill(plan)
+      if (c.summary !== undefined) return c.summary
+      plan = c.plan
+    }
   })
 
 const BackfillSummaryJson = Schema.Struct({

@@ -127,9 +127,9 @@ describe("backfill", () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 1, max: 1000 }),
-        fc.integer({ min: 100, max: 300 }),
+        fc.integer({ min: 80, max: 220 }),
         fc.constantFrom(1, 2, 4),
-        fc.integer({ min: 25, max: 450 }),
+        fc.integer({ min: 20, max: 300 }),
         async (seed, violations, workers, splitRows) => {
           const files = await catalog(seed, violations)
           const want = await reference(files)
