@@ -16,6 +16,8 @@ export const makeApp = (
     context: {
       // feature flags of a current `cdk init` that these stacks rely on
       "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": true,
+      // the few cross-stack references (alarm topic, API domain) keep their producers until consumers go
+      "@aws-cdk/core:defaultCrossStackReferences": "strong",
       ...options.props?.context
     }
   })

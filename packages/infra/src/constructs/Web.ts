@@ -85,7 +85,6 @@ export class Web extends Construct {
     this.distribution = new cloudfront.Distribution(this, "Distribution", {
       comment: `VentureOS dashboards (${s.stage})`,
       defaultRootObject: "index.html",
-      minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       enableLogging: true,
       logBucket: asIBucket(logs.bucket),
@@ -112,7 +111,7 @@ export class Web extends Construct {
       {
         id: "AwsSolutions-CFR4",
         reason:
-          "the default *.cloudfront.net certificate allows TLSv1 at the viewer; a custom domain with its ACM certificate (TLS_V1_2_2021, set here) is a per-brand deployment step"
+          "the default *.cloudfront.net certificate allows TLSv1 at the viewer; a custom domain with its ACM certificate and minimumProtocolVersion TLS_V1_2_2021 is a per-brand deployment step (README)"
       },
       {
         id: "AwsSolutions-CFR1",
