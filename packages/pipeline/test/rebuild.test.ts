@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { moneyFromCents } from "@ventureos/core"
+import { moneyFromCents, type Violation } from "@ventureos/core"
 import { epaPlugin, faaPlugin, makeRegistry, oshaPlugin } from "@ventureos/normalizers"
 import { makeMemory as makeServing, ServingStore } from "@ventureos/serving"
 import { layerFileSystem, type RawArchive } from "@ventureos/storage/archive"
@@ -9,6 +9,7 @@ import { Effect, Exit, Layer, ManagedRuntime, Option } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { ingestFiles } from "../src/IngestFiles"
 import { type RebuildCheckpoint, type RebuildProgress, rebuildServing } from "../src/RebuildServing"
+import { scoreBoardsOf, scoresOf } from "../src/Score"
 import { Warehouse, type WarehouseShape } from "../src/Warehouse"
 import { layerLocal } from "../src/WarehouseIceberg"
 
@@ -111,7 +112,31 @@ describe("serving rebuilt from gold", () => {
       profilesWritten: 0,
       historiesWritten: 0,
       searchEntriesWritten: 0,
-      topListsWritten: 0
+      topListsWritten: 0,
+      scoresWritten: 0,
+      scoreBoardsWritten: 0
     })
+
+    // 5. offender scores: every company's stored score equals the TypeScript reference over all of silver
+    const silver: Array<Violation> = []
+    for (const agency of ["osha", "epa", "faa"]) {
+      const head = await rt.runPromise(wh.silverHead(agency))
+      const rel = await rt.runPromise(wh.bulk!.silverRelation(agency, head))
+      silver.push(...(await rt.runPromise(wh.bulk!.readViolations(`SELECT * FROM (${rel})`))))
+    }
+    const asOf = Option.getOrThrow(await Effect.runPromise(serving.getScore("COMPANY#mesa-airlines"))).as_of
+    const reference = scoresOf(silver, { asOf, updatedAt: "x" })
+    expect(reference.length).toBeGreaterThan(1000)
+    for (const r of reference) {
+      const stored = Option.getOrThrow(await Effect.runPromise(serving.getScore(r.entity_key)))
+      expect({ ...stored, name: r.name, updated_at: "x" }, r.entity_key).toEqual(r)
+    }
+    const national = Option.getOrThrow(await Effect.runPromise(serving.getScoreBoard("national")))
+    const expected = scoreBoardsOf(reference, { limit: 25, asOf, updatedAt: "x" }).find(
+      (b) => b.scope === "national"
+    )!
+    expect(national.entries.map((e) => [e.entity_key, e.total])).toEqual(
+      expected.entries.map((e) => [e.entity_key, e.total])
+    )
   }, 240_000)
 })

@@ -7,6 +7,7 @@ import { BrandContext } from "./lib/context"
 import { type Location, useLocation } from "./lib/router"
 import { EntityPage } from "./pages/Entity"
 import { HomePage } from "./pages/Home"
+import { LeaderboardPage } from "./pages/Leaderboard"
 import { NotFoundPage } from "./pages/NotFound"
 import { SearchPage } from "./pages/Search"
 import { ViolationPage } from "./pages/Violation"
@@ -19,11 +20,12 @@ const decode = (s: string): string | undefined => {
   }
 }
 
-/** The page for a path: `/`, `/search`, `/company|city|state/:id`, `/violations/:id`, else 404. */
+/** The page for a path: `/`, `/search`, `/leaderboard`, `/company|city|state/:id`, `/violations/:id`, else 404. */
 const route = (loc: Location) => {
   const path = loc.path.length > 1 ? loc.path.replace(/\/+$/, "") : loc.path
   if (path === "/" || path === "/index.html") return <HomePage />
   if (path === "/search") return <SearchPage />
+  if (path === "/leaderboard") return <LeaderboardPage />
   const entity = /^\/(company|city|state)\/([^/]+)$/.exec(path)
   if (entity !== null) {
     const id = decode(entity[2]!)

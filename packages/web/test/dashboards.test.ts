@@ -10,6 +10,8 @@ import type {
   CompanyResponse,
   HistoryResponse,
   PlaceResponse,
+  ScoreBoardResponse,
+  ScoreResponse,
   SearchResponse,
   TopResponse,
   ViolationResponse
@@ -225,6 +227,58 @@ describe("pages show the API's numbers", () => {
     expect(await page.getByTestId("entity-title").textContent()).toContain(c.profile?.display_name ?? "")
     const variants = await page.getByTestId("name-variants").locator("li").allTextContents()
     expect(variants).toEqual([...(c.profile?.name_variants ?? [])])
+  })
+
+  it("offender score: the leaderboard and a company's score, its reasons and record links equal the API", async () => {
+    const board = await site.api<ScoreBoardResponse>("/api/leaderboard/score?scope=national")
+    const page = await newPage()
+    await page.goto(url("/leaderboard"))
+    await page.getByRole("heading", { name: /Offender score leaderboard/ }).waitFor()
+    await page.waitForFunction(() => document.querySelector('[aria-busy="true"]') === null)
+    const rows = await page
+      .getByTestId("score-row")
+      .evaluateAll((trs) =>
+        trs.map((tr) => [
+          tr.getAttribute("data-entity-key"),
+          tr.querySelector("td[data-value]")?.getAttribute("data-value")
+        ])
+      )
+    expect(rows).toEqual(board.entries.map((e) => [e.entity_key, String(e.total)]))
+    const serious = async () =>
+      (await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa"]).analyze()).violations
+        .filter((v) => v.impact === "serious" || v.impact === "critical")
+        .map((v) => `${v.id} ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3)}`)
+    expect(await serious()).toEqual([])
+    // the top company (the samples' EPA cases of the last 5 years score; else the sampled company)
+    const id = board.entries[0]?.entity_key.slice("COMPANY#".length) ?? company.id
+    const score = await site.api<ScoreResponse>(`/api/score/company/${id}`)
+    await page.goto(url(`/company/${id}`))
+    await page.getByTestId("score-total").waitFor()
+    expect(await page.getByTestId("score-total").getAttribute("data-value")).toBe(String(score.total))
+    const agencies = await page
+      .getByTestId("score-agencies")
+      .locator("tr[data-agency]")
+      .evaluateAll((trs) => trs.map((tr) => [tr.getAttribute("data-agency"), tr.getAttribute("data-status")]))
+    expect(agencies).toEqual(score.agencies.map((a) => [a.agency, a.status]))
+    const shown = score.parts.filter((p) => p.status !== "zero")
+    if (shown.length > 0) {
+      const parts = await page
+        .getByTestId("score-parts")
+        .locator("li[data-rule]")
+        .evaluateAll((lis) => lis.map((li) => [li.getAttribute("data-rule"), li.getAttribute("data-points")]))
+      expect(parts).toEqual(shown.map((p) => [p.rule, String(p.points)]))
+      const withIds = shown.find((p) => p.violation_ids.length > 0)
+      if (withIds !== undefined) {
+        const item = page.locator(`li[data-rule="${withIds.rule}"]`)
+        await item.locator("summary").click()
+        const linked = await item
+          .locator("a[data-violation-id]")
+          .evaluateAll((as) => as.map((a) => a.getAttribute("data-violation-id")))
+        expect(linked).toEqual([...withIds.violation_ids])
+      }
+    }
+    // axe on the score section with its records open
+    expect(await serious()).toEqual([])
   })
 
   it("city and state: totals, breakdown, history, Top-10 companies", async () => {

@@ -5,6 +5,8 @@ import type {
   HistoryResponse,
   PlaceResponse,
   RecentResponse,
+  ScoreBoardResponse,
+  ScoreResponse,
   SearchResponse,
   SummaryAccepted,
   TopResponse,
@@ -182,5 +184,9 @@ export const api = {
     request<BrandConfigResponse>("GET", `/api/config/${enc(id)}`, signal),
   brandForHost: (host: string, signal?: AbortSignal) =>
     request<BrandConfigResponse>("GET", `/api/brand${qs({ host })}`, signal),
-  brands: async (signal?: AbortSignal) => brandList(await request<unknown>("GET", "/api/brands", signal))
+  brands: async (signal?: AbortSignal) => brandList(await request<unknown>("GET", "/api/brands", signal)),
+  score: (id: string, signal?: AbortSignal) =>
+    request<ScoreResponse>("GET", `/api/score/company/${enc(id)}`, signal),
+  scoreBoard: (scope: string, signal?: AbortSignal) =>
+    request<ScoreBoardResponse>("GET", `/api/leaderboard/score${qs({ scope })}`, signal)
 }

@@ -4,6 +4,7 @@ import { useEffect } from "preact/hooks"
 import { AgencyBreakdown, ByType, NameVariants, TopCompanies, Totals } from "../components/EntityParts"
 import { EntityFeed } from "../components/Feed"
 import { HistorySection } from "../components/History"
+import { ScoreSection } from "../components/Score"
 import { EmptyState, ErrorState, Skeleton } from "../components/States"
 import { api } from "../lib/api"
 import { useBrand } from "../lib/context"
@@ -127,6 +128,12 @@ const EntityView = ({ e }: { e: EntityResponse }) => {
               </>
             )}
           </Section>
+
+          {e.kind === "company" ? (
+            <Section id="score-heading" title="Offender score" testid="score-section">
+              <ScoreSection id={e.id} />
+            </Section>
+          ) : null}
 
           <Section id="agencies-heading" title="By agency">
             <AgencyBreakdown stats={e.stats_by_agency} agencies={brand.agencies} />

@@ -9,7 +9,7 @@ import { api } from "../lib/api"
 import { useBrand } from "../lib/context"
 import { agencyName } from "../lib/format"
 import { useResource } from "../lib/resource"
-import { setQuery, useLocation } from "../lib/router"
+import { Link, setQuery, useLocation } from "../lib/router"
 import { useTitle } from "./title"
 
 const scopeName = (agency: string) => (agency === "all" ? "all agencies" : agencyName(agency))
@@ -154,7 +154,8 @@ export const HomePage = () => {
             .map(agencyName)
             .join(", ")
             .replace(/, ([^,]*)$/, " and $1")}{" "}
-          enforcement records, by company, city and state.
+          enforcement records, by company, city and state.{" "}
+          <Link href="/leaderboard">Offender score leaderboard</Link>
         </p>
         <SearchForm id="home-search" label="Find a company, city or state" />
       </div>
