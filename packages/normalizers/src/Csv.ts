@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer"
 import { createReadStream } from "node:fs"
 import { open } from "node:fs/promises"
 
@@ -26,6 +27,65 @@ const SNIFF_BYTES = 64 * 1024
 /** Limits of one quoted cell before its opening quote is treated as a stray literal (see CsvParser). */
 export const MAX_QUOTED_LINES = 50
 export const MAX_QUOTED_CHARS = 256 * 1024
+
+/**
+ * The most header columns a file may have. Agency exports have 20-130; a header far wider is not an agency
+ * file, and its width would be multiplied into every staged row and SQL projection (a 10,000-column file
+ * ran DuckDB out of memory). Checked before anything is archived or staged.
+ */
+export const MAX_COLUMNS = 1024
+
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true })
+const cp1252 = new TextDecoder("windows-1252")
+
+/** Bytes at the end of `b` that begin a UTF-8 sequence the buffer does not complete (0-3). */
+const incompleteTail = (b: Uint8Array): number => {
+  for (let k = 1; k <= Math.min(3, b.length); k++) {
+    const c = b[b.length - k]!
+    if ((c & 0xc0) === 0x80) continue // continuation byte: look further back
+    const need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1
+    return need > k ? k : 0
+  }
+  return 0
+}
+
+/**
+ * Decode a CSV file's bytes: UTF-8 (a leading BOM dropped) until a byte sequence that is not UTF-8 appears,
+ * then Windows-1252 from the start of that chunk to the end of the file (`encoding` says which). Agency
+ * exports saved by Excel on Windows are Windows-1252 (a superset of Latin-1 for text): their `é` used to
+ * become U+FFFD. Pass chunks with `stream: true`, then call once without.
+ */
+export class CsvDecoder {
+  encoding: "utf-8" | "windows-1252" = "utf-8"
+  private carry: Uint8Array | undefined
+  private first = true
+
+  decode(chunk?: Uint8Array, options?: { readonly stream?: boolean }): string {
+    const stream = options?.stream === true
+    let bytes: Uint8Array = chunk ?? new Uint8Array(0)
+    if (this.carry !== undefined) {
+      bytes = Buffer.concat([this.carry, bytes])
+      this.carry = undefined
+    }
+    if (this.first) {
+      if (stream && bytes.length < 3) {
+        this.carry = bytes
+        return ""
+      }
+      this.first = false
+      if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3)
+    }
+    if (this.encoding === "windows-1252") return cp1252.decode(bytes)
+    const cut = stream ? bytes.length - incompleteTail(bytes) : bytes.length
+    const head = bytes.subarray(0, cut)
+    if (isUtf8(head)) {
+      if (cut < bytes.length) this.carry = Uint8Array.from(bytes.subarray(cut))
+      return utf8.decode(head)
+    }
+    this.encoding = "windows-1252"
+    return cp1252.decode(bytes)
+  }
+}
 
 /** Read the header of a CSV file and check it is text. Throws {@link CsvFileError} for unusable files. */
 export const readHeader = async (path: string): Promise<ReadonlyArray<string>> => {
@@ -56,14 +116,22 @@ export const readHeader = async (path: string): Promise<ReadonlyArray<string>> =
     if (bytesRead === 0) throw new CsvFileError(path, "file is empty", "a CSV file with a header row")
     if (head.includes(0))
       throw new CsvFileError(path, "file is binary (contains NUL bytes), not text", "a UTF-8 CSV file")
-    let text = new TextDecoder("utf-8").decode(head)
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+    const text = new CsvDecoder().decode(head, { stream: bytesRead === SNIFF_BYTES })
     const parser = new CsvParser()
     const rows = parser.push(text)
+    const complete = rows[0] !== undefined
     const first = rows[0] ?? parser.end()[0]
     if (first === undefined || first.cells.every((c) => c.trim() === "")) {
       throw new CsvFileError(path, "no header row", "a CSV file with a header row")
     }
+    // a header that does not end within the first 64 KiB has at least the columns read so far
+    const wide = !complete && bytesRead === SNIFF_BYTES
+    if (first.cells.length > MAX_COLUMNS || wide)
+      throw new CsvFileError(
+        path,
+        `the header has ${wide ? "at least " : ""}${first.cells.length} columns${wide ? " (longer than 64 KiB)" : ""}`,
+        `at most ${MAX_COLUMNS} columns (agency exports have 20-130); nothing was archived`
+      )
     return first.cells.map((c) => c.trim())
   } finally {
     await fh.close()
@@ -234,11 +302,11 @@ const countNewlines = (v: string): number => {
 }
 
 /**
- * Stream the data rows of a CSV file in batches, in bounded memory. Invalid UTF-8 bytes decode to U+FFFD,
- * affecting only the cell they are in.
+ * Stream the data rows of a CSV file in batches, in bounded memory. Bytes that are not UTF-8 switch the
+ * file to Windows-1252 ({@link CsvDecoder}).
  */
 export async function* readCsvRows(path: string, batchSize = 4096): AsyncGenerator<ReadonlyArray<CsvRow>> {
-  const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: false })
+  const decoder = new CsvDecoder()
   const parser = new CsvParser()
   let batch: Array<CsvRow> = []
   const take = (rows: ReadonlyArray<CsvRow & { readonly index: number }>) => {

@@ -1,6 +1,6 @@
 import { once } from "node:events"
 import { createReadStream, createWriteStream } from "node:fs"
-import { parseRecord } from "./Csv"
+import { CsvDecoder, parseRecord } from "./Csv"
 
 /**
  * Staging pass for vectorized normalization: one streaming read of an agency CSV that writes a regular CSV a
@@ -56,7 +56,7 @@ export const stageCsv = async (
 ): Promise<StagedCsv> => {
   const from = range?.from ?? 1
   const to = range?.to ?? Number.POSITIVE_INFINITY
-  const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: false })
+  const decoder = new CsvDecoder()
   const sink = createWriteStream(out)
   const shapeRejects: Array<ShapeReject> = []
   let rows = 0
