@@ -59,6 +59,15 @@ export const retryOnConflict = <A, E, R>(e: Effect.Effect<A, E, R>): Effect.Effe
     schedule: Schedule.exponential("100 millis").pipe(Schedule.jittered)
   })
 
+/**
+ * Company gold rolled up by the entity map (gold itself stays per published name variant): `aliases` maps a
+ * variant's key to its company's key (`COMPANY#a` -> `COMPANY#b`), `names` gives companies their display name.
+ */
+export interface CompanyRollup {
+  readonly aliases: ReadonlyMap<string, string>
+  readonly names: ReadonlyMap<string, string>
+}
+
 /** Totals read back from gold, per (entity, agency) including `all`. */
 export interface GoldTotalsRow {
   readonly entity_key: string
@@ -166,6 +175,8 @@ export interface WarehouseShape {
     readonly by: "count" | "penalties"
     readonly agency: string
     readonly limit: number
+    /** Rank companies as the entity map groups variants (see {@link CompanyRollup}). */
+    readonly rollup?: CompanyRollup
   }) => Effect.Effect<
     ReadonlyArray<{
       entity_key: string
@@ -183,6 +194,7 @@ export interface WarehouseShape {
     readonly scopes: ReadonlyArray<string>
     readonly agencies: ReadonlyArray<string>
     readonly limit: number
+    readonly rollup?: CompanyRollup
   }) => Effect.Effect<
     ReadonlyMap<
       string,

@@ -19,6 +19,7 @@ import * as LakehouseDuckDb from "@ventureos/storage/duckdb"
 import { Effect, Layer, Option } from "effect"
 import type { EntityKind, GoldDelta, Ranked } from "./Gold"
 import {
+  type CompanyRollup,
   type GoldHistoryRow,
   type GoldTotalsRow,
   Warehouse,
@@ -106,6 +107,23 @@ const toViolation = (row: Record<string, unknown>): Violation => {
  * The warehouse over Iceberg tables (`silver.<agency>`, `gold.{company,city,state}_stats`) through the
  * Lakehouse port: upserts with equality deletes, exactly-once commits by source, time travel for recovery.
  */
+/**
+ * Company gold keyed by company under an entity map's roll-up: each variant's deltas count for its company,
+ * named by the company's display name (gold itself is not rewritten).
+ */
+const rolledUpSql = (scan: string, r: CompanyRollup | undefined): string => {
+  if (r === undefined || (r.aliases.size === 0 && r.names.size === 0)) return scan
+  const rows = new Map<string, string>()
+  for (const [variant, company] of r.aliases) rows.set(variant, company)
+  for (const company of r.names.keys()) rows.set(company, company)
+  const values = [...rows]
+    .map(([v, c]) => `(${q(v)}, ${q(c)}, ${r.names.has(c) ? q(r.names.get(c)!) : "NULL"})`)
+    .join(", ")
+  return `SELECT d.* REPLACE (coalesce(m.company, d.entity_key) AS entity_key,
+      CASE WHEN d.entity_name IS NULL THEN NULL ELSE coalesce(m.name, d.entity_name) END AS entity_name)
+    FROM (${scan}) d LEFT JOIN (VALUES ${values}) m(variant, company, name) ON d.entity_key = m.variant`
+}
+
 export const makeIceberg = Effect.gen(function* () {
   const lake: LakehouseShape = yield* Lakehouse
   const ensured = new Set<string>()
@@ -443,7 +461,7 @@ export const makeIceberg = Effect.gen(function* () {
           ...(kind === "state" ? [{ column: "state", op: "=" as const, value }] : []),
           ...(kind === "city" ? [{ column: "city_slug", op: "=" as const, value }] : [])
         ]
-        const scan = yield* lake.scanSql(name, { filter })
+        const scan = rolledUpSql(yield* lake.scanSql(name, { filter }), top.rollup)
         const conds = [
           top.agency === "all" ? "TRUE" : `agency = ${q(top.agency)}`,
           kind === "state" ? `state = ${q(value)}` : "TRUE",
@@ -477,7 +495,7 @@ export const makeIceberg = Effect.gen(function* () {
           for (const by of ["count", "penalties"])
             for (const a of top.agencies) out.set(`${scope}|${by}|${a}`, [])
         if (top.scopes.length === 0 || top.agencies.length === 0) return out
-        const scan = yield* lake.scanSql(name)
+        const scan = rolledUpSql(yield* lake.scanSql(name), top.rollup)
         const limit = Math.max(1, Math.floor(top.limit))
         const per = (scopeExpr: string, group: string, where: string) => `
           SELECT ${scopeExpr} AS scope, agency, entity_key, sum(violation_count)::BIGINT AS c, sum(penalty_current) AS p,

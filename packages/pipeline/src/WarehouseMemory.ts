@@ -1,7 +1,14 @@
 import type { Violation } from "@ventureos/core"
 import { Effect, Layer, Option } from "effect"
 import { type EntityKind, foldDeltas, type GoldDelta, toEntityStats, topN } from "./Gold"
-import { type GoldHistoryRow, type Landed, Warehouse, WarehouseError, type WarehouseShape } from "./Warehouse"
+import {
+  type CompanyRollup,
+  type GoldHistoryRow,
+  type Landed,
+  Warehouse,
+  WarehouseError,
+  type WarehouseShape
+} from "./Warehouse"
 
 interface SilverTable {
   snapshots: Array<{ id: string; parent: string | null; rows: Map<string, Violation> }>
@@ -177,22 +184,35 @@ export const makeMemory = (): WarehouseShape => {
           (r) => r.violation_count !== 0 || r.penalty_initial_cents !== 0n || r.penalty_current_cents !== 0n
         )
       }),
-    goldTop: (q) => Effect.sync(() => topN(goldTable("company").deltas, q)),
+    goldTop: (q) => Effect.sync(() => topN(rolledUp(goldTable("company").deltas, q.rollup), q)),
     goldTopMany: (q) =>
       Effect.sync(() => {
         const out = new Map<string, ReturnType<typeof topN>>()
+        const deltas = rolledUp(goldTable("company").deltas, q.rollup)
         for (const scope of q.scopes)
           for (const by of ["count", "penalties"] as const)
             for (const agency of q.agencies)
-              out.set(
-                `${scope}|${by}|${agency}`,
-                topN(goldTable("company").deltas, { scope, by, agency, limit: q.limit })
-              )
+              out.set(`${scope}|${by}|${agency}`, topN(deltas, { scope, by, agency, limit: q.limit }))
         return out
       }),
     goldCompact: () => Effect.void
   }
 }
+
+/** Company deltas keyed by company under an entity map's roll-up (display names from the map). */
+const rolledUp = (
+  deltas: ReadonlyArray<GoldDelta>,
+  r: CompanyRollup | undefined
+): ReadonlyArray<GoldDelta> =>
+  r === undefined
+    ? deltas
+    : deltas.map((d) => {
+        const key = r.aliases.get(d.entity_key) ?? d.entity_key
+        const name = r.names.get(key)
+        return key === d.entity_key && name === undefined
+          ? d
+          : { ...d, entity_key: key, entity_name: d.entity_name === null ? null : (name ?? d.entity_name) }
+      })
 
 /** Layer: a fresh in-memory warehouse. */
 export const layerMemory: Layer.Layer<Warehouse> = Layer.sync(Warehouse, makeMemory)

@@ -1,4 +1,6 @@
 export * from "./Backfill"
+export * from "./Entities"
+export * from "./EntityStore"
 export * from "./Gatekeeper"
 export * from "./Gold"
 export * from "./Ingest"

@@ -1,0 +1,303 @@
+import type { Violation } from "@ventureos/core"
+import {
+  companyOf,
+  type EntityMap,
+  type Override,
+  type OverrideRecord,
+  type ResolveResult,
+  resolve,
+  type Site,
+  type VariantInput
+} from "@ventureos/entities"
+import { Effect, Layer } from "effect"
+import { EntityStore, type EntityStoreError } from "./EntityStore"
+import type { GoldHistoryRow, GoldTotalsRow, WarehouseShape } from "./Warehouse"
+import { type CompanyRollup, Warehouse, type WarehouseError } from "./Warehouse"
+
+const COMPANY = "COMPANY#"
+
+/** `COMPANY#<slug>` of the company a silver record's `company_slug` resolves to under the map. */
+export const companyKeyOf =
+  (map: EntityMap) =>
+  (companySlug: string): string =>
+    `${COMPANY}${companyOf(map, companySlug)}`
+
+/**
+ * The company key of silver records for SQL and TypeScript alike (`{ ts, sql }`): the offender score rolls up
+ * the same way gold does. `sql` is an expression over a silver row's `company_slug`.
+ */
+export const companyScoreKey = (map: EntityMap): { ts: (v: Violation) => string; sql: string } => {
+  const key = companyKeyOf(map)
+  const cases = Object.entries(map.variants)
+    .filter(([k, e]) => e.company !== k)
+    .map(([k, e]) => `WHEN '${k.replace(/'/g, "''")}' THEN '${COMPANY}${e.company.replace(/'/g, "''")}'`)
+  return {
+    ts: (v) => key(v.company_slug),
+    sql:
+      cases.length === 0
+        ? `'${COMPANY}' || company_slug`
+        : `CASE company_slug ${cases.join(" ")} ELSE '${COMPANY}' || company_slug END`
+  }
+}
+
+/** Gold's company keys rolled up by the map: variant keys that belong to another company, and display names. */
+export const rollupOf = (map: EntityMap): CompanyRollup => {
+  const aliases = new Map<string, string>()
+  const sizes = new Map<string, number>()
+  for (const [k, e] of Object.entries(map.variants)) {
+    sizes.set(e.company, (sizes.get(e.company) ?? 0) + 1)
+    if (e.company !== k) aliases.set(`${COMPANY}${k}`, `${COMPANY}${e.company}`)
+  }
+  const names = new Map<string, string>()
+  for (const [c, entry] of Object.entries(map.companies))
+    if ((sizes.get(c) ?? 0) > 1 || entry.name !== map.variants[c]?.input.name)
+      names.set(`${COMPANY}${c}`, entry.name)
+  return { aliases, names }
+}
+
+/** Sum two totals rows of one company and agency: counts and cents add up, first/last dates widen. */
+const addTotals = (a: GoldTotalsRow, b: GoldTotalsRow): GoldTotalsRow => {
+  const out: Record<string, unknown> = { ...a }
+  for (const [k, v] of Object.entries(b)) {
+    const prior = out[k]
+    if (typeof v === "number" && typeof prior === "number") out[k] = prior + v
+    else if (typeof v === "bigint" && typeof prior === "bigint") out[k] = prior + v
+  }
+  const by: Record<string, number> = { ...a.by_type }
+  for (const [t, n] of Object.entries(b.by_type)) by[t] = (by[t] ?? 0) + n
+  out.by_type = by
+  const pick = (x: string | null, y: string | null, first: boolean) =>
+    x === null ? y : y === null ? x : (first ? x < y : x > y) ? x : y
+  out.first_event_date = pick(a.first_event_date, b.first_event_date, true)
+  out.last_event_date = pick(a.last_event_date, b.last_event_date, false)
+  return out as unknown as GoldTotalsRow
+}
+
+const sumTotals = (rows: ReadonlyArray<GoldTotalsRow>, r: CompanyRollup): Array<GoldTotalsRow> => {
+  const out = new Map<string, { row: GoldTotalsRow; own: boolean }>()
+  for (const row of rows) {
+    const key = r.aliases.get(row.entity_key) ?? row.entity_key
+    const k = `${key}\u0000${row.agency}`
+    const own = row.entity_key === key
+    const prior = out.get(k)
+    const next =
+      prior === undefined ? { ...row, entity_key: key } : addTotals(prior.row, { ...row, entity_key: key })
+    // the company's own variant names it unless the map gives it a name
+    const name =
+      r.names.get(key) ??
+      (own || prior === undefined || !prior.own ? (row.name ?? prior?.row.name ?? null) : prior.row.name)
+    out.set(k, { row: { ...next, name }, own: own || (prior?.own ?? false) })
+  }
+  return [...out.values()]
+    .map((x) => x.row)
+    .sort((a, b) =>
+      a.entity_key < b.entity_key ? -1 : a.entity_key > b.entity_key ? 1 : a.agency < b.agency ? -1 : 1
+    )
+}
+
+const sumHistory = (rows: ReadonlyArray<GoldHistoryRow>, r: CompanyRollup): Array<GoldHistoryRow> => {
+  const out = new Map<string, GoldHistoryRow>()
+  for (const row of rows) {
+    const key = r.aliases.get(row.entity_key) ?? row.entity_key
+    const k = `${key}\u0000${row.agency}\u0000${row.year}`
+    const p = out.get(k)
+    out.set(
+      k,
+      p === undefined
+        ? { ...row, entity_key: key }
+        : {
+            ...p,
+            violation_count: p.violation_count + row.violation_count,
+            penalty_initial_cents: p.penalty_initial_cents + row.penalty_initial_cents,
+            penalty_current_cents: p.penalty_current_cents + row.penalty_current_cents
+          }
+    )
+  }
+  return [...out.values()].filter(
+    (x) => x.violation_count !== 0 || x.penalty_initial_cents !== 0n || x.penalty_current_cents !== 0n
+  )
+}
+
+/**
+ * A warehouse whose company gold reads roll up by company: totals, histories and Top-N of a company sum its
+ * variants' gold, which itself stays per published variant (a merge or split rewrites no gold). Reading a
+ * variant's key answers for its company. Everything else passes through.
+ */
+export const withCompanyRollup = (w: WarehouseShape, r: CompanyRollup): WarehouseShape => {
+  if (r.aliases.size === 0 && r.names.size === 0) return w
+  const members = new Map<string, Array<string>>()
+  for (const [variant, company] of r.aliases) members.set(company, [...(members.get(company) ?? []), variant])
+  const expand = (keys: ReadonlyArray<string>) => {
+    const out = new Set<string>()
+    for (const k of keys) {
+      const c = r.aliases.get(k) ?? k
+      out.add(c)
+      for (const m of members.get(c) ?? []) out.add(m)
+    }
+    return [...out]
+  }
+  return {
+    ...w,
+    goldTotals: (kind, keys) =>
+      kind !== "company"
+        ? w.goldTotals(kind, keys)
+        : Effect.map(w.goldTotals(kind, keys === undefined ? undefined : expand(keys)), (rows) =>
+            sumTotals(rows, r)
+          ),
+    goldHistory: (kind, keys) =>
+      kind !== "company"
+        ? w.goldHistory(kind, keys)
+        : Effect.map(w.goldHistory(kind, expand(keys)), (rows) => sumHistory(rows, r)),
+    goldTop: (q) => w.goldTop({ ...q, rollup: r }),
+    goldTopMany: (q) => w.goldTopMany({ ...q, rollup: r })
+  }
+}
+
+/** The Warehouse rolled up by the stored entity map (the layer below provides the plain warehouse). */
+export const layerCompanyRollup: Layer.Layer<Warehouse, EntityStoreError, Warehouse | EntityStore> =
+  Layer.effect(
+    Warehouse,
+    Effect.gen(function* () {
+      const w = yield* Warehouse
+      const store = yield* EntityStore
+      return withCompanyRollup(w, rollupOf(yield* store.load))
+    })
+  )
+
+const FRS_SQL = `NULLIF(regexp_extract(coalesce(json_extract_string(violation_details, '$.DFR_URL'), ''), 'fid=([0-9]+)', 1), '')`
+
+/** The name variants of silver (one per company slug) with their sites, NAICS codes, FRS ids and records, in SQL. */
+export const variantsFromSilver = (
+  agencies: ReadonlyArray<string>
+): Effect.Effect<Array<VariantInput>, WarehouseError, Warehouse> =>
+  Effect.gen(function* () {
+    const w = yield* Warehouse
+    if (w.bulk === undefined) return []
+    const byKey = new Map<string, VariantInput>()
+    for (const agency of agencies) {
+      const head = yield* w.silverHead(agency)
+      if (head === null) continue
+      const rel = yield* w.bulk.silverRelation(agency, head)
+      const rows = yield* w.bulk.sql(`
+        SELECT company_slug AS slug, mode(company_name) AS name, count(*)::BIGINT AS n,
+          to_json(list(DISTINCT {'address': address, 'city': city, 'state': state, 'zip': zip})[1:${20}]) AS sites,
+          to_json(list(DISTINCT naics) FILTER (WHERE naics IS NOT NULL)[1:10]) AS naics,
+          to_json(list(DISTINCT ${FRS_SQL}) FILTER (WHERE ${FRS_SQL} IS NOT NULL)[1:10]) AS frs
+        FROM (${rel}) GROUP BY company_slug`)
+      for (const row of rows) {
+        const parse = <A>(v: unknown): Array<A> => (v == null ? [] : (JSON.parse(String(v)) as Array<A>))
+        const input: VariantInput = {
+          key: String(row.slug),
+          name: String(row.name),
+          sites: parse<Site>(row.sites),
+          naics: parse<string>(row.naics),
+          frs: parse<string>(row.frs),
+          rows: Number(row.n)
+        }
+        const prior = byKey.get(input.key)
+        byKey.set(
+          input.key,
+          prior === undefined
+            ? input
+            : {
+                ...input,
+                name: prior.rows >= input.rows ? prior.name : input.name,
+                sites: [...prior.sites, ...input.sites].slice(0, 20),
+                naics: [...new Set([...prior.naics, ...input.naics])],
+                frs: [...new Set([...prior.frs, ...input.frs])],
+                rows: prior.rows + input.rows
+              }
+        )
+      }
+    }
+    return [...byKey.values()]
+  })
+
+/** The name variants of some records (the in-memory path, and a batch's own records). */
+export const variantsFromRecords = (records: Iterable<Violation>): Array<VariantInput> => {
+  const byKey = new Map<
+    string,
+    { names: Map<string, number>; sites: Map<string, Site>; naics: Set<string>; rows: number }
+  >()
+  for (const v of records) {
+    const e = byKey.get(v.company_slug) ?? { names: new Map(), sites: new Map(), naics: new Set(), rows: 0 }
+    e.names.set(v.company_name, (e.names.get(v.company_name) ?? 0) + 1)
+    const s: Site = { address: v.address, city: v.city, state: v.state, zip: v.zip }
+    if (e.sites.size < 20) e.sites.set(JSON.stringify(s), s)
+    if (v.naics !== null) e.naics.add(v.naics)
+    e.rows++
+    byKey.set(v.company_slug, e)
+  }
+  return [...byKey.entries()].map(([key, e]) => ({
+    key,
+    name: [...e.names.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]![0],
+    sites: [...e.sites.values()],
+    naics: [...e.naics],
+    frs: [],
+    rows: e.rows
+  }))
+}
+
+/** What an entity update did. */
+export interface EntityUpdate {
+  readonly version: number
+  readonly variants: number
+  readonly companies: number
+  /** Names new to the map (the only ones scored). */
+  readonly newVariants: number
+  readonly compared: number
+  readonly moved: ResolveResult["moved"]
+  readonly suggestions: number
+}
+
+const summary = (r: ResolveResult, fresh: number): EntityUpdate => ({
+  version: r.map.version,
+  variants: Object.keys(r.map.variants).length,
+  companies: Object.keys(r.map.companies).length,
+  newVariants: fresh,
+  compared: r.compared,
+  moved: r.moved,
+  suggestions: r.suggestions.length
+})
+
+/**
+ * After ingest: resolve the names silver has that the map does not (a daily file only scores its new names)
+ * and store the map. `records` (when given) are used instead of reading silver (the in-memory warehouse).
+ */
+export const updateEntities = (options: {
+  readonly agencies: ReadonlyArray<string>
+  readonly records?: Iterable<Violation>
+  readonly now?: string
+}): Effect.Effect<EntityUpdate, WarehouseError | EntityStoreError, Warehouse | EntityStore> =>
+  Effect.gen(function* () {
+    const store = yield* EntityStore
+    const map = yield* store.load
+    const all =
+      options.records !== undefined
+        ? variantsFromRecords(options.records)
+        : yield* variantsFromSilver(options.agencies)
+    const fresh = all.filter((v) => map.variants[v.key] === undefined)
+    const overrides = yield* store.overrides
+    if (fresh.length === 0 && map.version > 0)
+      return summary({ map, moved: [], suggestions: [], compared: 0 }, 0)
+    const r = resolve(map, fresh, overrides, options.now === undefined ? {} : { now: options.now })
+    yield* store.save(r.map)
+    return summary(r, fresh.length)
+  })
+
+/** Record an operator's override and re-resolve the map under it (overrides always win); returns the new map. */
+export const applyOverride = (
+  override: Override,
+  now = new Date().toISOString()
+): Effect.Effect<
+  { readonly record: OverrideRecord; readonly result: ResolveResult },
+  EntityStoreError,
+  EntityStore
+> =>
+  Effect.gen(function* () {
+    const store = yield* EntityStore
+    const record = yield* store.addOverride(override, now)
+    const result = resolve(yield* store.load, [], yield* store.overrides, { now })
+    yield* store.save(result.map)
+    return { record, result }
+  })

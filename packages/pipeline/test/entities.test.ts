@@ -1,0 +1,156 @@
+import { mkdtemp, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import type { Violation } from "@ventureos/core"
+import { emptyMap, type OverrideRecord, resolve } from "@ventureos/entities"
+import { Effect } from "effect"
+import fc from "fast-check"
+import { describe, expect, it } from "vitest"
+import {
+  companyKeyOf,
+  rollupOf,
+  updateEntities,
+  variantsFromRecords,
+  withCompanyRollup
+} from "../src/Entities"
+import { EntityStore } from "../src/EntityStore"
+import { deltasFor, foldDeltas, type GoldDelta, topN } from "../src/Gold"
+import { Warehouse, type WarehouseShape } from "../src/Warehouse"
+import { layerLocal } from "../src/WarehouseIceberg"
+import { makeMemory } from "../src/WarehouseMemory"
+import { arbRecord } from "./records"
+
+/** Current silver: the last version of each violation id. */
+const current = (records: ReadonlyArray<Violation>) => [
+  ...new Map(records.map((r) => [r.violation_id, r])).values()
+]
+
+const appendGold = (w: WarehouseShape, records: ReadonlyArray<Violation>) =>
+  Effect.gen(function* () {
+    const deltas: Array<GoldDelta> = []
+    for (const r of current(records)) deltas.push(...deltasFor(null, r).company)
+    yield* w.goldAppend("company", { id: "test:1", batchId: "b1" }, deltas)
+  })
+
+/** Recompute company totals and Top-N from silver with every record keyed by its resolved company. */
+const recompute = (records: ReadonlyArray<Violation>, key: (slug: string) => string) => {
+  const deltas: Array<GoldDelta> = []
+  for (const r of current(records))
+    for (const d of deltasFor(null, r).company) deltas.push({ ...d, entity_key: key(r.company_slug) })
+  return { totals: foldDeltas(deltas), deltas }
+}
+
+const SLUGS = ["acme-widgets", "globex", "initech", "umbrella"] as const
+const arbOverrides: fc.Arbitrary<Array<OverrideRecord>> = fc
+  .array(
+    fc.oneof(
+      fc
+        .tuple(fc.constantFrom(...SLUGS), fc.constantFrom(...SLUGS))
+        .map(([from, into]) => ({ op: "merge" as const, from, into })),
+      fc.constantFrom(...SLUGS).map((variant) => ({ op: "split" as const, variant }))
+    ),
+    { maxLength: 6 }
+  )
+  .map((os) => os.map((override, i) => ({ version: i + 1, at: "2026-01-01T00:00:00Z", override })))
+
+describe("company roll-up through the entity map", () => {
+  it("gold read through the map equals a recomputation from silver under it, for random merges and splits (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(arbRecord(), { minLength: 1, maxLength: 30 }),
+        arbOverrides,
+        async (records, overrides) => {
+          const w = makeMemory()
+          await Effect.runPromise(appendGold(w, records))
+          const { map } = resolve(emptyMap(), variantsFromRecords(current(records)), overrides)
+          const rolled = withCompanyRollup(w, rollupOf(map))
+          const expected = recompute(records, companyKeyOf(map))
+          const rows = await Effect.runPromise(rolled.goldTotals("company"))
+          const got = new Map(rows.map((r) => [`${r.entity_key}\u0000${r.agency}`, r]))
+          for (const [k, t] of expected.totals) {
+            const r = got.get(k)
+            expect(r?.violation_count ?? 0).toBe(t.violation_count)
+            expect(r?.penalty_current_cents ?? 0n).toBe(t.penalty_current_cents)
+            expect(r?.penalty_initial_cents ?? 0n).toBe(t.penalty_initial_cents)
+            for (const ty of Object.keys(t.by_type))
+              expect(r?.by_type[ty] ?? 0).toBe(t.by_type[ty as keyof typeof t.by_type])
+          }
+          expect(rows.length).toBe([...expected.totals.keys()].length)
+          // a variant's key reads as its company
+          for (const slug of new Set(current(records).map((r) => r.company_slug))) {
+            const one = await Effect.runPromise(rolled.goldTotals("company", [`COMPANY#${slug}`]))
+            for (const r of one) expect(r.entity_key).toBe(companyKeyOf(map)(slug))
+          }
+          // Top-N lists rank companies, not variants
+          const q = { scopes: ["national", "state:TX", "state:FL"], agencies: ["all", "osha"], limit: 3 }
+          const tops = await Effect.runPromise(rolled.goldTopMany(q))
+          for (const [k, list] of tops) {
+            const [scope, by, agency] = k.split("|") as [string, "count" | "penalties", string]
+            const want = topN(expected.deltas, { scope, by, agency, limit: 3 })
+            expect(list.map((e) => [e.entity_key, e.violation_count, e.penalty_current_cents])).toEqual(
+              want.map((e) => [e.entity_key, e.violation_count, e.penalty_current_cents])
+            )
+          }
+        }
+      ),
+      { numRuns: 60 }
+    )
+  })
+
+  it("the Iceberg warehouse ranks rolled-up companies in SQL exactly as the reference does", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "entities-rollup-"))
+    try {
+      const records = fc.sample(arbRecord(), { numRuns: 40, seed: 7 })
+      const overrides: Array<OverrideRecord> = [
+        {
+          version: 1,
+          at: "2026-01-01T00:00:00Z",
+          override: { op: "merge", from: "globex", into: "initech" }
+        },
+        {
+          version: 2,
+          at: "2026-01-01T00:00:00Z",
+          override: { op: "merge", from: "umbrella", into: "initech" }
+        }
+      ]
+      const { map } = resolve(emptyMap(), variantsFromRecords(current(records)), overrides)
+      const expected = recompute(records, companyKeyOf(map))
+      const q = { scopes: ["national", "state:TX"], agencies: ["all", "epa"], limit: 5 }
+      const tops = await Effect.runPromise(
+        Effect.gen(function* () {
+          const w = yield* Warehouse
+          yield* appendGold(w, records)
+          return yield* withCompanyRollup(w, rollupOf(map)).goldTopMany(q)
+        }).pipe(Effect.provide(layerLocal(dir)))
+      )
+      for (const [k, list] of tops) {
+        const [scope, by, agency] = k.split("|") as [string, "count" | "penalties", string]
+        const want = topN(expected.deltas, { scope, by, agency, limit: 5 })
+        expect(list.map((e) => [e.entity_key, e.violation_count, e.penalty_current_cents])).toEqual(
+          want.map((e) => [e.entity_key, e.violation_count, e.penalty_current_cents])
+        )
+      }
+      // the merged company is named by the map, not by whichever variant came last
+      const national = tops.get("national|count|all") ?? []
+      const initech = national.find((e) => e.entity_key === "COMPANY#initech")
+      if (initech !== undefined) expect(initech.name).toBe(map.companies.initech?.name)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it("updateEntities scores only names new to the map and keeps it in the store", async () => {
+    const records = fc.sample(arbRecord(), { numRuns: 30, seed: 3 })
+    const run = <A, E>(e: Effect.Effect<A, E, Warehouse | EntityStore>) => e
+    const program = Effect.gen(function* () {
+      const first = yield* run(updateEntities({ agencies: [], records: current(records) }))
+      const second = yield* run(updateEntities({ agencies: [], records: current(records) }))
+      return { first, second }
+    }).pipe(Effect.provide(EntityStore.layerMemory), Effect.provideService(Warehouse, makeMemory()))
+    const { first, second } = await Effect.runPromise(program)
+    expect(first.newVariants).toBeGreaterThan(0)
+    expect(second.newVariants).toBe(0)
+    expect(second.compared).toBe(0)
+    expect(second.version).toBe(first.version)
+  })
+})
