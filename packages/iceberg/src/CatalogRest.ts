@@ -78,6 +78,15 @@ const envCredentials = async (): Promise<AwsCredentials> => {
 /** Namespace path segment: levels joined by the unit separator, URL-encoded (REST spec). */
 const nsPath = (ns: ReadonlyArray<string>) => encodeURIComponent(ns.join("\u001f"))
 
+/**
+ * The config answer's `prefix` as a path: used as the server gave it, as Iceberg's own clients do. S3 Tables
+ * answers its table bucket ARN already URL-encoded as one segment (`arn%3Aaws%3As3tables%3A…%2F<bucket>`),
+ * Glue `catalogs/<account>:s3tablescatalog:<bucket>` (two segments, `:` allowed in a path): encoding either
+ * again would name another resource. Only characters a URL path cannot hold are percent-encoded.
+ */
+const pathPrefix = (p: string) =>
+  p.replace(/^\/+|\/+$/g, "").replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@%/]/g, (c) => encodeURIComponent(c))
+
 type Resp = { status: number; body: unknown; text: string }
 
 /** Make a REST catalog client. */
@@ -155,7 +164,7 @@ export const make = (options: RestCatalogOptions): CatalogShape => {
       }
       const cfg = r.body as { overrides?: Record<string, string>; defaults?: Record<string, string> }
       const p = cfg.overrides?.prefix ?? cfg.defaults?.prefix
-      return p === undefined || p === "" ? "" : `/${encodeURIComponent(p).replaceAll("%2F", "/")}`
+      return p === undefined || p === "" ? "" : `/${pathPrefix(p)}`
     })
     return prefixPromise
   }
