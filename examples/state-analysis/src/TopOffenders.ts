@@ -1,4 +1,5 @@
 import { UsState } from "@ventureos/core"
+import { liveActionsSql } from "@ventureos/pipeline"
 import { Lakehouse, type LakehouseError } from "@ventureos/storage"
 import { Effect, Schema } from "effect"
 
@@ -31,8 +32,9 @@ const AGENCY = /^(?:all|[a-z][a-z0-9_]{1,31})$/
 
 /**
  * The analysis as one DuckDB query over the `silver.violations` view (every agency's silver table). It
- * ranks exactly as gold's Top-N does: live (not deleted) violations where they happened, ties broken by the
- * other measure and then by the entity key; blank penalties count as zero. Inputs are validated, not quoted.
+ * ranks exactly as gold's Top-N does: live (not deleted) enforcement actions where they happened (an EPA
+ * action published in two files counts once: `liveActionsSql`), ties broken by the other measure and then
+ * by the entity key; unknown (blank) penalties add nothing. Inputs are validated, not quoted.
  */
 export const topOffendersSql = (q: TopQuery): string => {
   if (!Schema.is(UsState)(q.state)) throw new Error(`not a US state code: ${q.state}`)
@@ -41,8 +43,8 @@ export const topOffendersSql = (q: TopQuery): string => {
   const order = q.by === "count" ? "violations DESC, penalties DESC" : "penalties DESC, violations DESC"
   return `
     WITH live AS (
-      SELECT * FROM silver.violations
-      WHERE state = '${q.state}' AND status <> 'deleted' ${q.agency === "all" ? "" : `AND agency = '${q.agency}'`}
+      SELECT * FROM (${liveActionsSql("silver.violations")})
+      WHERE state = '${q.state}' ${q.agency === "all" ? "" : `AND agency = '${q.agency}'`}
     ),
     per_company AS (
       SELECT 'COMPANY#' || company_slug AS entity_key,

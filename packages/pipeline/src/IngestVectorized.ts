@@ -2,8 +2,6 @@ import { randomUUID } from "node:crypto"
 import { appendFile, rm, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import {
-  ActionIdentityPrecedence,
-  ActionPenaltyPrecedence,
   citySlug,
   companySlug,
   type UsState,
@@ -27,6 +25,7 @@ import {
   type VectorizedNormalizer
 } from "@ventureos/normalizers"
 import { Effect } from "effect"
+import { mergedActionsSql } from "./ActionsSql"
 import type { EntityKind } from "./Gold"
 import type { CommitSource, Landed, WarehouseBulk } from "./Warehouse"
 import { retryTransient, WarehouseError } from "./Warehouse"
@@ -94,39 +93,6 @@ const GOLD_MEASURES = [
   "penalty_current_unknown_count",
   ...ViolationTypes.map((t) => `count_${t}`)
 ]
-
-/** SQL `CASE` ranking a record's dataset in a precedence list (unlisted datasets last). */
-const rankSql = (list: ReadonlyArray<string>): string =>
-  `CASE source_dataset ${list.map((d, i) => `WHEN ${sqlStr(d)} THEN ${i}`).join(" ")} ELSE ${list.length} END`
-
-const PLACE = ["address", "city", "state", "zip", "city_slug"]
-
-/**
- * `mergeAction` (core) in SQL: one merged row per action group of `membersSql` (silver columns, narrow), with
- * the silver columns in their order. Deleted members are ignored; a group with none live has no row. The
- * first member in identity precedence (then violation id) speaks for the action; the place is the first
- * one's with a state; the event date the first known; each penalty the first known in penalty precedence.
- */
-const mergedActions = (membersSql: string): string => {
-  const byIdentity = `ORDER BY ${rankSql(ActionIdentityPrecedence)}, violation_id`
-  const byPenalty = `ORDER BY ${rankSql(ActionPenaltyPrecedence)}, violation_id`
-  const place = `struct_pack(${PLACE.map((c) => `${c} := ${c}`).join(", ")})`
-  const column = (c: string): string => {
-    if (c === "action_id") return "action_id"
-    if (c === "violation_details") return "NULL::VARCHAR AS violation_details"
-    if (c === "event_date")
-      return `first(event_date ${byIdentity}) FILTER (WHERE event_date IS NOT NULL) AS event_date`
-    if (c === "penalty_initial" || c === "penalty_current")
-      return `first(${c} ${byPenalty}) FILTER (WHERE ${c} IS NOT NULL) AS ${c}`
-    return `first(${c} ${byIdentity}) AS ${c}`
-  }
-  const inner = `SELECT ${SILVER.filter((c) => !PLACE.includes(c))
-    .map(column)
-    .join(", ")},
-      coalesce(first(${place} ${byIdentity}) FILTER (WHERE state IS NOT NULL), first(${place} ${byIdentity})) AS __place
-    FROM (${membersSql}) WHERE status <> 'deleted' GROUP BY action_id`
-  return `SELECT ${SILVER.map((c) => (PLACE.includes(c) ? `__place.${c} AS ${c}` : c)).join(", ")} FROM (${inner})`
-}
 
 const silverTypes = (): string =>
   violationColumnList.map((c) => `${sqlStr(c.name)}: ${sqlStr(duckdbType(icebergTypeOf(c.type)))}`).join(", ")
@@ -542,7 +508,7 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<BatchCore, Wa
       }
 
       // 7. Gold: new minus old per (entity, agency, event date, place), one append per table. A record with an
-      //    `action_id` counts through its action group (`mergeAction` in core, as SQL here): every group a
+      //    `action_id` counts through its action group (`mergeAction` in core, as SQL: `mergedActionsSql`): every group a
       //    changed record left or joined contributes its merged action after the commit minus before it.
       const replacedIds = `SELECT violation_id FROM ${t("chg")} WHERE __replaces`
       // most batches (OSHA, FAA) have no action ids at all: one cheap probe (a single column, all null) and
@@ -570,10 +536,10 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<BatchCore, Wa
             const filter = few ? actionIds.map(sqlStr).join(", ") : `SELECT action_id FROM ${t("actions")}`
             return `SELECT ${SILVER_COLS_NARROW} FROM (${rel}) WHERE action_id IN (${filter})`
           })
-        yield* table("merged_before", mergedActions(yield* members(base)))
+        yield* table("merged_before", mergedActionsSql(yield* members(base)))
         yield* table(
           "merged_after",
-          `SELECT m.*, o.__ord FROM (${mergedActions(yield* members(silverSnapshot))}) m
+          `SELECT m.*, o.__ord FROM (${mergedActionsSql(yield* members(silverSnapshot))}) m
            LEFT JOIN (SELECT action_id, 4611686018427387904 + min(__ord) AS __ord FROM ${t("chg")} GROUP BY action_id) o
            USING (action_id)`
         )

@@ -1,6 +1,5 @@
+export * from "./ActionsSql"
 export * from "./Backfill"
-export * from "./Entities"
-export * from "./EntityStore"
 export * from "./Gatekeeper"
 export * from "./Gold"
 export * from "./Ingest"
