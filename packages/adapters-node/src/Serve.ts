@@ -4,13 +4,22 @@ import { createRequire } from "node:module"
 import type { AddressInfo } from "node:net"
 import { dirname, extname, join, relative, resolve, sep } from "node:path"
 import { fileURLToPath } from "node:url"
+import { brotliCompressSync, gzipSync, constants as zlib } from "node:zlib"
 import { NodeHttpServer } from "@effect/platform-node"
-import { docsCdn, layerRoutes, layerServices, type ServicesOptions, TrustForwardedFor } from "@ventureos/api"
+import {
+  docsCdn,
+  etagOf,
+  layerRoutes,
+  layerServices,
+  matchesIfNoneMatch,
+  type ServicesOptions,
+  TrustForwardedFor
+} from "@ventureos/api"
 import { layerProviderConfig } from "@ventureos/api/aws"
 import { Api } from "@ventureos/api-contract"
 import { ServingStore } from "@ventureos/serving"
 import { Context, Effect, Exit, Layer, Option, Scope } from "effect"
-import { HttpPlatform, HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
+import { HttpBody, HttpPlatform, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiScalar, OpenApi } from "effect/http-api"
 import { type Args, flagString, parseArgs, UsageError } from "./Args"
 import { servingLayer } from "./Layers"
@@ -156,6 +165,63 @@ const apiRouteNotFound = (method: string, path: string) => {
   )
 }
 
+/** How long browsers and proxies may keep the docs page (it changes only with a new server version). */
+export const DOCS_CACHE_CONTROL = "public, max-age=3600"
+
+/** The encoding a request accepts that the docs are sent in: Brotli, else gzip, else none (RFC 9110 q=0 refuses). */
+export const docsEncoding = (acceptEncoding: string | undefined): "br" | "gzip" | undefined => {
+  const offered = new Map<string, number>()
+  for (const part of (acceptEncoding ?? "").toLowerCase().split(",")) {
+    const [name, ...params] = part.trim().split(";")
+    const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined)
+    if (name) offered.set(name, q === undefined ? 1 : Number(q))
+  }
+  const ok = (e: string) => (offered.get(e) ?? offered.get("*") ?? 0) > 0
+  return ok("br") ? "br" : ok("gzip") ? "gzip" : undefined
+}
+
+const compressedDocs = new Map<string, Uint8Array>()
+
+/**
+ * The docs page (3.2 MB of bundled Scalar) compressed by `Accept-Encoding` (Brotli ~0.5 MB, gzip ~0.8 MB;
+ * each compressed once per body and kept), with an ETag, `Cache-Control` and `Vary: Accept-Encoding`; a
+ * matching `If-None-Match` gets a 304. The security headers middleware adds its headers to these too.
+ */
+export const DocsCompressionMiddleware = HttpRouter.middleware(
+  (app) =>
+    Effect.gen(function* () {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const response = yield* app
+      const path = request.url.split("?")[0] ?? request.url
+      if (path !== "/docs" || (request.method !== "GET" && request.method !== "HEAD")) return response
+      if (response.status !== 200 || response.body._tag !== "Uint8Array") return response
+      const body = response.body.body
+      const etag = etagOf(body)
+      const headers = { etag, "cache-control": DOCS_CACHE_CONTROL, vary: "accept-encoding" }
+      if (matchesIfNoneMatch(request.headers["if-none-match"], etag))
+        return HttpServerResponse.empty({ status: 304, headers })
+      const encoding = docsEncoding(request.headers["accept-encoding"])
+      if (encoding === undefined) return HttpServerResponse.setHeaders(response, headers)
+      const key = `${encoding}${etag}`
+      let packed = compressedDocs.get(key)
+      if (packed === undefined) {
+        packed =
+          encoding === "br"
+            ? brotliCompressSync(body, {
+                params: { [zlib.BROTLI_PARAM_QUALITY]: 9, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length }
+              })
+            : gzipSync(body, { level: 9 })
+        if (compressedDocs.size > 8) compressedDocs.clear()
+        compressedDocs.set(key, packed)
+      }
+      return HttpServerResponse.setHeaders(
+        HttpServerResponse.setBody(response, HttpBody.uint8Array(packed, response.body.contentType)),
+        { ...headers, "content-encoding": encoding }
+      )
+    }),
+  { global: true }
+)
+
 /**
  * The dashboards on the API's router (same origin): `/assets/*` immutable, `/config.json` and other
  * files of the build revalidated, every other path outside `/api/`, `/docs` and `/openapi.json` answered
@@ -283,7 +349,8 @@ export const serve = async (options: ServeOptions): Promise<RunningServer> => {
           ? {}
           : { docs: options.docs === "cdn" ? docsCdn() : HttpApiScalar.layer(Api, { path: "/docs" }) }
       ),
-      layerWeb({ dir: webDir })
+      layerWeb({ dir: webDir }),
+      DocsCompressionMiddleware
     ),
     {
       disableListenLog: true,
