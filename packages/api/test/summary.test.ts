@@ -73,6 +73,13 @@ describe("prompt and output validation with hostile descriptions", () => {
         assert.isTrue(checked.ok, `${id}: ${checked.ok ? "" : checked.reason}`)
         assert.isBelow(text.length, 700)
         assert.notMatch(text, /<|>|\u0000|\u001b|\u202e/)
+        // Agency text is never the summary's own words: quoted as the agency's, or (instructions) left out.
+        const description = item.description ?? ""
+        if (id === ids.injection) {
+          assert.notInclude(text.toLowerCase(), "ignore all previous instructions")
+          assert.notInclude(text, "DAN")
+          assert.include(text, "not repeated")
+        } else if (description !== "") assert.include(text, "The agency's description reads: \u201c")
       }
     }).pipe(
       Effect.provide(

@@ -5,8 +5,9 @@ import { SummaryProvider } from "./Provider"
 
 /**
  * The offline default: a summary assembled from the record's own fields and the first sentence of its
- * description. No model, no network, no cost, so local runs work with nothing configured. Grounded by
- * construction (it only repeats the record).
+ * description, quoted as the agency's words (or left out when it reads as instructions to a model). No
+ * model, no network, no cost, so local runs work with nothing configured. Grounded by construction (it only
+ * repeats the record).
  */
 
 const AGENCY_NAMES: Record<string, string> = { osha: "OSHA", epa: "EPA", faa: "FAA" }
@@ -35,6 +36,23 @@ const firstSentence = (s: string, max: number): string => {
   return sentence.length > max ? `${sentence.slice(0, max).replace(/\s+\S*$/, "")}…` : sentence
 }
 
+/**
+ * Text that talks to a model instead of describing a violation (prompt injection planted in agency data):
+ * never repeated, not even quoted.
+ */
+const INSTRUCTION_LIKE =
+  /\b(ignore|disregard|forget|override)\b[^.]{0,40}\b(instructions?|prompts?|rules|above|previous|guidelines)\b|\byou are (now|no longer)\b|\b(system|developer) (prompt|message)\b|\bact as\b|\bjailbreak|\bpretend (to be|you)\b|\b(say|write|state) that\b/i
+
+/** The description as a marked quotation of the agency's words, or a note that it was left out. */
+const quotedDescription = (description: string): string => {
+  const d = firstSentence(cleanText(description, 2_000), 240)
+  if (d === "") return ""
+  if (INSTRUCTION_LIKE.test(cleanText(description, 2_000)))
+    return "The record's description is not repeated here: it reads as instructions, not as a description."
+  // typographic quotes inside become plain apostrophes, so the quotation cannot be closed early
+  return `The agency's description reads: “${d.replace(/["“”]/g, "'")}”`
+}
+
 /** The extractive summary of a record (plain text, at most ~600 characters). */
 export const extractiveSummary = (r: FeedItem): string => {
   const agency = AGENCY_NAMES[r.agency] ?? r.agency.toUpperCase()
@@ -53,8 +71,9 @@ export const extractiveSummary = (r: FeedItem): string => {
     parts.push(`The penalty is ${dollars((r.penalty_current ?? r.penalty_initial)!)}.`)
   parts.push(`The case is ${r.status}.`)
   if (r.description !== null) {
-    const d = firstSentence(cleanText(r.description, 2_000), 240)
-    if (d !== "") parts.push(`Description: ${d}`)
+    // The agency's words are quoted, never stated as the summary's own: a description is untrusted data.
+    const q = quotedDescription(r.description)
+    if (q !== "") parts.push(q)
   }
   return parts.join(" ")
 }
