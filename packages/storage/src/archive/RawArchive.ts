@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto"
-import { createReadStream } from "node:fs"
+import { createReadStream, createWriteStream, type Stats } from "node:fs"
 import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises"
 import { dirname, join, relative, sep } from "node:path"
+import { type Readable, Transform } from "node:stream"
+import { pipeline } from "node:stream/promises"
 import { Context, Effect, Layer, Option, Schema } from "effect"
 
 /** An object in the raw archive: stored unchanged, identified by key and content hash. */
@@ -76,6 +78,47 @@ export const sha256File = (path: string): Promise<string> =>
       .on("end", () => res(h.digest("hex")))
   })
 
+/**
+ * Write a stream to `dest` and hash it in the same pass (the bronze copy used to be a copy, then a second
+ * read of the whole file for its sha256). Returns the sha256 (hex) and the byte count.
+ */
+export const copyHashing = async (
+  source: Readable | NodeJS.ReadableStream,
+  dest: string
+): Promise<{ readonly sha256: string; readonly size: number }> => {
+  const h = createHash("sha256")
+  let size = 0
+  const hashing = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      h.update(chunk)
+      size += chunk.length
+      done(null, chunk)
+    }
+  })
+  await pipeline(source, hashing, createWriteStream(dest))
+  return { sha256: h.digest("hex"), size }
+}
+
+/**
+ * The sha256 of archive files this process wrote or hashed, by path, trusted while the file's size, mtime and
+ * inode are unchanged (archive writes replace files by rename, never in place): a batch's `head` and
+ * `download` after `putFile` no longer hash the whole file again.
+ */
+const knownHashes = new Map<
+  string,
+  { readonly size: number; readonly mtimeMs: number; readonly ino: number; readonly sha256: string }
+>()
+const rememberHash = (p: string, s: Stats, sha256: string) => {
+  if (knownHashes.size >= 10_000) knownHashes.clear()
+  knownHashes.set(p, { size: s.size, mtimeMs: s.mtimeMs, ino: s.ino, sha256 })
+}
+const knownHash = (p: string, s: Stats): string | undefined => {
+  const k = knownHashes.get(p)
+  return k !== undefined && k.size === s.size && k.mtimeMs === s.mtimeMs && k.ino === s.ino
+    ? k.sha256
+    : undefined
+}
+
 const fail = (op: string, key: string, e: unknown) =>
   new RawArchiveError({
     op,
@@ -98,7 +141,12 @@ export const makeFileSystem = (root: string): RawArchiveShape => {
           })
         )
   const objectAt = async (key: string, p: string): Promise<RawObject> => {
-    const [s, sha] = await Promise.all([stat(p), sha256File(p)])
+    const s = await stat(p)
+    let sha = knownHash(p, s)
+    if (sha === undefined) {
+      sha = await sha256File(p)
+      rememberHash(p, s, sha)
+    }
     return { key, size: s.size, etag: sha, sha256: sha }
   }
   const atomicWrite = async (p: string, write: (tmp: string) => Promise<void>) => {
@@ -112,7 +160,11 @@ export const makeFileSystem = (root: string): RawArchiveShape => {
       Effect.flatMap(pathOf("put", key), (p) =>
         Effect.tryPromise({
           try: async () => {
-            await atomicWrite(p, (tmp) => copyFile(localPath, tmp))
+            let sha = ""
+            await atomicWrite(p, async (tmp) => {
+              sha = (await copyHashing(createReadStream(localPath, { highWaterMark: 1 << 20 }), tmp)).sha256
+            })
+            rememberHash(p, await stat(p), sha)
             return objectAt(key, p)
           },
           catch: (e) => fail("put", key, e)
@@ -123,11 +175,19 @@ export const makeFileSystem = (root: string): RawArchiveShape => {
         Effect.tryPromise({
           try: async () => {
             await mkdir(dirname(p), { recursive: true })
+            // a taken key is answered without copying the file first (a replay of a 200 MB file)
+            if ((await stat(p).catch(() => undefined)) !== undefined)
+              return { object: await objectAt(key, p), created: false }
             const tmp = `${p}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
             try {
-              await copyFile(localPath, tmp)
+              // copied and hashed in one pass
+              const { sha256 } = await copyHashing(
+                createReadStream(localPath, { highWaterMark: 1 << 20 }),
+                tmp
+              )
               // link fails with EEXIST when the key is taken, and never shows a half-written file
               await link(tmp, p)
+              rememberHash(p, await stat(p), sha256)
             } catch (e) {
               if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e
               return { object: await objectAt(key, p), created: false }
@@ -168,7 +228,10 @@ export const makeFileSystem = (root: string): RawArchiveShape => {
         Effect.tryPromise({
           try: async () => {
             await mkdir(dirname(localPath), { recursive: true })
-            await copyFile(p, localPath)
+            // a hard link when the archive shares the file system: no second copy of a large file on the
+            // scratch disk (archive files are replaced by rename, never changed in place); a copy otherwise
+            await rm(localPath, { force: true })
+            await link(p, localPath).catch(() => copyFile(p, localPath))
             return objectAt(key, p)
           },
           catch: (e) => fail("get", key, e)

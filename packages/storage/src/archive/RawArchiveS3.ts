@@ -1,7 +1,6 @@
-import { createReadStream, createWriteStream } from "node:fs"
+import { createReadStream } from "node:fs"
 import { mkdir, stat } from "node:fs/promises"
 import { dirname } from "node:path"
-import { pipeline } from "node:stream/promises"
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -12,7 +11,14 @@ import {
   type S3ClientConfig
 } from "@aws-sdk/client-s3"
 import { Effect, Layer, Option } from "effect"
-import { RawArchive, RawArchiveError, type RawArchiveShape, type RawObject, sha256File } from "./RawArchive"
+import {
+  copyHashing,
+  RawArchive,
+  RawArchiveError,
+  type RawArchiveShape,
+  type RawObject,
+  sha256File
+} from "./RawArchive"
 
 export interface RawArchiveS3Options {
   readonly bucket: string
@@ -142,8 +148,8 @@ export const makeS3 = (options: RawArchiveS3Options): RawArchiveShape => {
         try: async () => {
           const r = await client.send(new GetObjectCommand({ Bucket: options.bucket, Key: full(key) }))
           await mkdir(dirname(localPath), { recursive: true })
-          await pipeline(r.Body as NodeJS.ReadableStream, createWriteStream(localPath))
-          const sha = await sha256File(localPath)
+          // written and hashed in one pass
+          const { sha256: sha } = await copyHashing(r.Body as NodeJS.ReadableStream, localPath)
           return { key, size: r.ContentLength ?? 0, etag: (r.ETag ?? "").replaceAll('"', ""), sha256: sha }
         },
         catch: (e) => s3fail("get", key, e)
