@@ -1,2 +1,3 @@
+export * from "./BackfillHandler"
 export * from "./Events"
 export * from "./IngestHandler"
