@@ -31,12 +31,19 @@ const fixture = (name: string): Fixture =>
   JSON.parse(readFileSync(join(import.meta.dirname, "fixtures", "bedrock", `${name}.json`), "utf8"))
 
 /** Run one generation of `violationId` with `provider` over a freshly seeded memory store. */
-const generate = (provider: Layer.Layer<SummaryProvider, unknown>, violationId: string, entity: string) => {
+const generate = (
+  provider: Layer.Layer<SummaryProvider, unknown>,
+  violationId: string,
+  entity: string,
+  timeoutMillis?: number
+) => {
   const log: Array<GenerationRecord> = []
   const store = makeMemory()
-  const layer = layerServices({ provider, log: GenerationLog.layerCollect(log) }).pipe(
-    Layer.provideMerge(Layer.succeed(ServingStore, store))
-  )
+  const layer = layerServices({
+    provider,
+    log: GenerationLog.layerCollect(log),
+    ...(timeoutMillis === undefined ? {} : { summarizer: { timeoutMillis } })
+  }).pipe(Layer.provideMerge(Layer.succeed(ServingStore, store)))
   return Effect.runPromise(
     Effect.gen(function* () {
       yield* seed
@@ -112,6 +119,16 @@ describe("Bedrock Converse provider (real SDK client, recorded shapes replayed l
     const rejected = await generate(layerProviderConfig, ids.acme, "COMPANY#acme-widgets")
     expect(rejected.record.detail).toContain("Rejected")
     expect(rejected.record.detail).toContain("ValidationException")
+  })
+
+  it("a Bedrock that does not answer in time: the generation fails as a timeout, nothing is stored", async () => {
+    const ok = fixture("converse-ok")
+    current = { ...ok, response: { ...ok.response, delayMs: 1_500 } as Fixture["response"] }
+    const slow = await generate(layerProviderConfig, ids.acme, "COMPANY#acme-widgets", 200)
+    expect(slow.record.outcome).toBe("failed")
+    expect(slow.record.detail).toBe("timeout")
+    expect(slow.summary).toBeUndefined()
+    current = ok
   })
 })
 

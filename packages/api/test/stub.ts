@@ -10,7 +10,8 @@ export interface Received {
   readonly body: string
 }
 
-type Answer = { status: number; headers?: Record<string, string>; body: unknown }
+/** `delayMs`: answer that much later (a slow or hung upstream, for timeout tests). */
+type Answer = { status: number; headers?: Record<string, string>; body: unknown; delayMs?: number }
 
 /**
  * A local HTTP server answering with `respond`, recording every request (real sockets, no mocks).
@@ -36,8 +37,10 @@ export const startStub = async (
       }
       received.push(r)
       const out = respond(r)
-      res.writeHead(out.status, { "content-type": "application/json", ...out.headers })
-      res.end(typeof out.body === "string" ? out.body : JSON.stringify(out.body))
+      setTimeout(() => {
+        res.writeHead(out.status, { "content-type": "application/json", ...out.headers })
+        res.end(typeof out.body === "string" ? out.body : JSON.stringify(out.body))
+      }, out.delayMs ?? 0)
     })
   }
   const server = options.http2 === true ? createHttp2Server(handler as never) : createServer(handler as never)
