@@ -3,7 +3,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 
 /** Prefixes of the scratch folders VentureOS makes in the temp directory (each followed by `<pid>-`). */
-export const SCRATCH_PREFIXES = ["ventureos-ingest-", "ventureos-rows-"] as const
+export const SCRATCH_PREFIXES = ["ventureos-ingest-", "ventureos-rows-", "ventureos-duckdb-spill-"] as const
 
 const alive = (pid: number): boolean => {
   try {

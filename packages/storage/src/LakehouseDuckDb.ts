@@ -90,7 +90,7 @@ export interface LakehouseDuckDbOptions {
   readonly threads?: number
   /** DuckDB memory limit (default `VENTUREOS_DUCKDB_MEMORY` or 768MB); past it, DuckDB spills to `tempDirectory`. */
   readonly memoryLimit?: string
-  /** Where DuckDB spills (default `<tmp>/ventureos-duckdb-spill`). */
+  /** Where DuckDB spills (default `<tmp>/ventureos-duckdb-spill-<pid>-<random>`, one per instance, removed on close). */
   readonly tempDirectory?: string
   /** Default target data file size (default 128 MiB). */
   readonly targetFileSizeBytes?: number
@@ -134,6 +134,13 @@ export const make = (options: LakehouseDuckDbOptions = {}) =>
     const catalog = yield* Catalog
     const io = yield* FileIO
     const ctx: TableContext = makeContext(catalog, io)
+    // DuckDB names its spill files the same in every instance (`duckdb_temp_storage_DEFAULT-0.tmp`): two
+    // processes (a backfill's workers, concurrent ingests) or two lakes in one process sharing a directory read
+    // each other's blocks ("Could not read enough bytes"). Each instance gets its own, removed when it closes;
+    // the pid in the name lets the scratch sweeper (pipeline `Scratch.ts`) remove those of killed processes.
+    const spill =
+      options.tempDirectory ??
+      path.join(os.tmpdir(), `ventureos-duckdb-spill-${process.pid}-${randomUUID().slice(0, 8)}`)
     const instance = yield* Effect.acquireRelease(
       Effect.promise(() =>
         DuckDBInstance.create(options.duckdbPath ?? ":memory:", {
@@ -145,10 +152,14 @@ export const make = (options: LakehouseDuckDbOptions = {}) =>
           partitioned_write_flush_threshold: "131072",
           // give freed memory back to the OS sooner (peak RSS, not speed)
           allocator_flush_threshold: "32MB",
-          temp_directory: options.tempDirectory ?? path.join(os.tmpdir(), "ventureos-duckdb-spill")
+          temp_directory: spill
         })
       ),
-      (i) => Effect.sync(() => i.closeSync())
+      (i) =>
+        Effect.promise(async () => {
+          i.closeSync()
+          if (options.tempDirectory === undefined) await fs.rm(spill, { recursive: true, force: true })
+        })
     )
     const withConn = <A, E>(f: (c: DuckDBConnection) => Effect.Effect<A, E>): Effect.Effect<A, E> =>
       Effect.acquireUseRelease(
