@@ -1,7 +1,10 @@
 import {
+  ActionIdentityPrecedence,
+  ActionPenaltyPrecedence,
   type AgencyScore,
   companyKey,
   type FacilityScore,
+  mergeAction,
   moneyFromCents,
   moneyToCents,
   type OffenderScore,
@@ -13,7 +16,8 @@ import {
   type ScoreBoard,
   type ScorePart,
   type Slug,
-  type Violation
+  type Violation,
+  violationColumnList
 } from "@ventureos/core"
 import { ServingStore, type ServingStoreError } from "@ventureos/serving"
 import { Effect } from "effect"
@@ -162,8 +166,7 @@ export const facilityOf = (v: Violation): string => {
 }
 const FACILITY_SQL = `CASE agency
   WHEN 'osha' THEN 'osha:site:' || coalesce(zip, '') || ':' || upper(coalesce(address, ''))
-  WHEN 'epa' THEN CASE WHEN coalesce(json_extract_string(det, '$.npdes_id'), '') <> ''
-    THEN 'epa:npdes:' || json_extract_string(det, '$.npdes_id') ELSE 'epa:cases' END
+  WHEN 'epa' THEN CASE WHEN coalesce(__npdes, '') <> '' THEN 'epa:npdes:' || __npdes ELSE 'epa:cases' END
   ELSE 'faa:certificate' END`
 
 /** A facility's label from its id. */
@@ -207,6 +210,69 @@ const zeroAgencies = <A>(a: A): Record<ScoreAgency, A> => ({ osha: a, epa: a, fa
 const isAgency = (a: string): a is ScoreAgency => (ScoreAgencies as ReadonlyArray<string>).includes(a)
 
 /**
+ * One record per enforcement action, as gold counts them: EPA publishes some actions in two datasets (NPDES
+ * formal actions and ECHO cases, linked by `action_id`); the live records of an action group become the one
+ * record core's `mergeAction` makes of them (the case speaks for the action, the NPDES figure for its
+ * penalty). The group's NPDES permit (the first member's, by violation id) is kept as its `npdes_id`, for
+ * its facility. Records without an `action_id` pass unchanged.
+ */
+export const collapseActions = (violations: ReadonlyArray<Violation>): Array<Violation> => {
+  const out: Array<Violation> = []
+  const groups = new Map<string, Array<Violation>>()
+  for (const v of violations) {
+    if (v.action_id == null) {
+      out.push(v)
+      continue
+    }
+    const k = `${v.agency}|${v.action_id}`
+    groups.set(k, [...(groups.get(k) ?? []), v])
+  }
+  for (const members of groups.values()) {
+    const merged = mergeAction(members)
+    if (merged === null) continue
+    const permit = members
+      .filter((m) => m.status !== "deleted" && (m.violation_details.npdes_id ?? "") !== "")
+      .sort((a, b) => cmp(a.violation_id, b.violation_id))[0]?.violation_details.npdes_id
+    out.push({ ...merged, violation_details: { ...merged.violation_details, npdes_id: permit ?? "" } })
+  }
+  return out
+}
+
+const PLACE = ["address", "city", "state", "zip", "city_slug"]
+const rankSql = (list: ReadonlyArray<string>): string =>
+  `CASE source_dataset ${list.map((d, i) => `WHEN ${q(d)} THEN ${i}`).join(" ")} ELSE ${list.length} END`
+
+/**
+ * {@link collapseActions} in SQL over a relation of silver rows (every silver column): the records without
+ * an `action_id`, and one merged row per live action group; both with `__npdes` (the facility's permit).
+ */
+export const collapsedActionsSql = (relation: string): string => {
+  const byIdentity = `ORDER BY ${rankSql(ActionIdentityPrecedence)}, violation_id`
+  const byPenalty = `ORDER BY ${rankSql(ActionPenaltyPrecedence)}, violation_id`
+  const npdes = "json_extract_string(CAST(violation_details AS VARCHAR), '$.npdes_id')"
+  const place = `struct_pack(${PLACE.map((c) => `${c} := ${c}`).join(", ")})`
+  const aggregate = (c: string): string => {
+    if (c === "event_date")
+      return `first(event_date ${byIdentity}) FILTER (WHERE event_date IS NOT NULL) AS event_date`
+    if (c === "penalty_initial" || c === "penalty_current")
+      return `first(${c} ${byPenalty}) FILTER (WHERE ${c} IS NOT NULL) AS ${c}`
+    return `first(${c} ${byIdentity}) AS ${c}`
+  }
+  const silver = violationColumnList.map((c) => c.name as string)
+  const inner = `SELECT agency, action_id, ${silver
+    .filter((c) => !PLACE.includes(c) && c !== "agency" && c !== "action_id")
+    .map(aggregate)
+    .join(", ")},
+      coalesce(first(${place} ${byIdentity}) FILTER (WHERE state IS NOT NULL), first(${place} ${byIdentity})) AS __place,
+      first(${npdes} ORDER BY violation_id) FILTER (WHERE coalesce(${npdes}, '') <> '') AS __npdes
+    FROM (${relation}) WHERE action_id IS NOT NULL AND status <> 'deleted' GROUP BY agency, action_id`
+  const merged = `SELECT ${silver.map((c) => (PLACE.includes(c) ? `__place.${c} AS ${c}` : c)).join(", ")}, __npdes
+    FROM (${inner})`
+  return `SELECT *, ${npdes} AS __npdes FROM (${relation}) WHERE action_id IS NULL
+UNION ALL BY NAME ${merged}`
+}
+
+/**
  * The reference: facts of every group of `violations` (TypeScript, for tests and small inputs). Deleted
  * records and other agencies are ignored; `key` groups records into companies (or facilities).
  */
@@ -216,7 +282,7 @@ export const scoreFactsOf = (
   key: (v: Violation) => string
 ): Map<string, ScoreFacts> => {
   const groups = new Map<string, Array<Violation>>()
-  for (const v of violations) {
+  for (const v of collapseActions(violations)) {
     if (v.status === "deleted" || !isAgency(v.agency)) continue
     const k = key(v)
     const g = groups.get(k) ?? []
@@ -990,13 +1056,14 @@ export const scoreSql = (
   keySql: string,
   only?: ReadonlyArray<string>
 ): { readonly companies: string; readonly facilities: string } => {
-  const withKeys = `SELECT *, ${keySql} AS __company, ${FACILITY_SQL.replaceAll("det", "CAST(violation_details AS VARCHAR)")} AS __facility FROM (${relation})`
+  const collapsed = collapsedActionsSql(relation)
+  const withKeys = `SELECT *, ${keySql} AS __company, ${FACILITY_SQL} AS __facility FROM (${collapsed})`
   const limited =
     only === undefined
       ? withKeys
       : `SELECT * FROM (${withKeys}) WHERE __company IN (${only.length === 0 ? "NULL" : only.map(q).join(", ")})`
   return {
-    companies: scoreFactsSql(relation, w, keySql, only),
+    companies: scoreFactsSql(collapsed, w, keySql, only),
     facilities: scoreFactsSql(limited, w, "(__company || '|' || __facility)")
   }
 }

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs"
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import type { OffenderScore, Violation } from "@ventureos/core"
+import { type OffenderScore, type Violation, violationColumnList } from "@ventureos/core"
 import { type OpenLakehouse, open } from "@ventureos/storage/duckdb"
 import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -43,23 +43,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-const COLS = [
-  "violation_id",
-  "agency",
-  "source_dataset",
-  "company_slug",
-  "company_name",
-  "state",
-  "zip",
-  "address",
-  "event_date",
-  "violation_type",
-  "status",
-  "penalty_initial",
-  "penalty_current",
-  "violation_details"
-] as const
-const lit = (v: string | null) => (v === null ? "CAST(NULL AS VARCHAR)" : `'${v.replaceAll("'", "''")}'`)
+const COLS = violationColumnList.map((c) => c.name as string)
+const lit = (v: unknown) => (v == null ? "CAST(NULL AS VARCHAR)" : `'${String(v).replaceAll("'", "''")}'`)
 
 /** Records as a SQL relation with silver's column names (what `silverRelation` gives in production). */
 const relationOf = (vs: ReadonlyArray<Violation>): string =>
@@ -71,7 +56,7 @@ const relationOf = (vs: ReadonlyArray<Violation>): string =>
             `(${COLS.map((c) =>
               c === "violation_details"
                 ? lit(JSON.stringify(v.violation_details))
-                : lit(v[c] as string | null)
+                : lit((v as unknown as Record<string, unknown>)[c])
             ).join(", ")})`
         )
         .join(", ")}) t(${COLS.join(", ")})`
@@ -120,9 +105,12 @@ describe("offender score on real sample rows (hand-checked)", () => {
       ["faa", "no_data", 0]
     ])
 
-    // Gulfstream Park Association (EPA, FL): a judicial case ($456,500) and a compliance order in the window,
-    // two 2012 penalty orders outside it.
-    const gp = ref.get("COMPANY#gulfstream-park-association")!
+    // Gulfstream Park (EPA, FL): each action is published twice, as an ECHO case (GULFSTREAM PARK RACING
+    // ASSOCIATION) and an NPDES formal action (GULFSTREAM PARK ASSOCIATION), linked by action_id: counted
+    // once, under the case's defendant, as gold counts it. In the window: the judicial case 04-2016-9009
+    // ($456,500, the NPDES figure) and the compliance order 04-2017-4750; 2012's two orders are outside.
+    expect(ref.has("COMPANY#gulfstream-park-association")).toBe(false)
+    const gp = ref.get("COMPANY#gulfstream-park-racing-association")!
     expect(pointsOf(gp)).toEqual({
       "epa.judicial": 6,
       "epa.administrative": 3,
@@ -130,12 +118,13 @@ describe("offender score on real sample rows (hand-checked)", () => {
       "all.recency": 5
     })
     expect(gp.total).toBe(18)
-    expect(gp.parts.find((p) => p.rule === "epa.snc")!.status).toBe("not_evaluable")
-    expect(gp.parts.find((p) => p.rule === "epa.penalties")!.reason).toContain("1 record with an unknown")
-    expect(gp.facilities.map((f) => [f.facility_id, f.total])).toEqual([
-      ["epa:npdes:FLA593681", 18],
-      ["epa:npdes:FL0384941", 0]
+    expect(gp.agencies[1]).toMatchObject({ agency: "epa", records: 3, records_in_window: 2 })
+    expect(gp.parts.find((p) => p.rule === "epa.judicial")!.violation_ids).toEqual([
+      "epa:epa_echo_case:04-2016-9009"
     ])
+    expect(gp.parts.find((p) => p.rule === "epa.snc")!.status).toBe("not_evaluable")
+    expect(gp.parts.find((p) => p.rule === "epa.penalties")!.reason).toContain("$456,500 current penalties")
+    expect(gp.facilities.map((f) => [f.facility_id, f.total])).toEqual([["epa:npdes:FLA593681", 18]])
 
     // Centinela Prison: 9 OSHA items, all in 2008: scored zero (records exist), not "no data".
     const cp = ref.get("COMPANY#centinela-prison")!
@@ -281,7 +270,8 @@ const violation = fc
   .record({
     n: fc.integer({ min: 0, max: 1_000_000 }),
     agency: pick(["osha", "epa", "faa", "msha"]),
-    source_dataset: pick(["osha_violation", "other"]),
+    source_dataset: pick(["osha_violation", "epa_echo_case", "epa_npdes_formal_action", "other"]),
+    action_id: fc.option(pick(["A1", "A2", "A3"]), { nil: null }),
     company_slug: pick(["acme", "beta-co", "o-brien"]),
     company_name: pick(["ACME", "Acme Inc", "O'BRIEN", "beta co"]),
     state: pick(["CA", "TX", null]),
