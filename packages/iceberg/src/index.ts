@@ -8,8 +8,8 @@
  */
 export * from "./Avro"
 export * from "./Catalog"
-export * from "./DataFileJson"
 export * as CatalogFileSystem from "./CatalogFileSystem"
+export * from "./DataFileJson"
 export * from "./FileIO"
 export * from "./IcebergError"
 export * from "./ScanSql"
