@@ -29,13 +29,13 @@ export type BundleName = keyof typeof BUNDLES
  * offline in tests without building anything; the templates are otherwise identical (same handlers, layers,
  * roles), only the asset hashes differ.
  */
-export const codeOf = (source: CodeSource, bundle: BundleName): lambda.Code => {
+export const codeOf = (source: CodeSource, bundle: BundleName, root: string = REPO_ROOT): lambda.Code => {
   if (source === "placeholder")
     return bundle === "duckdbLayer"
       ? lambda.Code.fromAsset(join(PLACEHOLDER, "layer"))
       : lambda.Code.fromAsset(PLACEHOLDER, { exclude: ["layer"] })
   const b = BUNDLES[bundle]
-  const dir = join(REPO_ROOT, b.dir)
+  const dir = join(root, b.dir)
   if (!existsSync(dir))
     throw new SettingsError(
       `Lambda bundle ${bundle}: ${b.dir} does not exist; build it with \`${b.build}\` ` +
