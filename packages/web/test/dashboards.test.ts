@@ -125,6 +125,14 @@ const checkEntityPage = async (page: Page, kind: "company" | "city" | "state", i
   expect(await page.getByTestId("total-violations").textContent()).toContain(
     e.stats_all!.violation_count.toLocaleString("en-US")
   )
+  // "current penalty unknown for N violations" beside the current-penalty total when the API counts some
+  const unknown = e.stats_all!.penalty_current_unknown_count
+  const note = page.getByTestId("penalty-current-unknown")
+  if (unknown > 0)
+    expect(await note.textContent()).toBe(
+      `current penalty unknown for ${unknown.toLocaleString("en-US")} violation${unknown === 1 ? "" : "s"}`
+    )
+  else expect(await note.count()).toBe(0)
   expect(await breakdownOf(page)).toEqual(
     Object.fromEntries(
       e.stats_by_agency.map((s) => [

@@ -30,7 +30,7 @@ export const Totals = ({ stats, profile }: { stats: EntityStats; profile: Profil
       <dd data-testid={testid} data-value={value}>
         {shown}
         {note !== undefined ? (
-          <span class="total-note" data-testid={note.testid} data-value={note.value}>
+          <span class="total-note" data-testid={note.testid} data-count={note.value}>
             {note.text}
           </span>
         ) : null}
@@ -149,7 +149,7 @@ export const AgencyBreakdown = ({
                 <td data-value={s.penalty_current_total} class="num">
                   {formatMoney(s.penalty_current_total)}
                   {s.penalty_current_unknown_count > 0 ? (
-                    <span class="total-note" data-value={s.penalty_current_unknown_count}>
+                    <span class="total-note" data-count={s.penalty_current_unknown_count}>
                       unknown for {plural(s.penalty_current_unknown_count, "violation")}
                     </span>
                   ) : null}
