@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process"
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join, resolve } from "node:path"
-import { normalizeToFiles, pendingServing, syncPendingServing } from "@ventureos/pipeline"
+import { normalizeToFiles, pendingServing, syncPendingServing, updateEntities } from "@ventureos/pipeline"
 import { BrandConfig, ServingStore } from "@ventureos/serving"
 import { Lakehouse } from "@ventureos/storage"
 import type { RawArchive } from "@ventureos/storage/archive"
@@ -10,6 +10,7 @@ import { Cause, Effect, Exit, Layer, Schema } from "effect"
 import { type Args, emit, flagString, parseArgs, UsageError } from "./Args"
 import { runBackfillCommand } from "./commands/Backfill"
 import { runBronze } from "./commands/Bronze"
+import { NotFound, runEntities } from "./commands/Entities"
 import { expandInputs, runIngest } from "./commands/Ingest"
 import { runStats, runTop } from "./commands/Query"
 import { runServing } from "./commands/Serving"
@@ -78,7 +79,7 @@ const normalize = async (args: Args, paths: ReadonlyArray<string>, defaultOut: s
  * left: the outbox), i.e. live feed, stats, profiles and Top-10 lists. Historical backfills add none. A
  * failure leaves the work pending: one stderr line, `serving: {pending}` in the JSON line, exit 1.
  */
-const afterIngest = (args: Args) => async (_s: import("./commands/Ingest").IngestSummary) => {
+const afterIngestServing = (args: Args) => async (_s: import("./commands/Ingest").IngestSummary) => {
   const daily = (flagString(args, "mode") ?? "historical") === "daily"
   const lake = lakeLayer()
   const pending = await Effect.runPromise(pendingServing.pipe(Effect.provide(lake)))
@@ -130,6 +131,28 @@ const afterIngest = (args: Args) => async (_s: import("./commands/Ingest").Inges
     `serving: ${count(report.feedWrites, "feed write")} for ${count(report.feedViolations, "violation")}, ${count(report.statsWritten, "stats item")} written, ${count(report.topListsWritten, "top list")} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`
   )
   return daily ? { serving: report } : { serving: skipped, pendingServing: report }
+}
+
+/**
+ * After an ingest (daily or historical): resolve the names silver has that the entity map does not (only those
+ * are scored), so gold, serving and Top-N roll up by company; then the serving work.
+ */
+const afterIngest = (args: Args) => async (s: import("./commands/Ingest").IngestSummary) => {
+  const exit = await Effect.runPromiseExit(
+    updateEntities({ agencies: ["osha", "epa", "faa"] }).pipe(Effect.provide(lakeLayer()))
+  )
+  const entities = Exit.isSuccess(exit)
+    ? { ...exit.value, moved: exit.value.moved.length }
+    : { error: String(Cause.squash(exit.cause)) }
+  if (Exit.isSuccess(exit))
+    process.stderr.write(
+      `entities: ${count(exit.value.newVariants, "new name")} resolved (${exit.value.compared} comparisons): ${count(exit.value.variants, "name")} in ${count(exit.value.companies, "company", "companies")}\n`
+    )
+  else
+    process.stderr.write(
+      `entities: the entity map was not updated: ${entities.error} (run ventureos entities update)\n`
+    )
+  return { ...(await afterIngestServing(args)(s)), entities }
 }
 
 /** A failed serving sync as one line (no stack: the store's own message) and the batches still pending. */
@@ -263,6 +286,7 @@ const demo = async (args: Args): Promise<number> => {
 /** What a failure the user can act on looks like: one stderr line and the exit code (2 input, 1 failure). */
 const explain = (e: unknown): { message: string; code: 1 | 2 } | undefined => {
   if (e instanceof UsageError) return { message: e.message, code: 2 }
+  if (e instanceof NotFound) return { message: e.message, code: 1 }
   const err = e as { code?: unknown; path?: unknown; _tag?: unknown; reason?: unknown; message?: unknown }
   if (typeof err.code === "string" && typeof err.path === "string") {
     const what: Record<string, string> = {
@@ -305,6 +329,8 @@ export const runCli = async (argv: ReadonlyArray<string>): Promise<number> => {
         return await runTop(args, lakeLayer())
       case "stats":
         return await runStats(args, lakeLayer())
+      case "entities":
+        return await runEntities(args, () => lakeLayer())
       case "sql":
         return await runSql(args)
       case "serving":

@@ -81,6 +81,28 @@ export const COMMANDS: Readonly<Record<string, CommandHelp>> = {
     flags: {},
     examples: ["ventureos stats state ca", "ventureos stats city chino-ca"]
   },
+  entities: {
+    usage:
+      "ventureos entities resolve <file.csv>|update|suggest [--limit 20]|merge <from> <into>|split <name>|parent <company> <parent|none>|rename <company> <name>|show <key>",
+    summary:
+      "who is who: name variants -> facilities -> companies -> parents, and the operator's corrections",
+    flags: {
+      limit: { text: "suggest: how many pairs to list (default 20)" }
+    },
+    examples: [
+      "ventureos entities resolve names.csv",
+      "ventureos entities show ca-corrections-and-rehabilitation",
+      "ventureos entities merge salinas-valley-state-prison ca-corrections-and-rehabilitation",
+      "ventureos entities split kroger-343"
+    ],
+    notes:
+      "resolve reads a CSV with a header name,address,city,state,zip (and optional agency, naics) and prints one\n" +
+      'JSON line per row: {"name","company","facility","parent","score","reason"}, resolved against the lake as\n' +
+      "ingest would (nothing is stored). Every ingest updates the map: only names new to it are scored.\n" +
+      "merge, split, parent and rename are overrides, kept in $VENTUREOS_HOME/lake/entities/overrides.jsonl and\n" +
+      "replayed on every update; the API and the dashboards show them after `ventureos serving rebuild`.\n" +
+      "Keys are company slugs (COMPANY#<slug> also accepted); show explains why each name joined its company."
+  },
   sql: {
     usage: 'ventureos sql "<query>"',
     summary: "DuckDB SQL over the silver.* / gold.* views; one JSON object per result row",

@@ -1,10 +1,10 @@
 import { join, resolve } from "node:path"
-import { layerLocalLake, type Warehouse } from "@ventureos/pipeline"
+import { EntityStore, layerCompanyRollup, layerLocalLake, type Warehouse } from "@ventureos/pipeline"
 import type { ServingStore, ServingStoreError } from "@ventureos/serving"
 import { ServingStoreDynamo } from "@ventureos/serving/dynamodb"
 import type { Lakehouse } from "@ventureos/storage"
 import type { RawArchive } from "@ventureos/storage/archive"
-import type { Config, Layer } from "effect"
+import { type Config, Layer } from "effect"
 
 /** `$VENTUREOS_HOME`, default `./.ventureos`: every piece of local state lives under it. */
 export const ventureosHome = (): string => resolve(process.env.VENTUREOS_HOME ?? ".ventureos")
@@ -16,12 +16,26 @@ export const paths = (home = ventureosHome()) => ({
   lake: join(home, "lake"),
   /** Iceberg filesystem warehouse: silver.*, gold.* (layerLocalLake's layout) */
   warehouse: join(home, "warehouse"),
-  normalized: join(home, "normalized")
+  normalized: join(home, "normalized"),
+  /** the entity map and the operator's overrides (EntityStore.layerFileSystem) */
+  entities: join(home, "lake", "entities")
 })
 
-/** Raw archive + Iceberg warehouse under the home folder: everything ingest needs (no serving store). */
-export const lakeLayer = (home = ventureosHome()): Layer.Layer<RawArchive | Warehouse | Lakehouse> =>
-  layerLocalLake(home)
+/** The entity map of the lake under the home folder. */
+export const entityStoreLayer = (home = ventureosHome()): Layer.Layer<EntityStore> =>
+  EntityStore.layerFileSystem(paths(home).entities)
+
+/**
+ * Raw archive + Iceberg warehouse + entity map under the home folder: everything ingest needs (no serving
+ * store). Company gold reads roll up by company through the entity map (gold stays per name variant).
+ */
+export const lakeLayer = (
+  home = ventureosHome()
+): Layer.Layer<RawArchive | Warehouse | Lakehouse | EntityStore> => {
+  const base = Layer.merge(layerLocalLake(home), entityStoreLayer(home))
+  // the rolled-up Warehouse wins over the plain one (Layer.merge: the later layer's services win)
+  return Layer.merge(base, Layer.orDie(Layer.provide(layerCompanyRollup, base)))
+}
 
 /**
  * The serving store: `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL` when set (e.g. DynamoDB Local), else an

@@ -302,7 +302,8 @@ export const compare = (a: Prepared, b: Prepared, ctx: CompareContext): Comparis
       acr === undefined ||
       acr !== initialsOf(y.ids) ||
       y.ids.includes(acr) ||
-      y.ids.some((t) => t.length < 4)
+      // the expansion must be words (4+ letters with a vowel), not acronyms ("CA CORRECTIONS CCWF" is no CCC)
+      y.ids.some((t) => t.length < 4 || !/[AEIOUY]/.test(t))
     )
       continue
     const sameState = [...x.states].some((st) => y.states.has(st))

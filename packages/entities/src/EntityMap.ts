@@ -49,6 +49,8 @@ export interface EntityMap {
   readonly updatedAt: string
   readonly variants: Readonly<Record<string, VariantEntry>>
   readonly companies: Readonly<Record<string, CompanyEntry>>
+  /** Pairs for a person to review (similar names in different companies), strongest first; kept across runs. */
+  readonly suggestions?: ReadonlyArray<Suggestion>
 }
 
 /** An operator's correction; the matcher replays all of them, in order, on every resolve. */
@@ -456,13 +458,29 @@ export const resolve = (
     }
     suggestions.sort((x, y) => y.comparison.score - x.comparison.score || (x.a < y.a ? -1 : 1))
   }
+  // suggestions of earlier runs stay while their names are still in different companies
+  const kept = (map.suggestions ?? []).filter((x) => {
+    const ca = next.get(x.a)?.company
+    const cb = next.get(x.b)?.company
+    return ca !== undefined && cb !== undefined && ca !== cb
+  })
+  const seenPairs = new Set(suggestions.map((x) => `${x.a}|${x.b}`))
+  const allSuggestions = [
+    ...suggestions,
+    ...kept
+      .filter((x) => !seenPairs.has(`${x.a}|${x.b}`))
+      .map((x) => ({ ...x, companyA: next.get(x.a)!.company, companyB: next.get(x.b)!.company }))
+  ]
+    .sort((x, y) => y.comparison.score - x.comparison.score || (x.a < y.a ? -1 : 1))
+    .slice(0, 1000)
   const changed = moved.length > 0 || incoming.size > 0 || overrides.length > 0
   return {
     map: {
       version: changed ? map.version + 1 : map.version,
       updatedAt: changed ? now : map.updatedAt,
       variants: Object.fromEntries([...next.entries()].sort(([a], [b]) => (a < b ? -1 : 1))),
-      companies: Object.fromEntries([...companies.entries()].sort(([a], [b]) => (a < b ? -1 : 1)))
+      companies: Object.fromEntries([...companies.entries()].sort(([a], [b]) => (a < b ? -1 : 1))),
+      suggestions: allSuggestions
     },
     moved,
     suggestions,
