@@ -5,8 +5,10 @@ import {
   currentSchema,
   duckdbType,
   layerLocal as fileIOLocal,
-  icebergTypeOf
+  icebergTypeOf,
+  type LoadedTable
 } from "@ventureos/iceberg"
+import { CONTENT_HASH_PROPERTY, CONTENT_HASH_VERSION } from "@ventureos/normalizers"
 import {
   Lakehouse,
   type LakehouseError,
@@ -18,6 +20,7 @@ import { layerFileSystem, type RawArchive } from "@ventureos/storage/archive"
 import * as LakehouseDuckDb from "@ventureos/storage/duckdb"
 import { Effect, Layer, Option } from "effect"
 import type { EntityKind, GoldDelta, Ranked } from "./Gold"
+import { contentHashVersionOf } from "./Migrate"
 import {
   type CompanyRollup,
   type GoldHistoryRow,
@@ -53,6 +56,12 @@ export const goldDefinition: TableDefinition = {
     // added later (optional: tables written before it read it as null, counted as 0)
     { name: "penalty_current_unknown_count", id: 33, type: "long", required: false }
   ]
+}
+
+/** Silver tables as the pipeline creates them: with the content hash version of their rows. */
+const silverTable: TableDefinition = {
+  ...silverDefinition,
+  properties: { ...silverDefinition.properties, [CONTENT_HASH_PROPERTY]: CONTENT_HASH_VERSION }
 }
 
 export const goldTableOf = (kind: EntityKind): string => `gold.${kind}_stats`
@@ -104,6 +113,30 @@ const toViolation = (row: Record<string, unknown>): Violation => {
 }
 
 /**
+ * Silver rows are written in one content hash version (`CONTENT_HASH_VERSION`, a table property): a table
+ * created now gets it, an empty one is marked, and one holding rows of an older version is refused (every
+ * hash would differ: each replay would rewrite everything) until `ventureos lake migrate` rewrote it.
+ * Checked once per table and process.
+ */
+const checkSilverVersion =
+  (lake: LakehouseShape) =>
+  (name: string, m: LoadedTable["metadata"]): Effect.Effect<void, LakehouseError | WarehouseError> => {
+    const version = contentHashVersionOf(m.properties)
+    if (version === CONTENT_HASH_VERSION) return Effect.void
+    const headId = m.refs.main?.["snapshot-id"] ?? m["current-snapshot-id"]
+    if (headId === undefined || headId < 0n)
+      return Effect.asVoid(lake.setProperties(name, { [CONTENT_HASH_PROPERTY]: CONTENT_HASH_VERSION }))
+    return Effect.fail(
+      new WarehouseError({
+        op: "ensure",
+        table: name,
+        reason: "Unknown",
+        detail: `${name} holds rows of content hash version ${version}, this version writes ${CONTENT_HASH_VERSION}: run \`ventureos lake migrate\` once (it rewrites them; gold is unchanged)`
+      })
+    )
+  }
+
+/**
  * The warehouse over Iceberg tables (`silver.<agency>`, `gold.{company,city,state}_stats`) through the
  * Lakehouse port: upserts with equality deletes, exactly-once commits by source, time travel for recovery.
  */
@@ -126,6 +159,7 @@ const rolledUpSql = (scan: string, r: CompanyRollup | undefined): string => {
 
 export const makeIceberg = Effect.gen(function* () {
   const lake: LakehouseShape = yield* Lakehouse
+  const silverVersion = checkSilverVersion(lake)
   const ensured = new Set<string>()
   /**
    * Create the table, or bring an existing one to the definition: optional columns added to the definition
@@ -150,6 +184,7 @@ export const makeIceberg = Effect.gen(function* () {
               })
             t = yield* lake.addColumn(name, { name: c.name, type: icebergTypeOf(c.type) })
           }
+          if (def === silverTable) yield* silverVersion(name, t.metadata)
           ensured.add(name)
         }).pipe(Effect.mapError((e) => (e._tag === "LakehouseError" ? lift("ensure", name)(e) : e)))
   const head = (name: string) =>
@@ -163,7 +198,7 @@ export const makeIceberg = Effect.gen(function* () {
     silverRelation: (agency, snapshot, ids) =>
       Effect.gen(function* () {
         const name = silverTableOf(agency)
-        yield* ensure(name, silverDefinition)
+        yield* ensure(name, silverTable)
         if (snapshot === null) {
           const cols = silverDefinition.columns
             .map((c) => `CAST(NULL AS ${duckdbType(icebergTypeOf(c.type))}) AS ${c.name}`)
@@ -182,7 +217,7 @@ export const makeIceberg = Effect.gen(function* () {
     silverWrite: (agency, source, expectedParent, rowsSql, replacedKeysSql) =>
       Effect.gen(function* () {
         const name = silverTableOf(agency)
-        yield* ensure(name, silverDefinition)
+        yield* ensure(name, silverTable)
         const out = yield* lake.writeQuery(name, rowsSql, {
           mode: "upsert",
           source: { id: source.id },
@@ -230,13 +265,13 @@ export const makeIceberg = Effect.gen(function* () {
     bulk,
     silverHead: (agency) =>
       Effect.andThen(
-        ensure(silverTableOf(agency), silverDefinition),
+        ensure(silverTableOf(agency), silverTable),
         head(silverTableOf(agency)).pipe(Effect.mapError(lift("head", silverTableOf(agency))))
       ),
     silverLookup: (agency, ids, at) =>
       Effect.gen(function* () {
         const name = silverTableOf(agency)
-        yield* ensure(name, silverDefinition)
+        yield* ensure(name, silverTable)
         const snapshot = at === undefined ? yield* head(name) : at
         if (snapshot === null || ids.length === 0) return new Map<string, Violation>()
         const scan = yield* lake.scanSql(name, {
@@ -251,7 +286,7 @@ export const makeIceberg = Effect.gen(function* () {
     silverByAction: (agency, actionIds, at) =>
       Effect.gen(function* () {
         const name = silverTableOf(agency)
-        yield* ensure(name, silverDefinition)
+        yield* ensure(name, silverTable)
         const snapshot = at === undefined ? yield* head(name) : at
         if (snapshot === null || actionIds.length === 0) return []
         const scan = yield* lake.scanSql(name, {
@@ -268,7 +303,7 @@ export const makeIceberg = Effect.gen(function* () {
     silverLatest: (agency, where, n) =>
       Effect.gen(function* () {
         const name = silverTableOf(agency)
-        yield* ensure(name, silverDefinition)
+        yield* ensure(name, silverTable)
         const snapshot = yield* head(name)
         if (snapshot === null) return []
         // The national feed (no `where`) reads the whole table: only after a deletion in it, and DuckDB keeps
@@ -291,7 +326,7 @@ export const makeIceberg = Effect.gen(function* () {
     silverFindSource: (agency, sourceId) =>
       Effect.gen(function* () {
         const name = silverTableOf(agency)
-        yield* ensure(name, silverDefinition)
+        yield* ensure(name, silverTable)
         const s = yield* lake.findSource(name, { id: sourceId })
         if (s === undefined) return Option.none()
         return Option.some({
@@ -306,7 +341,7 @@ export const makeIceberg = Effect.gen(function* () {
     silverCommit: (agency, source, expectedParent, changes) =>
       Effect.gen(function* () {
         const name = silverTableOf(agency)
-        yield* ensure(name, silverDefinition)
+        yield* ensure(name, silverTable)
         let written = 0
         const rows = (async function* () {
           for await (const batch of changes) {

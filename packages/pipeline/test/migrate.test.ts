@@ -142,6 +142,13 @@ describe("lake migrate: content hash version 1 -> 2", () => {
       expect(old.some((r) => String(r.violation_details).includes(":null"))).toBe(true)
     }
 
+    // an ingest refuses the old tables (a fresh process: the warehouse checks a table once per process)
+    const fresh = ManagedRuntime.make(layerLocalLake(dir) as never)
+    await expect(
+      fresh.runPromise(ingestFiles(FILES, { registry, mode: "historical", date: "2026-01-07" }) as never)
+    ).rejects.toThrow(/holds rows of content hash version 1.*ventureos lake migrate/)
+    await fresh.dispose()
+
     const report = await rt.runPromise(migrateLake({ sliceRows: 200 }))
     expect(report.map((r) => [r.table, r.status, r.from, r.to])).toEqual(
       TABLES.map((t) => [t, "migrated", "1", CONTENT_HASH_VERSION])
