@@ -367,12 +367,18 @@ export const ingestBatch = (
             }
             // Action groups: the group's merged contribution after the commit minus before it, for every group a
             // changed record left or joined (the whole group is read: members outside this batch count too).
-            if (actions.size > 0 && silverSnapshot !== baseSnapshot) {
-              const ids = [...actions]
+            // Groups are independent: read a slice of action ids at a time (bounded lookups and memory).
+            const allActions = silverSnapshot !== baseSnapshot ? [...actions] : []
+            for (let i = 0; i < allActions.length; i += chunkSize) {
+              const ids = allActions.slice(i, i + chunkSize)
               const members = (at: string | null) =>
                 Effect.map(warehouse.silverByAction(agency, ids, at), (rows) => {
                   const by = new Map<string, Array<Violation>>()
-                  for (const r of rows) by.set(r.action_id!, [...(by.get(r.action_id!) ?? []), r])
+                  for (const r of rows) {
+                    const g = by.get(r.action_id!)
+                    if (g === undefined) by.set(r.action_id!, [r])
+                    else g.push(r)
+                  }
                   return by
                 })
               const before = yield* members(baseSnapshot)

@@ -83,10 +83,17 @@ const ingest = (
   paths: ReadonlyArray<string>,
   date: string,
   vectorized = true,
-  reg: Registry = registry
+  reg: Registry = registry,
+  chunkSize?: number
 ) =>
   Effect.runPromise(
-    ingestFiles(paths, { registry: reg, mode: "historical", date, vectorized }).pipe(
+    ingestFiles(paths, {
+      registry: reg,
+      mode: "historical",
+      date,
+      vectorized,
+      ...(chunkSize === undefined ? {} : { chunkSize })
+    }).pipe(
       Effect.provide(
         Layer.mergeAll(layerFileSystem(join(dir, "lake")), Layer.succeed(Warehouse, wh)) as Layer.Layer<
           Warehouse | RawArchive
@@ -217,8 +224,17 @@ describe("EPA: one enforcement action, counted once (real sample rows)", () => {
       [ECHO, NPDES]
     ].entries()) {
       const wh = makeMemory()
+      // the second order in small chunks (lookups and action groups a slice at a time)
       for (const [j, f] of order.entries())
-        await ingest(wh, join(dir, `lake-${i}`), [f!], `2025-12-0${j + 1}`)
+        await ingest(
+          wh,
+          join(dir, `lake-${i}`),
+          [f!],
+          `2025-12-0${j + 1}`,
+          true,
+          registry,
+          i === 1 ? 300 : undefined
+        )
       const silver = await Effect.runPromise(
         wh.silverLookup(
           "epa",
