@@ -12,6 +12,7 @@ import { runBackfillCommand } from "./commands/Backfill"
 import { runBronze } from "./commands/Bronze"
 import { NotFound, runEntities } from "./commands/Entities"
 import { expandInputs, runIngest } from "./commands/Ingest"
+import { runLake } from "./commands/Lake"
 import { runStats, runTop } from "./commands/Query"
 import { runServing } from "./commands/Serving"
 import { count } from "./Format"
@@ -337,6 +338,8 @@ export const runCli = async (argv: ReadonlyArray<string>): Promise<number> => {
         return await runServing(args, servingLayer(), () => lakeLayer())
       case "bronze":
         return await runBronze(args)
+      case "lake":
+        return await runLake(args, lakeLayer())
       case "serve":
         return await (await import("./Serve")).serveCommand(args)
       case "demo":

@@ -140,6 +140,15 @@ export const COMMANDS: Readonly<Record<string, CommandHelp>> = {
     },
     examples: ["ventureos bronze lifecycle", "ventureos bronze lifecycle --apply --bucket my-raw-bucket"]
   },
+  lake: {
+    usage: "ventureos lake migrate",
+    summary:
+      "rewrite silver tables written by an older version in today's row format (content hash v2), once; resumable",
+    flags: {},
+    examples: ["ventureos lake migrate"],
+    notes:
+      "Each table is rewritten as one snapshot, then marked with its version: a second run (or one resumed after an interruption) skips what is done. Gold is unchanged; an ingest into a table not yet migrated fails and names this command."
+  },
   serve: {
     usage: "ventureos serve [--port 8787] [--host 127.0.0.1] [--web <dir>]",
     summary: "the API v2 and the dashboards as a Node server (/, /api/*, /openapi.json, /docs)",
