@@ -42,10 +42,6 @@ export interface StageSettings {
     /** Deliveries before a message goes to the dead-letter queue. */
     readonly maxReceiveCount: number
   }
-  readonly backfill: {
-    /** Worker Lambdas running at once in the backfill's Distributed Map. */
-    readonly maxConcurrency: number
-  }
   readonly api: {
     readonly handlers: ApiHandlers
     /** HTTP API stage throttling (steady requests/s and burst). */
@@ -61,7 +57,8 @@ export interface StageSettings {
     /** Daily summary budgets (`VENTUREOS_SUMMARY_BRAND_DAILY` / `_CLIENT_DAILY`). */
     readonly brandDaily: number
     readonly clientDaily: number
-    readonly reservedConcurrency: number
+    /** Caps concurrent model calls; undefined = unreserved (a new account's 10 concurrent executions allow no reservation). */
+    readonly reservedConcurrency: number | undefined
   }
   readonly alarms: {
     /** Messages in a dead-letter queue that raise its alarm. */
@@ -88,7 +85,6 @@ const base = (stage: Stage): StageSettings => ({
   logRetentionDays: 14,
   code: "bundles",
   ingest: { timeoutSeconds: 900, memoryMb: 3008, ephemeralStorageMb: 4096, maxReceiveCount: 5 },
-  backfill: { maxConcurrency: 10 },
   api: {
     handlers: "routed",
     throttleRatePerSecond: 50,
@@ -100,7 +96,7 @@ const base = (stage: Stage): StageSettings => ({
     bedrockModelId: DEFAULT_BEDROCK_MODEL_ID,
     brandDaily: 200,
     clientDaily: 30,
-    reservedConcurrency: 2
+    reservedConcurrency: undefined
   },
   alarms: { dlqDepth: 1, functionErrors: 5, functionThrottles: 10, email: undefined }
 })
@@ -115,8 +111,6 @@ export const stageSettings: Record<Stage, StageSettings> = {
     logRetentionDays: 90,
     // 10 GB of /tmp: the largest bulk file a single ingest may take is about 2 GB (5x scratch)
     ingest: { timeoutSeconds: 900, memoryMb: 10240, ephemeralStorageMb: 10240, maxReceiveCount: 5 },
-    // bench/backfill/README.md: 100 workers take a 20M-record catalog in well under an hour
-    backfill: { maxConcurrency: 100 },
     api: {
       handlers: "split",
       throttleRatePerSecond: 500,
