@@ -11,7 +11,7 @@
  * Results are printed as JSON (last stdout line) and belong in bench/pipeline/README.md.
  */
 import { execFileSync } from "node:child_process"
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs"
 import { cpus, loadavg, totalmem } from "node:os"
 import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
@@ -44,8 +44,16 @@ const dataset = async (violations: number, seed: number) => {
   return { dir, files: [join(dir, "osha_violation.csv"), join(dir, "osha_inspection.csv")] }
 }
 
-/** Run the CLI in a child process under /usr/bin/time: wall seconds, peak RSS and its JSON summary. */
+let runs = 0
+/**
+ * Run the CLI in a child process under /usr/bin/time: wall seconds, CPU seconds, peak RSS, the peak size of
+ * its temporary directory (a fresh TMPDIR: staging, scratch Parquet and DuckDB's spill; sampled every 0.2 s)
+ * and its JSON summary.
+ */
 const timedRss = (home: string, args: ReadonlyArray<string>) => {
+  const tmp = join(out, "pipeline-work", `tmp-${runs++}`)
+  rmSync(tmp, { recursive: true, force: true })
+  mkdirSync(tmp, { recursive: true })
   const started = performance.now()
   const res = (() => {
     try {
@@ -53,7 +61,8 @@ const timedRss = (home: string, args: ReadonlyArray<string>) => {
         "bash",
         [
           "-c",
-          `/usr/bin/time -v "$@" 2>&1 1>/tmp/vos-bench-stdout | grep -E "Maximum resident|User time|System time" ; true`,
+          `( m=0; while :; do s=$(du -sb "$TMPDIR" 2>/dev/null | cut -f1); if [ "\${s:-0}" -gt "$m" ]; then m=$s; echo $m > "$TMPDIR.peak"; fi; sleep 0.2; done ) & S=$!
+           /usr/bin/time -v "$@" 2>&1 1>/tmp/vos-bench-stdout | grep -E "Maximum resident|User time|System time"; kill $S; true`,
           "x",
           // what `pnpm ventureos` runs: the CLI's bundle (built before the first measurement)
           join(root, "node_modules/.bin/node"),
@@ -65,6 +74,7 @@ const timedRss = (home: string, args: ReadonlyArray<string>) => {
           env: {
             ...process.env,
             VENTUREOS_HOME: home,
+            TMPDIR: tmp,
             PATH: `${join(root, "node_modules/.bin")}:${process.env.PATH}`
           },
           encoding: "utf8",
@@ -82,11 +92,14 @@ const timedRss = (home: string, args: ReadonlyArray<string>) => {
     Number(/System time[^\d]*([\d.]+)/.exec(res)?.[1] ?? "0")
   const stdout = readFileSync("/tmp/vos-bench-stdout", "utf8")
   const summary = JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}")
+  const scratch = existsSync(`${tmp}.peak`) ? Number(readFileSync(`${tmp}.peak`, "utf8").trim()) : 0
+  rmSync(tmp, { recursive: true, force: true })
   return {
     seconds: +seconds.toFixed(2),
     // CPU seconds (user + system, all threads): comparable across runs on a busy machine, unlike wall time
     cpuSeconds: +cpu.toFixed(2),
     peakRssMB: Math.round(kb / 1024),
+    scratchPeakMB: Math.round(scratch / 2 ** 20),
     load: load(),
     summary
   }
@@ -145,7 +158,7 @@ log(
 const homeN = join(work, "home-n")
 const ingestN = timedRss(homeN, ["ingest", ...main.files, "--mode", "historical", "--date", "2026-01-01"])
 log(
-  `historical ingest ${N}: ${ingestN.seconds}s (${ingestN.cpuSeconds} CPU s, load ${ingestN.load}), peak RSS ${ingestN.peakRssMB} MB`
+  `historical ingest ${N}: ${ingestN.seconds}s (${ingestN.cpuSeconds} CPU s, load ${ingestN.load}), peak RSS ${ingestN.peakRssMB} MB, scratch ${ingestN.scratchPeakMB} MB`
 )
 const replay = timedRss(homeN, ["ingest", ...main.files, "--mode", "historical", "--date", "2026-01-01"])
 log(`replay: ${replay.seconds}s (${replay.cpuSeconds} CPU s, load ${replay.load})`)
@@ -158,6 +171,8 @@ results.historical = {
   ratioToFloor: +(ingestN.seconds / floorSeconds).toFixed(2),
   cpuRatioToFloor: +(ingestN.cpuSeconds / floorRun.cpuSeconds).toFixed(2),
   peakRssMB: ingestN.peakRssMB,
+  inputMB: Math.round(main.files.reduce((n, f) => n + statSync(f).size, 0) / 2 ** 20),
+  scratchPeakMB: ingestN.scratchPeakMB,
   rowsPerSecond: Math.round(N / ingestN.seconds),
   summary: ingestN.summary
 }
