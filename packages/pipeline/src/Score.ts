@@ -195,15 +195,6 @@ export const faaClass = (v: Violation): FaaClass => {
   if (v.violation_type === "civil_penalty") return "civil_penalty"
   return "other"
 }
-const FAA_CLASS_SQL = `CASE
-  WHEN coalesce(json_extract_string(det, '$."sanction.normalized"'), '') = 'CONSOLIDATED CASE' THEN 'consolidated'
-  WHEN coalesce(json_extract_string(det, '$."sanction.normalized"'), '') = 'REVOCATION'
-    OR contains(coalesce(json_extract_string(det, '$."action.normalized"'), ''), 'REVOC')
-    OR contains(coalesce(json_extract_string(det, '$."action.normalized"'), ''), 'REVOKE') THEN 'revocation'
-  WHEN coalesce(json_extract_string(det, '$."sanction.normalized"'), '') IN ('DAYS', 'INDEFINITE DURATION')
-    OR contains(coalesce(json_extract_string(det, '$."action.normalized"'), ''), 'SUSPEN') THEN 'suspension'
-  WHEN vt = 'civil_penalty' THEN 'civil_penalty'
-  ELSE 'other' END`
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 const zeroAgencies = <A>(a: A): Record<ScoreAgency, A> => ({ osha: a, epa: a, faa: a })
@@ -414,40 +405,70 @@ export const scoreFactsSql = (
 ): string => {
   const inw = `(d > DATE ${q(w.start)} AND d <= DATE ${q(w.asOf)})`
   const o = "agency = 'osha' AND inw"
-  const list = (cond: string) => `coalesce(list(id ORDER BY id) FILTER (WHERE ${cond}), [])`
+  // list_sort over a plain list: DuckDB's ordered aggregates (list(x ORDER BY x)) are far slower
+  const list = (cond: string) => `coalesce(list_sort(list(id) FILTER (WHERE ${cond})), [])`
   const insps = (cond: string) => `coalesce(list_sort(list_distinct(list(insp) FILTER (WHERE ${cond}))), [])`
   const cents = (col: string, cond: string) =>
     `CAST(coalesce(sum(CAST(${col} * 100 AS BIGINT)) FILTER (WHERE ${cond}), 0) AS VARCHAR)`
   const perAgency = (f: (a: string) => string) => ScoreAgencies.map(f).join(",\n  ")
   const qualifies = "(vt IN ('willful', 'repeat') OR (fta AND vt = 'serious'))"
-  const snc = SNC_KEYS.map((k) => `json_exists(det, '$.${k}')`).join(" OR ")
-  const sncYes = SNC_KEYS.map(
-    (k) => `upper(coalesce(json_extract_string(det, '$.${k}'), '')) IN (${SNC_YES.map(q).join(", ")})`
-  ).join(" OR ")
+  // Every details field the rules read, parsed once per row (x[1..]), and the keys present (dk).
+  const paths = [
+    "activity_nr",
+    "fta_insp_nr",
+    "gravity",
+    "emphasis",
+    "rec",
+    "inspection.insp_type",
+    "sanction.normalized",
+    "action.normalized",
+    ...SNC_KEYS
+  ]
+  const x = (field: string) => `coalesce(x[${paths.indexOf(field) + 1}], '')`
+  const sncYes = SNC_KEYS.map((k) => `upper(${x(k)}) IN (${SNC_YES.map(q).join(", ")})`).join(" OR ")
+  const faaClass = `CASE
+    WHEN ${x("sanction.normalized")} = 'CONSOLIDATED CASE' THEN 'consolidated'
+    WHEN ${x("sanction.normalized")} = 'REVOCATION' OR contains(${x("action.normalized")}, 'REVOC')
+      OR contains(${x("action.normalized")}, 'REVOKE') THEN 'revocation'
+    WHEN ${x("sanction.normalized")} IN ('DAYS', 'INDEFINITE DURATION') OR contains(${x("action.normalized")}, 'SUSPEN')
+      THEN 'suspension'
+    WHEN vt = 'civil_penalty' THEN 'civil_penalty'
+    ELSE 'other' END`
+  const has = (key: string) => `coalesce(list_contains(dk, ${q(key)}), false)`
   return `WITH src AS (
-  SELECT ${keySql} AS k, violation_id AS id, agency, source_dataset AS ds, company_name AS name, state, zip, address,
+  SELECT ${keySql} AS k, violation_id AS id, agency, source_dataset AS ds, company_name AS name, state,
     CAST(event_date AS DATE) AS d, violation_type AS vt,
     CAST(penalty_initial AS DECIMAL(18,2)) AS pi, CAST(penalty_current AS DECIMAL(18,2)) AS pc,
     CAST(violation_details AS VARCHAR) AS det
   FROM (${relation}) WHERE status <> 'deleted' AND agency IN ('osha', 'epa', 'faa')
-), base AS (
-  SELECT *, coalesce(${inw}, false) AS inw,
-    coalesce(json_extract_string(det, '$.activity_nr'), id) AS insp,
-    coalesce(json_extract_string(det, '$.fta_insp_nr'), '') <> '' AS fta,
-    ${FAA_CLASS_SQL} AS faa_class
+), parsed AS (
+  SELECT *, json_extract_string(det, [${paths.map((p) => q(`$."${p}"`)).join(", ")}]) AS x, json_keys(det) AS dk
   FROM src ${only === undefined ? "" : `WHERE k IN (${only.length === 0 ? "NULL" : only.map(q).join(", ")})`}
+), base AS (
+  SELECT k, id, agency, ds, name, state, d, vt, pi, pc,
+    coalesce(${inw}, false) AS inw,
+    coalesce(x[1], id) AS insp,
+    CASE WHEN agency = 'osha' AND coalesce(${inw}, false) THEN coalesce(x[1], id) END AS osha_insp,
+    ${x("fta_insp_nr")} <> '' AS fta,
+    ${x("gravity")} = '10' AS g10,
+    ${x("emphasis")} = 'X' AS egregious,
+    ${x("inspection.insp_type")} = 'M' OR ${x("rec")} = 'A' AS fatcat_item,
+    ${has("inspection.insp_type")} AS has_insp_type,
+    ds = 'osha_violation' OR ${has("gravity")} AS has_gravity,
+    ds = 'osha_violation' OR ${has("emphasis")} AS has_emphasis,
+    coalesce(list_has_any(dk, [${SNC_KEYS.map(q).join(", ")}]), false) AS has_snc,
+    ${sncYes} AS snc_yes,
+    ${faaClass} AS faa_class
+  FROM parsed
 ), insp AS (
-  SELECT k, insp,
-    bool_or(coalesce(json_extract_string(det, '$."inspection.insp_type"'), '') = 'M'
-      OR coalesce(json_extract_string(det, '$.rec'), '') = 'A') AS fatcat,
-    count(*) FILTER (WHERE (vt IN ('willful', 'repeat') OR fta)
-      AND coalesce(json_extract_string(det, '$.gravity'), '') = '10') AS hg_n
+  SELECT k, insp, bool_or(fatcat_item) AS fatcat,
+    count(*) FILTER (WHERE (vt IN ('willful', 'repeat') OR fta) AND g10) AS hg_n
   FROM base WHERE ${o} GROUP BY k, insp
 ), items AS (
   SELECT b.*, coalesce(i.fatcat, false) AS fatcat, coalesce(i.hg_n, 0) AS hg_n,
-    (b.vt IN ('willful', 'repeat') OR b.fta) AND coalesce(json_extract_string(b.det, '$.gravity'), '') = '10' AS hg,
-    coalesce(json_extract_string(b.det, '$.emphasis'), '') = 'X' AS egregious
-  FROM base b LEFT JOIN insp i ON b.k = i.k AND b.insp = i.insp AND b.agency = 'osha' AND b.inw
+    (b.vt IN ('willful', 'repeat') OR b.fta) AND b.g10 AS hg
+  -- equality keys only (a left join with conditions on its left side ran as a nested loop)
+  FROM base b LEFT JOIN insp i ON b.k = i.k AND b.osha_insp = i.insp
 )
 SELECT k AS key, min(name) AS name,
   coalesce(list_sort(list_distinct(list(state))), []) AS states,
@@ -463,13 +484,13 @@ SELECT k AS key, min(name) AS name,
   ${insps(`${o} AND fatcat AND ${qualifies}`)} AS svep_insp_fatality,
   ${insps(`${o} AND hg_n >= 2 AND hg`)} AS svep_insp_high_gravity,
   ${insps(`${o} AND egregious`)} AS svep_insp_egregious,
-  coalesce(bool_or(json_exists(det, '$."inspection.insp_type"')) FILTER (WHERE ${o}), false) AS ev_fatality,
-  coalesce(bool_or(ds = 'osha_violation' OR json_exists(det, '$.gravity')) FILTER (WHERE ${o}), false) AS ev_high_gravity,
-  coalesce(bool_or(ds = 'osha_violation' OR json_exists(det, '$.emphasis')) FILTER (WHERE ${o}), false) AS ev_egregious,
-  coalesce(bool_or(${snc}) FILTER (WHERE agency = 'epa' AND inw), false) AS ev_snc,
+  coalesce(bool_or(has_insp_type) FILTER (WHERE ${o}), false) AS ev_fatality,
+  coalesce(bool_or(has_gravity) FILTER (WHERE ${o}), false) AS ev_high_gravity,
+  coalesce(bool_or(has_emphasis) FILTER (WHERE ${o}), false) AS ev_egregious,
+  coalesce(bool_or(has_snc) FILTER (WHERE agency = 'epa' AND inw), false) AS ev_snc,
   ${list("agency = 'epa' AND inw AND vt <> 'judicial'")} AS epa_administrative,
   ${list("agency = 'epa' AND inw AND vt = 'judicial'")} AS epa_judicial,
-  ${list(`agency = 'epa' AND inw AND (${sncYes})`)} AS epa_snc,
+  ${list("agency = 'epa' AND inw AND snc_yes")} AS epa_snc,
   ${(["revocation", "suspension", "civil_penalty", "other", "consolidated"] as const)
     .map((c) => `${list(`agency = 'faa' AND inw AND faa_class = '${c}'`)} AS faa_${c}`)
     .join(",\n  ")},
