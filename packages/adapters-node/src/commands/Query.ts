@@ -84,9 +84,12 @@ export const runStats = async (args: Args, layer: Layer.Layer<Warehouse>): Promi
     } = totalsToStats(r, "", "")
     stats[r.agency] = totals
   }
-  const all = stats.all as { violation_count: number; penalty_current_total: string } | undefined
+  const all = stats.all as
+    | { violation_count: number; penalty_current_total: string; penalty_current_unknown_count: number }
+    | undefined
+  const unknown = all?.penalty_current_unknown_count ?? 0
   process.stderr.write(
-    `${key} (${name ?? "?"}): ${count(all?.violation_count ?? 0, "violation")}, ${money(all?.penalty_current_total ?? "0.00")} current penalties\n`
+    `${key} (${name ?? "?"}): ${count(all?.violation_count ?? 0, "violation")}, ${money(all?.penalty_current_total ?? "0.00")} current penalties${unknown > 0 ? ` (current penalty unknown for ${count(unknown, "violation")})` : ""}\n`
   )
   emit({ entity: key, found: true, name, stats })
   return 0
