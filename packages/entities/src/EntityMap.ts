@@ -80,6 +80,9 @@ export const emptyMap = (): EntityMap => ({ version: 0, updatedAt: "", variants:
 
 const MAX_SITES = 20
 const POSTINGS_CAP = 2000
+/** A word held by at most this many names is rare enough to block on as a second key. */
+const RARE = 200
+const MAX_CANDIDATES = 300
 
 const siteKey = (s: Site): string =>
   `${s.address ?? ""}|${s.city ?? ""}|${s.state ?? ""}|${s.zip ?? ""}`.toUpperCase()
@@ -205,7 +208,8 @@ export const resolve = (
     const initials = initialsOf(toks.filter((t) => !isStopword(t)))
     if (initials !== "") post(`#${initials}`, i)
     if (c.length >= 1) post(`^${c.slice(0, 2).join(" ")}`, i)
-    if (c.length >= 1) post(`^${c[0]}`, i)
+    // one-word names ("WALMART") are found by the longer names that start with them
+    if (c.length === 1) post(`^${c[0]}`, i)
   }
   const companySizes = new Map<string, number>()
   for (const e of entries.values()) companySizes.set(e.company, (companySizes.get(e.company) ?? 0) + 1)
@@ -242,22 +246,34 @@ export const resolve = (
     const toks = p.name.key === "" ? [] : p.name.key.split(" ")
     const core = p.core
     const lookups = new Set<string>()
-    const rare = [...new Set(toks)].sort((x, y) => stats.count(x) - stats.count(y))
-    for (const t of rare.slice(0, 2)) lookups.add(t)
+    // the rarest word always, the second rarest while it is still rare: the cost follows the new names
+    const rare = [...new Set(toks)]
+      .filter((t) => !isStopword(t))
+      .sort((x, y) => stats.count(x) - stats.count(y))
+    if (rare[0] !== undefined) lookups.add(rare[0])
+    if (rare[1] !== undefined && stats.count(rare[1]) <= RARE) lookups.add(rare[1])
     for (let j = 0; j + 1 < toks.length; j++) lookups.add(`${toks[j]}${toks[j + 1]}`)
     if (core.length >= 1) {
       lookups.add(`^${core.slice(0, 2).join(" ")}`)
+      // a one-word name this one extends ("WALMART" for "WALMART NEIGHBORHOOD MARKET")
       lookups.add(`^${core[0]}`)
-      // a shorter name that this one extends ("WALMART" for "WALMART NEIGHBORHOOD MARKET")
-      if (core.length >= 2) lookups.add(`^${core[0]}`)
     }
     // acronyms both ways: this name's acronym word among others' initials, this name's initials among their words
     const acr = acronymToken(p)
     if (acr !== undefined) lookups.add(`#${acr}`)
     const own = initialsOf(p.ids)
     if (own !== "") lookups.add(own)
-    const cands = new Set<number>()
-    for (const l of lookups) for (const c of postings.get(l) ?? []) if (c !== i) cands.add(c)
+    const hits = new Map<number, number>()
+    for (const l of lookups)
+      for (const c of postings.get(l) ?? []) if (c !== i) hits.set(c, (hits.get(c) ?? 0) + 1)
+    // at most MAX_CANDIDATES per name: those found by the most keys
+    const cands =
+      hits.size <= MAX_CANDIDATES
+        ? [...hits.keys()]
+        : [...hits.entries()]
+            .sort((x, y) => y[1] - x[1] || x[0] - y[0])
+            .slice(0, MAX_CANDIDATES)
+            .map(([c]) => c)
     for (const c of cands) {
       const other = keys[c]!
       if (pinned.has(other)) continue
