@@ -21,7 +21,7 @@ describe("summaries of lean details", () => {
         fc.uniqueArray(key, { maxLength: 12 }),
         (details, blanks) => {
           const lean = record({ id: "osha:osha_violation:1-01001", date: "2024-03-01", details })
-          const withNulls = { ...details }
+          const withNulls: Record<string, string | null> = { ...details }
           for (const k of blanks) if (!(k in withNulls)) withNulls[k] = null
           const old = record({ id: "osha:osha_violation:1-01001", date: "2024-03-01", details: withNulls })
           const a = toFeedItem(lean, "COMPANY#acme-widgets")!
