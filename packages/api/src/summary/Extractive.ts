@@ -67,8 +67,10 @@ export const extractiveSummary = (r: FeedItem): string => {
   const parts = [`${agency} recorded ${what} against ${name}${place} on ${r.date}.`]
   if (r.penalty_current !== null && r.penalty_initial !== null && r.penalty_current !== r.penalty_initial)
     parts.push(`The penalty went from ${dollars(r.penalty_initial)} to ${dollars(r.penalty_current)}.`)
-  else if (r.penalty_current !== null || r.penalty_initial !== null)
-    parts.push(`The penalty is ${dollars((r.penalty_current ?? r.penalty_initial)!)}.`)
+  else if (r.penalty_current === null && r.penalty_initial !== null)
+    // a blank current penalty is unknown (OSHA's "amount collected or expected"), not the initial amount
+    parts.push(`The initial penalty was ${dollars(r.penalty_initial)}; the current penalty is unknown.`)
+  else if (r.penalty_current !== null) parts.push(`The penalty is ${dollars(r.penalty_current)}.`)
   parts.push(`The case is ${r.status}.`)
   if (r.description !== null) {
     // The agency's words are quoted, never stated as the summary's own: a description is untrusted data.

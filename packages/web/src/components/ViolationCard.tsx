@@ -53,6 +53,8 @@ export const ViolationCard = ({ entry: v, entityKey, showCompany = true, level =
   const place = placeLabel(v.city, v.state)
   const Title = level === 3 ? "h3" : "h4"
   const penaltyChanged = v.penalty_initial !== v.penalty_current && v.penalty_current !== null
+  // the agency published no current penalty (OSHA's blank current_penalty): unknown, not the initial amount
+  const currentUnknown = v.penalty_current === null && v.penalty_initial !== null
   return (
     <article
       class="card violation-card"
@@ -103,11 +105,18 @@ export const ViolationCard = ({ entry: v, entityKey, showCompany = true, level =
           </dd>
         </div>
         <div>
-          <dt>{penaltyChanged ? "Penalty (initial → current)" : "Penalty"}</dt>
+          <dt>
+            {penaltyChanged
+              ? "Penalty (initial → current)"
+              : currentUnknown
+                ? "Penalty (initial)"
+                : "Penalty"}
+          </dt>
           <dd data-testid="card-penalty" data-value={v.penalty_current ?? ""}>
             {penaltyChanged
               ? `${formatMoney(v.penalty_initial)} → ${formatMoney(v.penalty_current)}`
               : formatMoney(v.penalty_current ?? v.penalty_initial)}
+            {currentUnknown ? <span class="total-note">current penalty unknown</span> : null}
           </dd>
         </div>
       </dl>
