@@ -13,7 +13,13 @@ import { cpus, loadavg, totalmem } from "node:os"
 import { parseArgs } from "node:util"
 import { DuckDBInstance } from "@duckdb/node-api"
 import { violationColumnList } from "../../packages/core/src/index"
-import { companySlugKey, scoreSql, scoreWindow } from "../../packages/pipeline/src/Score"
+import {
+  companySlugKey,
+  scoreRowsFactsSql,
+  scoreRowsSql,
+  scoreSql,
+  scoreWindow
+} from "../../packages/pipeline/src/Score"
 
 const { values } = parseArgs({
   options: {
@@ -79,7 +85,19 @@ const w = scoreWindow("2026-11-30")
 const all = scoreSql("SELECT * FROM silver", w, companySlugKey.sql)
 const touched = Array.from({ length: T }, (_, i) => `COMPANY#company-${(i * 7919) % C}`)
 const some = scoreSql("SELECT * FROM silver", w, companySlugKey.sql, touched)
+// What `serving rebuild` / a sync does (syncScores): materialize once, then totals and batches of 500.
+const tm = performance.now()
+await run(`CREATE TABLE score_rows AS ${scoreRowsSql("SELECT * FROM silver")}`)
+const materializeMs = Math.round(performance.now() - tm)
+log(`materialize (merge actions, keys): ${materializeMs} ms`)
+const fromRows = scoreRowsFactsSql("score_rows", w, touched)
+const rowsResults = {
+  rowsTotals: await time("from the table: company totals, all", scoreRowsFactsSql("score_rows", w).companies),
+  rowsBatchCompanies: await time(`from the table: company facts, batch of ${T}`, fromRows.companies),
+  rowsBatchFacilities: await time(`from the table: facility facts, batch of ${T}`, fromRows.facilities)
+}
 const results = {
+  ...rowsResults,
   companiesAll: await time("company facts, all companies", all.companies),
   facilitiesAll: await time("facility facts, all companies", all.facilities),
   companiesTouched: await time(`company facts, ${T} touched companies`, some.companies),
@@ -89,6 +107,7 @@ const out = {
   violations: N,
   companies: C,
   touched: T,
+  materializeMs,
   ...Object.fromEntries(Object.entries(results).map(([k, v]) => [`${k}Ms`, v.ms])),
   rssMb: Math.round(process.memoryUsage().rss / 1e6),
   cpus: cpus().length,

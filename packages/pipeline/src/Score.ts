@@ -999,6 +999,8 @@ export const computeScores = (options: {
   readonly names?: ReadonlyMap<string, string>
   /** Compute facility scores too (default true; leaderboards need company totals only). */
   readonly facilities?: boolean
+  /** A table made by {@link materializeScoreRows} (SQL warehouses): read it instead of scanning silver again. */
+  readonly rows?: string
 }): Effect.Effect<Array<OffenderScore>, WarehouseError, Warehouse> =>
   Effect.gen(function* () {
     const warehouse = yield* Warehouse
@@ -1008,7 +1010,14 @@ export const computeScores = (options: {
     let companies: Array<ScoreFacts>
     let facilities: Map<string, Array<ScoreFacts>>
     const bulk = warehouse.bulk
-    if (bulk !== undefined) {
+    if (bulk !== undefined && options.rows !== undefined) {
+      const sql = rowsSql(options.rows, w, options.keys)
+      companies = (yield* bulk.sql(sql.companies)).map(factsFromRow)
+      facilities =
+        options.facilities === false
+          ? new Map()
+          : groupFacilities((yield* bulk.sql(sql.facilities)).map(factsFromRow))
+    } else if (bulk !== undefined) {
       const relations: Array<string> = []
       for (const a of ScoreAgencies) {
         const head = yield* warehouse.silverHead(a)
@@ -1089,6 +1098,62 @@ export const scoreSql = (
   }
 }
 
+/** The fact queries over a table of {@link materializeScoreRows} (keys already computed, actions merged). */
+const rowsSql = (table: string, w: ScoreWindow, only?: ReadonlyArray<string>) => {
+  const limited =
+    only === undefined
+      ? `SELECT * FROM ${table}`
+      : `SELECT * FROM ${table} WHERE __company IN (${only.length === 0 ? "NULL" : only.map(q).join(", ")})`
+  return {
+    companies: scoreFactsSql(limited, w, "__company"),
+    facilities: scoreFactsSql(limited, w, "(__company || '|' || __facility)")
+  }
+}
+
+let materialized = 0
+
+/**
+ * Silver's live records of every agency, EPA action groups merged, with their company and facility keys, as
+ * one table of the warehouse's SQL engine (drop it with {@link dropScoreRows}): a rebuild scores its companies
+ * in batches from it instead of scanning and merging silver once per batch. Undefined without a SQL engine or
+ * without silver.
+ */
+export const materializeScoreRows = (
+  key: ScoreKey = companySlugKey
+): Effect.Effect<string | undefined, WarehouseError, Warehouse> =>
+  Effect.gen(function* () {
+    const warehouse = yield* Warehouse
+    const bulk = warehouse.bulk
+    if (bulk === undefined) return undefined
+    const relations: Array<string> = []
+    for (const a of ScoreAgencies) {
+      const head = yield* warehouse.silverHead(a)
+      if (head !== null) relations.push(yield* bulk.silverRelation(a, head))
+    }
+    if (relations.length === 0) return undefined
+    const relation = relations.map((r) => `SELECT * FROM (${r})`).join(" UNION ALL BY NAME ")
+    const table = `score_rows_${process.pid}_${materialized++}`
+    yield* bulk.sql(`CREATE TABLE ${table} AS ${scoreRowsSql(relation, key)}`)
+    return table
+  })
+
+/** The rows {@link materializeScoreRows} keeps: live records, actions merged, company and facility keys. */
+export const scoreRowsSql = (relation: string, key: ScoreKey = companySlugKey): string =>
+  `SELECT *, ${key.sql} AS __company, ${FACILITY_SQL} AS __facility
+    FROM (${collapsedActionsSql(relation)}) WHERE status <> 'deleted' AND agency IN ('osha', 'epa', 'faa')`
+
+/** The fact queries over a table of {@link scoreRowsSql} rows, limited to `only` company keys when given. */
+export const scoreRowsFactsSql = (table: string, w: ScoreWindow, only?: ReadonlyArray<string>) =>
+  rowsSql(table, w, only)
+
+/** Drop a table of {@link materializeScoreRows}. */
+export const dropScoreRows = (table: string | undefined): Effect.Effect<void, never, Warehouse> =>
+  table === undefined
+    ? Effect.void
+    : Effect.flatMap(Warehouse, (w) =>
+        w.bulk === undefined ? Effect.void : Effect.ignore(w.bulk.sql(`DROP TABLE IF EXISTS ${table}`))
+      )
+
 /** What {@link syncScores} wrote. */
 export interface ScoreSyncReport {
   readonly scoresWritten: number
@@ -1126,14 +1191,26 @@ export const syncScores = (
     const BATCH = 500
     const keys = companies === "all" ? undefined : [...companies].sort()
     if (keys !== undefined && keys.length === 0) return { scoresWritten: 0, scoreBoardsWritten: 0 }
-    // Every company's total (leaderboards rank them all), facilities only for the companies stored.
-    const totals = yield* computeScores({ ...common, facilities: false })
-    const toStore = keys ?? totals.map((t) => t.entity_key as string)
-    for (let at = 0; at < toStore.length; at += BATCH) {
-      const batch = toStore.slice(at, at + BATCH)
-      const scores = yield* computeScores({ ...common, keys: batch, names: yield* goldNames(batch) })
-      if (scores.length > 0) scoresWritten += (yield* serving.putScores(scores)).written
-    }
+    // One pass over silver (SQL warehouses): the merged, keyed records as a table the batches read.
+    const rows = yield* materializeScoreRows(options.key)
+    const work = Effect.gen(function* () {
+      const from = rows === undefined ? {} : { rows }
+      // Every company's total (leaderboards rank them all), facilities only for the companies stored.
+      const totals = yield* computeScores({ ...common, ...from, facilities: false })
+      const toStore = keys ?? totals.map((t) => t.entity_key as string)
+      for (let at = 0; at < toStore.length; at += BATCH) {
+        const batch = toStore.slice(at, at + BATCH)
+        const scores = yield* computeScores({
+          ...common,
+          ...from,
+          keys: batch,
+          names: yield* goldNames(batch)
+        })
+        if (scores.length > 0) scoresWritten += (yield* serving.putScores(scores)).written
+      }
+      return totals
+    })
+    const totals = yield* work.pipe(Effect.ensuring(dropScoreRows(rows)))
     const boards = scoreBoardsOf(totals, { limit: options.limit ?? 25, asOf, updatedAt: options.now })
     const listed = [...new Set(boards.flatMap((b) => b.entries.map((e) => e.entity_key as string)))]
     const names = yield* goldNames(listed)
