@@ -33,22 +33,27 @@ const zip = (dir: string, file: string) => {
 // 1. the function bundle
 const fnDir = join(out, "ingest")
 mkdirSync(fnDir, { recursive: true })
-await build({
-  entryPoints: [join(root, "packages/adapters-lambda/src/ingest.ts")],
-  outfile: join(fnDir, "index.mjs"),
-  bundle: true,
-  minify: true,
-  format: "esm",
-  platform: "node",
-  target: "node24",
-  sourcemap: false,
-  // the native binding ships in the layer; the SDK v3 in the runtime is not relied upon (pinned in the bundle)
-  external: ["@duckdb/node-bindings", "@duckdb/node-bindings-*"],
-  banner: {
-    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
-  },
-  logLevel: "warning"
-})
+// the ingest (index.mjs) and, beside it, the backfill's planner / worker / committer (backfill.mjs)
+for (const [entry, file] of [
+  ["ingest.ts", "index.mjs"],
+  ["backfill.ts", "backfill.mjs"]
+] as const)
+  await build({
+    entryPoints: [join(root, "packages/adapters-lambda/src", entry)],
+    outfile: join(fnDir, file),
+    bundle: true,
+    minify: true,
+    format: "esm",
+    platform: "node",
+    target: "node24",
+    sourcemap: false,
+    // the native binding ships in the layer; the SDK v3 in the runtime is not relied upon (pinned in the bundle)
+    external: ["@duckdb/node-bindings", "@duckdb/node-bindings-*"],
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+    },
+    logLevel: "warning"
+  })
 writeFileSync(join(fnDir, "package.json"), JSON.stringify({ type: "module" }))
 
 // 2. the DuckDB layer: nodejs/node_modules/@duckdb/...

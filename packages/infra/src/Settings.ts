@@ -42,6 +42,10 @@ export interface StageSettings {
     /** Deliveries before a message goes to the dead-letter queue. */
     readonly maxReceiveCount: number
   }
+  readonly backfill: {
+    /** Worker Lambdas running at once in the backfill's Distributed Map. */
+    readonly maxConcurrency: number
+  }
   readonly api: {
     readonly handlers: ApiHandlers
     /** HTTP API stage throttling (steady requests/s and burst). */
@@ -85,6 +89,7 @@ const base = (stage: Stage): StageSettings => ({
   logRetentionDays: 14,
   code: "bundles",
   ingest: { timeoutSeconds: 900, memoryMb: 3008, ephemeralStorageMb: 4096, maxReceiveCount: 5 },
+  backfill: { maxConcurrency: 10 },
   api: {
     handlers: "routed",
     throttleRatePerSecond: 50,
@@ -111,6 +116,8 @@ export const stageSettings: Record<Stage, StageSettings> = {
     logRetentionDays: 90,
     // 10 GB of /tmp: the largest bulk file a single ingest may take is about 2 GB (5x scratch)
     ingest: { timeoutSeconds: 900, memoryMb: 10240, ephemeralStorageMb: 10240, maxReceiveCount: 5 },
+    // bench/backfill/README.md: 100 workers take a 20M-record catalog in well under an hour
+    backfill: { maxConcurrency: 100 },
     api: {
       handlers: "split",
       throttleRatePerSecond: 500,

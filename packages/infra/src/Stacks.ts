@@ -3,6 +3,7 @@ import * as sns from "aws-cdk-lib/aws-sns"
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions"
 import type { Construct } from "constructs"
 import { Api } from "./constructs/Api"
+import { Backfill } from "./constructs/Backfill"
 import { Bronze } from "./constructs/Bronze"
 import { Ingest } from "./constructs/Ingest"
 import { Lakehouse } from "./constructs/Lakehouse"
@@ -74,6 +75,15 @@ export class IngestStack extends Stack {
   }
 }
 
+/** The distributed backfill (Step Functions Distributed Map); see `constructs/Backfill.ts`. */
+export class BackfillStack extends Stack {
+  readonly backfill: Backfill
+  constructor(scope: Construct, id: string, props: IngestStackProps) {
+    super(scope, id, props)
+    this.backfill = new Backfill(this, "Backfill", { settings: props.settings, alarmTopic: props.alarmTopic })
+  }
+}
+
 export interface ApiStackProps extends StageStackProps {
   readonly alarmTopic: sns.ITopic
 }
@@ -104,6 +114,7 @@ export interface StageStacks {
   readonly lakehouse: LakehouseStack
   readonly serving: ServingStack
   readonly ingest: IngestStack
+  readonly backfill: BackfillStack
   readonly api: ApiStack
   readonly web: WebStack
 }
@@ -143,6 +154,13 @@ export const buildStage = (
   ingest.addStackDependency(bronze)
   ingest.addStackDependency(lakehouse)
   ingest.addStackDependency(serving)
+  const backfill = new BackfillStack(scope, id("backfill"), {
+    ...base,
+    description: "VentureOS distributed backfill (Step Functions Distributed Map -> Lambda workers)",
+    alarmTopic
+  })
+  backfill.addStackDependency(bronze)
+  backfill.addStackDependency(lakehouse)
   const api = new ApiStack(scope, id("api"), {
     ...base,
     description: "VentureOS API v2 (HTTP API + Lambda) and summary worker",
@@ -154,5 +172,5 @@ export const buildStage = (
     description: "VentureOS dashboards (S3 + CloudFront)",
     apiDomainName: api.api.domainName
   })
-  return { settings, ops, bronze, lakehouse, serving, ingest, api, web }
+  return { settings, ops, bronze, lakehouse, serving, ingest, backfill, api, web }
 }

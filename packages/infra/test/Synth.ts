@@ -6,13 +6,14 @@ import { makeApp } from "../src/App"
 import type { Stage, StageSettings } from "../src/Settings"
 import type { StageStacks } from "../src/Stacks"
 
-export type Concern = "ops" | "bronze" | "lakehouse" | "serving" | "ingest" | "api" | "web"
+export type Concern = "ops" | "bronze" | "lakehouse" | "serving" | "ingest" | "backfill" | "api" | "web"
 export const CONCERNS: ReadonlyArray<Concern> = [
   "ops",
   "bronze",
   "lakehouse",
   "serving",
   "ingest",
+  "backfill",
   "api",
   "web"
 ]

@@ -165,7 +165,8 @@ describe("prod stage", () => {
 
   it("logs: every log group has the stage's retention", () => {
     const groups = [...Object.values(s.templates)].flatMap((t) => resourcesOf(t, "AWS::Logs::LogGroup"))
-    expect(groups.length).toBe(7) // six functions + the API access log
+    // six functions + the API access log + the backfill's three functions and its state machine
+    expect(groups.length).toBe(11)
     for (const [, g] of groups) expect(g.Properties.RetentionInDays).toBe(90)
   })
 
