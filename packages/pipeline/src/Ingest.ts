@@ -3,7 +3,7 @@ import { rm } from "node:fs/promises"
 import { basename, join } from "node:path"
 import { UnusableFileError, type Violation } from "@ventureos/core"
 import { type Outcome, planNormalize, type Registry } from "@ventureos/normalizers"
-import { RawArchive, type RawArchiveError, type RawObject } from "@ventureos/storage/archive"
+import { RawArchive, RawArchiveError, type RawObject } from "@ventureos/storage/archive"
 import { Effect, Option, Schema } from "effect"
 import { type BronzeKey, manifestKey, parseBronzeKey, rejectsKey, route } from "./Gatekeeper"
 import { actionDeltas, deltasFor, type EntityKind, type GoldDelta } from "./Gold"
@@ -91,10 +91,16 @@ interface Manifest {
   readonly previousSources?: ReadonlyArray<string>
 }
 
+/**
+ * The version of an object a batch is about: its sha256, or, for an object uploaded to S3 by someone else
+ * (no sha256 metadata), its ETag, so a new upload under the same key is a new batch, never a replay.
+ */
+const versionOf = (o: RawObject): string => (o.sha256 !== "" ? o.sha256 : `etag:${o.etag}`)
+
 const sourceIdOf = (objs: ReadonlyArray<RawObject>): string => {
-  if (objs.length === 1) return `${objs[0]!.key}#${objs[0]!.sha256}`
+  if (objs.length === 1) return `${objs[0]!.key}#${versionOf(objs[0]!)}`
   const h = createHash("sha256")
-  for (const o of [...objs].sort((a, b) => (a.key < b.key ? -1 : 1))) h.update(`${o.key}#${o.sha256}\n`)
+  for (const o of [...objs].sort((a, b) => (a.key < b.key ? -1 : 1))) h.update(`${o.key}#${versionOf(o)}\n`)
   return `${objs[0]!.key}+${objs.length - 1}#${h.digest("hex")}`
 }
 
@@ -210,7 +216,18 @@ export const ingestBatch = (
         const local: Array<string> = []
         for (const [i, k] of keys.entries()) {
           const p = join(dir, `${i}-${basename(k)}`)
-          yield* archive.download(k, p)
+          const got = yield* archive.download(k, p)
+          const want = objs[i]!
+          // The bytes processed must be the version the batch is named after (an S3 key can be overwritten).
+          if (want.etag !== "" && got.etag !== "" && got.etag !== want.etag)
+            return yield* new RawArchiveError({
+              op: "get",
+              key: k,
+              reason: "Unavailable",
+              detail: `the object changed while it was being ingested (ETag ${want.etag} became ${got.etag}); retry: the new version is a new batch`
+            })
+          // The manifest names the sha256 of exactly the bytes processed.
+          if (want.sha256 === "") objs[i] = { ...want, sha256: got.sha256 }
           local.push(p)
         }
         const agencyOpt = main.agency === "auto" ? "auto" : main.agency
