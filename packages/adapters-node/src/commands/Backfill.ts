@@ -170,7 +170,7 @@ export const runBackfillCommand = async (
   const sorted = [...times].sort((a, b) => a - b)
   process.stderr.write(
     `backfill ${s.runId}: ${s.status}; rows=${s.counts.rows} accepted=${s.counts.accepted} rejected=${s.counts.rejected} skipped=${s.counts.skipped} inserted=${s.counts.inserted} updated=${s.counts.updated}; ${s.dataFiles} data files committed in ${s.commitMs} ms\n` +
-      "serving: not updated by a backfill; run `ventureos serving rebuild` to show this data in the API and the dashboards\n"
+      "entities and serving: not updated by a backfill; run `ventureos entities update`, then `ventureos serving rebuild`, to show this data in the API and the dashboards\n"
   )
   emit({
     ...s,
