@@ -7,6 +7,9 @@
  *   (`https://s3tables.<region>.amazonaws.com/iceberg`).
  * - `VENTUREOS_WAREHOUSE`: the S3 Tables table bucket ARN (or the Glue catalog id).
  * - `VENTUREOS_CATALOG_SIGNING`: SigV4 service name, `s3tables` (default) or `glue`.
+ * - `VENTUREOS_TABLE_PREFIX`: the serving tables' name prefix (`<prefix>-Entities`, …; default `VentureOS`),
+ *   read with the API's (`ServingStoreDynamo.layerConfig`, also `AWS_ENDPOINT_URL_DYNAMODB`). After each
+ *   event the handler finishes the serving work the outbox holds (daily batches).
  *
  * DuckDB's native binding comes from the Lambda layer built by `pnpm package:lambda`.
  */
@@ -15,6 +18,7 @@ import * as CatalogRest from "@ventureos/iceberg/rest"
 import * as FileIOS3 from "@ventureos/iceberg/s3"
 import { epaPlugin, faaPlugin, makeRegistry, oshaPlugin } from "@ventureos/normalizers"
 import { layerIceberg } from "@ventureos/pipeline"
+import { ServingStoreDynamo } from "@ventureos/serving/dynamodb"
 import { layer as archiveS3 } from "@ventureos/storage/archive/s3"
 import * as LakehouseDuckDb from "@ventureos/storage/duckdb"
 import { Layer } from "effect"
@@ -43,11 +47,12 @@ const warehouse = layerIceberg.pipe(
   )
 )
 
-/** Lambda entry point: S3 notifications, directly or through SQS (partial batch failures). */
+/** Lambda entry point: S3 notifications or EventBridge S3 events, directly or through SQS (partial batch failures). */
 export const handler = makeIngestHandler({
   registry: makeRegistry([oshaPlugin, epaPlugin, faaPlugin]),
   layer: Layer.mergeAll(
     archiveS3({ bucket: env("VENTUREOS_RAW_BUCKET"), ...(prefix ? { prefix } : {}) }),
     warehouse
-  )
+  ),
+  serving: ServingStoreDynamo.layerConfig()
 })

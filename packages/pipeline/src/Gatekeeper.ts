@@ -40,9 +40,13 @@ export const bronzeVersionKey = (key: string, sha256: string): string => {
   return `${key.slice(0, slash + 1)}${named}`
 }
 
-/** Parse a bronze key; `undefined` when the key is outside the bronze layout (the caller says why). */
+/**
+ * Parse a bronze object key (as stored: event adapters decode their envelope's encoding first, and decoding
+ * again would turn a '+' in a file name into a space, or fail on a '%'); `undefined` when the key is outside
+ * the bronze layout (the caller says why).
+ */
 export const parseBronzeKey = (key: string): BronzeKey | undefined => {
-  const m = KEY_RE.exec(decodeURIComponent(key.replace(/\+/g, " ")))
+  const m = KEY_RE.exec(key)
   if (m === null) return undefined
   const [, mode, agency, y, mo, d, file] = m as unknown as [
     string,
