@@ -15,6 +15,9 @@ export interface IngestFilesOptions extends IngestOptions {
   readonly onBatch?: (r: BatchResult) => void
 }
 
+/** The longest file name an ingest archives (file systems allow 255 bytes per name, S3 1,024 per key). */
+export const MAX_FILE_NAME = 200
+
 /** A plan: which local files go into which batch, under which bronze keys. */
 export interface FileBatch {
   readonly agency: string
@@ -45,6 +48,17 @@ export const planBatches = (
         requires: ReadonlyArray<string>
       }> = []
       for (const p of paths) {
+        const name = basename(p)
+        // The name becomes a bronze key segment (plus a 17-character version tag and a temporary suffix on
+        // disk): checked here, before anything is written, instead of failing at the archive's put.
+        if (name.length > MAX_FILE_NAME || /[\u0000-\u001f\u007f]/.test(name))
+          throw new CsvFileError(
+            p,
+            name.length > MAX_FILE_NAME
+              ? `the file name is ${name.length} characters long`
+              : "the file name holds control characters",
+            `a file name of at most ${MAX_FILE_NAME} printable characters; nothing was archived`
+          )
         const header = await readHeader(p)
         const d = detect(registry, header, agency)
         if (d === undefined) {

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises"
+import { copyFile, mkdtemp, readdir, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -24,6 +24,17 @@ describe("hostile files through the CLI", () => {
     expect(lastJson(r.stdout)).toMatchObject({ ok: false, error: "UnusableFileError" })
     const lake = await readdir(join(home, "lake")).catch(() => [])
     expect(lake, "nothing archived").not.toContain("bronze")
+  }, 60_000)
+
+  it("a 240-character file name: exit 2 before anything is archived (was ENAMETOOLONG at the archive's put)", async () => {
+    const home = join(dir, "long")
+    const file = join(dir, `${"f".repeat(236)}.csv`)
+    await copyFile(join(HOSTILE, "windows1252.csv"), file)
+    const r = await cli(["ingest", file], home)
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr).toContain("the file name is 240 characters long")
+    expect(r.stderr).toContain("at most 200")
+    expect(r.stderr).not.toContain("ENAMETOOLONG")
   }, 60_000)
 
   it("a Windows-1252 file is read as Windows-1252: its É reaches silver intact, no U+FFFD", async () => {
