@@ -47,8 +47,8 @@ const dataset = async (violations: number, seed: number) => {
 let runs = 0
 /**
  * Run the CLI in a child process under /usr/bin/time: wall seconds, CPU seconds, peak RSS, the peak size of
- * its temporary directory (a fresh TMPDIR: staging, scratch Parquet and DuckDB's spill; sampled every 0.2 s)
- * and its JSON summary.
+ * its temporary directory (a fresh TMPDIR: staging, scratch Parquet and DuckDB's spill; sampled every 0.2 s;
+ * hard links to archived files take no space and are not counted) and its JSON summary.
  */
 const timedRss = (home: string, args: ReadonlyArray<string>) => {
   const tmp = join(out, "pipeline-work", `tmp-${runs++}`)
@@ -61,7 +61,7 @@ const timedRss = (home: string, args: ReadonlyArray<string>) => {
         "bash",
         [
           "-c",
-          `( m=0; while :; do s=$(du -sb "$TMPDIR" 2>/dev/null | cut -f1); if [ "\${s:-0}" -gt "$m" ]; then m=$s; echo $m > "$TMPDIR.peak"; fi; sleep 0.2; done ) & S=$!
+          `( m=0; while :; do s=$(find "$TMPDIR" -type f -links 1 -printf "%s\\n" 2>/dev/null | awk "{t+=\\$1} END {print t+0}"); if [ "\${s:-0}" -gt "$m" ]; then m=$s; echo $m > "$TMPDIR.peak"; fi; sleep 0.2; done ) & S=$!
            /usr/bin/time -v "$@" 2>&1 1>/tmp/vos-bench-stdout | grep -E "Maximum resident|User time|System time"; kill $S; true`,
           "x",
           // what `pnpm ventureos` runs: the CLI's bundle (built before the first measurement)

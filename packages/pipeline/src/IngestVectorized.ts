@@ -164,24 +164,22 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<BatchCore, Wa
     const rejections: Array<Rejection & { readonly fileIndex: number }> = []
 
     const body = Effect.gen(function* () {
-      // 1. Stage every file (one pass each, concurrently) and load it into the engine.
-      const staged = yield* timed(
-        "stage files",
-        promise("stage", () =>
-          Promise.all(
-            files.map((f, i) =>
-              stageCsv(f.path, join(a.dir, `staged-${i}.csv`), f.header.length, a.rowRange?.(f))
-            )
-          )
-        )
-      )
+      // 1. Stage every file (one pass each) and load it into the engine. One file at a time: at most one
+      //    staged copy is on the scratch disk (the sum of the input files when they were staged together).
+      const staged: Array<Awaited<ReturnType<typeof stageCsv>>> = []
       const input: { files: Array<StagedFile>; ingestedAt: string; scratch: (n: string) => string } = {
         files: [],
         ingestedAt: run.ingestedAt,
         scratch: (n) => t(`s_${n.replace(/[^A-Za-z0-9_]/g, "_")}`)
       }
       for (const [i, f] of files.entries()) {
-        const st = staged[i]!
+        const st = yield* timed(
+          `stage ${f.name}`,
+          promise("stage", () =>
+            stageCsv(f.path, join(a.dir, `staged-${i}.csv`), f.header.length, a.rowRange?.(f))
+          )
+        )
+        staged.push(st)
         const fs = summaryOf(f)
         fs.rows = st.rows
         for (const r of st.shapeRejects) {
