@@ -1,7 +1,8 @@
 /**
  * What the ingest queue receives: S3's EventBridge "Object Created" event (the shape AWS documents), matched
- * by the agency's rule and rewritten by its input transformer (emulated here as EventBridge applies it), must
- * decode as the S3 notification the ingest handler reads, and name the same object.
+ * by the agency's rule and delivered unchanged (the target has no input transformer), must decode as the
+ * EventBridge event the ingest handler reads and name the same object, whatever its file name holds (its key
+ * is not URL-encoded: a '+' or a '%' is itself).
  */
 import { App } from "aws-cdk-lib"
 import { Template } from "aws-cdk-lib/assertions"
@@ -10,7 +11,7 @@ import { Schema } from "effect"
 import fc from "fast-check"
 import { beforeAll, describe, expect, it } from "vitest"
 // the handler's own event schema (imported from source: the package's entry also loads the pipeline)
-import { decodeS3Key, S3Event } from "../../adapters-lambda/src/Events"
+import { EventBridgeObjectCreated, S3Event } from "../../adapters-lambda/src/Events"
 import { IngestStack, OpsStack, stageSettings } from "../src"
 import type { Cfn } from "./Synth"
 
@@ -45,28 +46,10 @@ const s3Event = (bucket: string, key: string, sequencer: string) => ({
   }
 })
 
-const at = (o: unknown, path: string): unknown =>
-  path
-    .replace(/^\$\./, "")
-    .split(".")
-    .reduce((v, k) => (v as Record<string, unknown> | undefined)?.[k], o)
-
-/** EventBridge's input transformer: a placeholder inside a JSON string gets the raw text, outside it the JSON value. */
-const transform = (t: { InputPathsMap: Record<string, string>; InputTemplate: string }, event: unknown) => {
-  let out = ""
-  let inString = false
-  const s = t.InputTemplate
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!
-    if (c === '"' && s[i - 1] !== "\\") inString = !inString
-    const m = c === "<" ? /^<([A-Za-z0-9_.-]+)>/.exec(s.slice(i)) : null
-    if (m && t.InputPathsMap[m[1]!] !== undefined) {
-      const v = at(event, t.InputPathsMap[m[1]!]!)
-      out += inString ? String(v) : JSON.stringify(v)
-      i += m[0].length - 1
-    } else out += c
-  }
-  return JSON.parse(out) as unknown
+/** What the queue gets: the target's input, or the matched event itself when the target sets none. */
+const delivered = (target: Cfn, event: unknown): unknown => {
+  expect(target.InputTransformer ?? target.Input ?? target.InputPath).toBeUndefined()
+  return JSON.parse(JSON.stringify(event)) as unknown
 }
 
 /** The rule's pattern, for the fields it uses (exact lists and key prefixes). */
@@ -78,13 +61,14 @@ const matches = (pattern: Cfn, event: ReturnType<typeof s3Event>) =>
   )
 
 describe("ingest events", () => {
-  it("each agency's rule takes its daily and historical files only, and the body decodes as the handler's S3 event", () => {
+  it("each agency's rule takes its daily and historical files only, and the body decodes as the handler's EventBridge event", () => {
     const bucket = "ventureos-dev-raw-111122223333-us-east-1"
     fc.assert(
       fc.property(
         fc.constantFrom(...settings.agencies),
         fc.constantFrom("daily", "historical", "other"),
-        fc.stringMatching(/^[A-Za-z0-9_.-]{1,40}\.csv$/),
+        // S3 keys may hold spaces, '+' and '%' (the handler must not URL-decode these)
+        fc.stringMatching(/^[A-Za-z0-9_. +%()-]{1,40}\.csv$/),
         fc.stringMatching(/^[0-9A-F]{16,18}$/),
         (agency, mode, file, sequencer) => {
           const key = `bronze/${mode}/${agency}/2026/11/30/${file}`
@@ -94,12 +78,11 @@ describe("ingest events", () => {
           expect(taking).toHaveLength(1)
           const target = taking[0]!.Properties.Targets[0]
           expect(target.SqsParameters.MessageGroupId).toBe(agency)
-          const body = Schema.decodeUnknownSync(S3Event)(transform(target.InputTransformer, event))
-          expect(body.Records).toHaveLength(1)
-          const record = body.Records[0]!
-          expect(record.eventName.startsWith("ObjectCreated")).toBe(true)
-          expect(record.s3.bucket.name).toBe(bucket)
-          expect(decodeS3Key(record.s3.object.key)).toBe(key)
+          const body = delivered(target, event)
+          expect(Schema.is(S3Event)(body)).toBe(false)
+          const decoded = Schema.decodeUnknownSync(EventBridgeObjectCreated)(body)
+          expect(decoded.detail.bucket.name).toBe(bucket)
+          expect(decoded.detail.object.key).toBe(key)
           return true
         }
       ),
@@ -107,13 +90,15 @@ describe("ingest events", () => {
     )
   })
 
-  it("a re-upload of the same key is another message (content-based deduplication keeps it: the sequencer differs)", () => {
+  it("a re-upload of the same key is another message (content-based deduplication keeps it: another event)", () => {
     const key = "bronze/daily/osha/2026/11/30/osha_violation.csv"
     const [rule] = rules.filter((r) => matches(r.Properties.EventPattern, s3Event("b", key, "1")))
-    const t = rule!.Properties.Targets[0].InputTransformer
-    const a = JSON.stringify(transform(t, s3Event("b", key, "0064D3901D00059242")))
-    const b = JSON.stringify(transform(t, s3Event("b", key, "0064D3901D00059243")))
-    expect(a).not.toBe(b)
-    expect(JSON.stringify(transform(t, s3Event("b", key, "0064D3901D00059242")))).toBe(a)
+    const t = rule!.Properties.Targets[0]
+    const first = s3Event("b", key, "0064D3901D00059242")
+    const again = { ...s3Event("b", key, "0064D3901D00059243"), id: "2ee9cc15-d022-99ea-1fb8-1b1bac4850f9" }
+    const a = JSON.stringify(delivered(t, first))
+    expect(JSON.stringify(delivered(t, again))).not.toBe(a)
+    // the same event delivered twice (EventBridge retries) is the same body: deduplicated
+    expect(JSON.stringify(delivered(t, first))).toBe(a)
   })
 })

@@ -92,12 +92,10 @@ describe("prod stage", () => {
       const [target] = rule.Properties.Targets
       expect(target.SqsParameters).toEqual({ MessageGroupId: agency })
       expect(target.DeadLetterConfig).toBeDefined()
-      // the body is an S3 notification, as the handler decodes it
-      expect(target.InputTransformer.InputTemplate).toContain('"Records"')
-      expect(target.InputTransformer.InputPathsMap).toMatchObject({
-        "detail-object-key": "$.detail.object.key",
-        "detail-bucket-name": "$.detail.bucket.name"
-      })
+      // the body is S3's event unchanged (its key is not URL-encoded; the handler reads it as such)
+      expect(target.InputTransformer).toBeUndefined()
+      expect(target.Input).toBeUndefined()
+      expect(target.InputPath).toBeUndefined()
     }
   })
 

@@ -67,8 +67,8 @@ export class Ingest extends Construct {
       ...queueBase,
       queueName: `${s.name}-ingest.fifo`,
       fifo: true,
-      // a repeated notification of the same write (same key, etag, sequencer) within 5 minutes is dropped;
-      // a redelivery past that is a no-op anyway (a completed batch is recognised by its manifest)
+      // a repeated delivery of the same event (same id) within 5 minutes is dropped; a redelivery past that,
+      // or a duplicate event, is a no-op anyway (a completed batch is recognised by its manifest)
       contentBasedDeduplication: true,
       visibilityTimeout: visibilityTimeoutFor(s.ingest.timeoutSeconds),
       retentionPeriod: Duration.days(14),
@@ -103,26 +103,10 @@ export class Ingest extends Construct {
           messageGroupId: agency,
           retryAttempts: 185,
           maxEventAge: Duration.hours(24),
-          deadLetterQueue: this.eventsDeadLetterQueue,
-          // the S3 notification shape (`Records[].s3`) the ingest handler decodes
-          message: events.RuleTargetInput.fromObject({
-            Records: [
-              {
-                eventSource: "aws:s3",
-                eventName: `ObjectCreated:${events.EventField.fromPath("$.detail.reason")}`,
-                eventTime: events.EventField.time,
-                s3: {
-                  bucket: { name: events.EventField.fromPath("$.detail.bucket.name") },
-                  object: {
-                    key: events.EventField.fromPath("$.detail.object.key"),
-                    size: events.EventField.fromPath("$.detail.object.size"),
-                    eTag: events.EventField.fromPath("$.detail.object.etag"),
-                    sequencer: events.EventField.fromPath("$.detail.object.sequencer")
-                  }
-                }
-              }
-            ]
-          })
+          deadLetterQueue: this.eventsDeadLetterQueue
+          // The body is S3's EventBridge event unchanged (no input transformer): its object key is not
+          // URL-encoded, unlike an S3 notification's, and the handler tells the two apart by their shape. A
+          // rebuilt notification would have its raw key URL-decoded by the handler ('+' read as a space).
         })
       )
       return rule
