@@ -80,7 +80,7 @@ const normalize = async (args: Args, paths: ReadonlyArray<string>, defaultOut: s
  * left: the outbox), i.e. live feed, stats, profiles and Top-10 lists. Historical backfills add none. A
  * failure leaves the work pending: one stderr line, `serving: {pending}` in the JSON line, exit 1.
  */
-const afterIngestServing = (args: Args) => async (_s: import("./commands/Ingest").IngestSummary) => {
+const afterIngestServing = (args: Args) => async (s: import("./commands/Ingest").IngestSummary) => {
   const daily = (flagString(args, "mode") ?? "historical") === "daily"
   const lake = lakeLayer()
   const pending = await Effect.runPromise(pendingServing.pipe(Effect.provide(lake)))
@@ -111,6 +111,7 @@ const afterIngestServing = (args: Args) => async (_s: import("./commands/Ingest"
   }
   const exit = await Effect.runPromiseExit(
     syncPendingServing({
+      fresh: s.results,
       onStep: (st) => {
         finishStep()
         if (st.items === 0) return

@@ -16,14 +16,20 @@ export const OUTBOX_PREFIX = "outbox/serving/"
  * batch's source (bronze keys + content hashes), so a batch finished after a crash rewrites its own record.
  */
 const PendingServing = Schema.Struct({
-  version: Schema.Literal(1),
+  /** 1: `changed` holds the records (written by the first version); 2: `changedIds` their ids only. */
+  version: Schema.Literals([1, 2]),
   batchId: Schema.String,
   sourceId: Schema.String,
   key: Schema.String,
   agency: Schema.String,
   silverSnapshot: Schema.NullOr(Schema.String),
-  /** Records the batch inserted or updated (for the live feed) and the versions they replaced. */
-  changed: Schema.Array(Violation),
+  /**
+   * Ids of the records the batch inserted or updated (for the live feed: their current versions are read
+   * from silver when the work is finished, so the record stays small for large daily files), and the full
+   * versions they replaced (their old feed placements are cleaned).
+   */
+  changedIds: Schema.optionalKey(Schema.Array(Schema.String)),
+  changed: Schema.optionalKey(Schema.Array(Violation)),
   previous: Schema.Array(Violation),
   touched: Schema.Struct({
     company: Schema.Array(Schema.String),
@@ -49,13 +55,13 @@ export const recordPendingServing = (
     const archive = yield* RawArchive
     const key = outboxKey(r.sourceId)
     const rec: PendingServing = {
-      version: 1,
+      version: 2,
       batchId: r.manifestKey,
       sourceId: r.sourceId,
       key: r.key,
       agency: r.agency,
       silverSnapshot: r.silverSnapshot,
-      changed: r.changed,
+      changedIds: r.changed.map((v) => v.violation_id),
       previous: r.previous,
       touched: r.touched,
       createdAt: new Date().toISOString()
@@ -97,6 +103,11 @@ export const syncPendingServing = (
     readonly topLimit?: number
     readonly now?: string
     readonly onStep?: (step: SyncStep) => void
+    /**
+     * This run's own batch results: their changed records are current (nothing newer can be pending), so
+     * they are used as they are instead of being read back from silver.
+     */
+    readonly fresh?: ReadonlyArray<BatchResult>
   } = {}
 ): Effect.Effect<
   PendingSyncReport,
@@ -124,26 +135,40 @@ export const syncPendingServing = (
     records.sort((a, b) =>
       a.rec.createdAt < b.rec.createdAt ? -1 : a.rec.createdAt > b.rec.createdAt ? 1 : 0
     )
-    // The feed gets each violation's current silver version (a later batch may have changed it again).
+    // The feed gets each violation's current silver version (a later batch may have changed it again);
+    // this run's own batches are current as they are.
+    const fresh = new Map<string, ReadonlyArray<Violation>>()
+    for (const r of options.fresh ?? []) if (r.status === "ingested") fresh.set(r.sourceId, r.changed)
+    const idsOf = (rec: PendingServing): ReadonlyArray<string> =>
+      rec.changedIds ?? (rec.changed ?? []).map((v) => v.violation_id)
     const current = new Map<string, Violation>()
     const byAgency = new Map<string, Set<string>>()
     for (const { rec } of records) {
+      const known = fresh.get(rec.sourceId)
+      if (known !== undefined) {
+        for (const v of known) current.set(v.violation_id, v)
+        continue
+      }
       const ids = byAgency.get(rec.agency) ?? new Set()
-      for (const v of rec.changed) ids.add(v.violation_id)
+      for (const id of idsOf(rec)) ids.add(id)
       byAgency.set(rec.agency, ids)
     }
     for (const [agency, ids] of byAgency) {
-      if (ids.size === 0) continue
-      for (const [id, v] of yield* warehouse.silverLookup(agency, [...ids])) current.set(id, v)
+      const wanted = [...ids].filter((id) => !current.has(id))
+      if (wanted.length === 0) continue
+      for (const [id, v] of yield* warehouse.silverLookup(agency, wanted)) current.set(id, v)
     }
     const seen = new Set<string>()
     const results: Array<BatchResult> = []
     // Newest first when de-duplicating, so a violation changed by several pending batches is fed once.
     for (const { rec } of [...records].reverse()) {
-      const changed = rec.changed
-        .filter((v) => !seen.has(v.violation_id))
-        .map((v) => current.get(v.violation_id) ?? v)
-      for (const v of changed) seen.add(v.violation_id)
+      const changed: Array<Violation> = []
+      for (const id of idsOf(rec)) {
+        const v = current.get(id)
+        if (v === undefined || seen.has(id)) continue
+        seen.add(id)
+        changed.push(v)
+      }
       results.unshift({
         key: rec.key,
         keys: [rec.key],

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises"
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { makeRegistry, oshaPlugin } from "@ventureos/normalizers"
@@ -115,6 +115,54 @@ describe("serving outbox: a daily batch's serving work survives a failed sync", 
       expect(twice).toMatchObject({ batches: 0, feedWrites: 0, statsWritten: 0 })
     })
   }
+
+  it("two pending batches changing the same violation: the feed ends with the newer version, as a clean run", async () => {
+    const v1Text = await readFile(files[0]!, "utf8")
+    const [header, first, ...rest] = v1Text.split("\n")
+    await mkdir(join(dir, "v2"), { recursive: true })
+    const v2 = join(dir, "v2", "osha_violation.csv")
+    await writeFile(v2, [header, first!.replace(",X,150,150,", ",X,999,150,"), ...rest].join("\n"))
+    const day = (f: string, date: string) => ingestFiles([f, files[1]!], { registry, mode: "daily", date })
+
+    const store = makeServing()
+    const layer = Layer.mergeAll(
+      layerFileSystem(join(dir, "two")),
+      Layer.succeed(Warehouse, makeMemory()),
+      Layer.succeed(ServingStore, store)
+    )
+    const run = <A, E>(e: Effect.Effect<A, E, Warehouse | RawArchive | ServingStore>) =>
+      Effect.runPromise(e.pipe(Effect.provide(layer)))
+    await run(day(files[0]!, "2025-12-02"))
+    const failed = await Effect.runPromiseExit(
+      syncPendingServing().pipe(
+        Effect.provide(Layer.merge(layer, Layer.succeed(ServingStore, failingAfter(store, 0))))
+      )
+    )
+    expect(failed._tag).toBe("Failure")
+    const second = await run(day(v2, "2025-12-03"))
+    expect(second[0]).toMatchObject({ status: "ingested", updated: 1 })
+    const rep = await run(syncPendingServing({ fresh: second }))
+    expect(rep.batches).toBe(2)
+
+    const clean = makeServing()
+    const cleanLayer = Layer.mergeAll(
+      layerFileSystem(join(dir, "two-clean")),
+      Layer.succeed(Warehouse, makeMemory()),
+      Layer.succeed(ServingStore, clean)
+    )
+    for (const [f, date] of [
+      [files[0]!, "2025-12-02"],
+      [v2, "2025-12-03"]
+    ] as const) {
+      const r = await Effect.runPromise(day(f, date).pipe(Effect.provide(cleanLayer)))
+      await Effect.runPromise(syncServing(r).pipe(Effect.provide(cleanLayer)))
+    }
+    expect(await snapshotOf(store)).toEqual(await snapshotOf(clean))
+    const feed = await Effect.runPromise(store.getFeed("STATE#ca", "osha"))
+    const changedId = second[0]!.changed[0]!.violation_id
+    const item = feed.find((f) => f.violation_id === changedId)
+    if (item !== undefined) expect(item.penalty_current).toBe("999.00")
+  })
 
   it("historical batches record no serving work (backfills are shown by serving rebuild)", async () => {
     const layer = Layer.mergeAll(
