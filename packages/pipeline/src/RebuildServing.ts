@@ -1,7 +1,7 @@
 import type { ServingStore, ServingStoreError } from "@ventureos/serving"
 import { Effect } from "effect"
 import type { EntityKind } from "./Gold"
-import { type ScoreSyncReport, syncScores } from "./Score"
+import { type ScoreKey, type ScoreSyncReport, syncScores } from "./Score"
 import { type EntitySyncReport, syncEntities, syncTopLists } from "./SyncServing"
 import { Warehouse, type WarehouseError } from "./Warehouse"
 
@@ -43,6 +43,8 @@ export const rebuildServing = (
   options: {
     readonly batchSize?: number
     readonly topLimit?: number
+    /** The company mapping the offender score groups records by (default: the company slug). */
+    readonly scoreKey?: ScoreKey
     readonly now?: string
     readonly resume?: RebuildCheckpoint
     readonly checkpoint?: (c: RebuildCheckpoint) => Effect.Effect<void>
@@ -127,6 +129,9 @@ export const rebuildServing = (
       })
     }
     // Offender scores of every company (as of `now`) and the score leaderboards, from silver.
-    const scores = yield* syncScores("all", { now })
+    const scores = yield* syncScores("all", {
+      now,
+      ...(options.scoreKey === undefined ? {} : { key: options.scoreKey })
+    })
     return { ...totals, ...scores, entities, topListsWritten, resumedPast }
   })

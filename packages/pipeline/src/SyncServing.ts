@@ -10,7 +10,7 @@ import {
 import { Effect } from "effect"
 import type { EntityKind } from "./Gold"
 import type { BatchResult } from "./Ingest"
-import { type ScoreSyncReport, syncScores } from "./Score"
+import { type ScoreKey, type ScoreSyncReport, syncScores } from "./Score"
 import { type GoldHistoryRow, type GoldTotalsRow, Warehouse, type WarehouseError } from "./Warehouse"
 
 /** What the serving sync wrote. `feedWrites` counts DynamoDB writes of the live feed (puts + deletes). */
@@ -104,6 +104,8 @@ export const syncServing = (
   results: ReadonlyArray<BatchResult>,
   options: {
     readonly topLimit?: number
+    /** The company mapping the offender score groups records by (default: the company slug). */
+    readonly scoreKey?: ScoreKey
     readonly now?: string
     /** Called as each step starts (for progress): what it writes and how many items. */
     readonly onStep?: (step: SyncStep) => void
@@ -231,7 +233,10 @@ export const syncServing = (
     const topListsWritten = yield* syncTopLists([...scopes], ["all", ...agencies], { limit, now })
 
     // 4. offender scores of the touched companies and the score leaderboards (Score.ts)
-    const scores = yield* syncScores([...touched.company], { now })
+    const scores = yield* syncScores([...touched.company], {
+      now,
+      ...(options.scoreKey === undefined ? {} : { key: options.scoreKey })
+    })
     return {
       ...scores,
       feedViolations: feed.length,
