@@ -93,15 +93,40 @@ export const violationId = (agency: string, dataset: string, sourceId: string): 
  * `contentHash` builds for plain rows. It is both the stored `violation_details` and the text the content
  * hash covers. `entries` may repeat a key: as in a JavaScript object literal, the last value wins.
  */
-export const jsonObject = (entries: ReadonlyArray<readonly [string, string]>): string => {
+export const jsonObject = (
+  entries: ReadonlyArray<readonly [string, string]>,
+  splice?: { readonly at: string; readonly fragment: string }
+): string => {
   const byKey = new Map<string, string>()
   for (const [k, v] of entries) byKey.set(k, v)
   const keys = [...byKey.keys()].sort()
-  if (keys.length === 0) return "'{}'"
+  if (splice !== undefined && keys.some((k) => k.startsWith(splice.at)))
+    throw new Error(
+      `jsonObject: key ${keys.find((k) => k.startsWith(splice.at))} collides with the spliced ${splice.at}* keys`
+    )
+  const parts = keys.map(
+    (k) => `${sqlStr(`${JSON.stringify(k)}:`)} || to_json(CAST(${byKey.get(k)!} AS VARCHAR))::VARCHAR`
+  )
+  // the fragment's keys all start with `at`: they sort together, where `at` would
+  if (splice !== undefined) parts.splice(keys.filter((k) => k < splice.at).length, 0, splice.fragment)
+  if (parts.length === 0) return "'{}'"
   // concat_ws skips NULL arguments: a blank value leaves neither its key nor a separator
-  return `('{' || concat_ws(',', ${keys
+  return `('{' || concat_ws(',', ${parts.join(", ")}) || '}')`
+}
+
+/**
+ * The members of a {@link jsonObject} (`"key":value` pairs, sorted, NULL values left out) without the braces,
+ * NULL when there are none: a part of an object built once and spliced into many (`jsonObject`'s `splice`),
+ * e.g. an OSHA inspection's columns, built once per inspection instead of once per violation.
+ */
+export const jsonMembers = (entries: ReadonlyArray<readonly [string, string]>): string => {
+  const byKey = new Map<string, string>()
+  for (const [k, v] of entries) byKey.set(k, v)
+  const keys = [...byKey.keys()].sort()
+  if (keys.length === 0) return "NULL::VARCHAR"
+  return `nullif(concat_ws(',', ${keys
     .map((k) => `${sqlStr(`${JSON.stringify(k)}:`)} || to_json(CAST(${byKey.get(k)!} AS VARCHAR))::VARCHAR`)
-    .join(", ")}) || '}')`
+    .join(", ")}), '')`
 }
 
 /**

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { LineageFields, type Violation, violationColumnList } from "@ventureos/core"
-import { contentHash, contentHashSql, jsonObject, sqlStr } from "@ventureos/normalizers"
+import { contentHash, contentHashSql, jsonMembers, jsonObject, sqlStr } from "@ventureos/normalizers"
 import { type OpenLakehouse, open } from "@ventureos/storage/duckdb"
 import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -60,6 +60,31 @@ describe("contentHashSql == contentHash on plain records (property)", () => {
           )
           expect(row!.h).toBe(expected)
           expect(JSON.parse(String(row!.d))).toEqual(lean)
+        }
+      ),
+      { numRuns: 200 }
+    )
+  })
+})
+
+describe("jsonObject with a spliced jsonMembers fragment == jsonObject of all entries (property)", () => {
+  it("agrees for any keys around the fragment's prefix", async () => {
+    const key = fc.string({ unit: fc.constantFrom(...'ahi._nsz"'.split("")), minLength: 1, maxLength: 6 })
+    await fc.assert(
+      fc.asyncProperty(
+        fc.dictionary(key, maybe, { maxKeys: 6 }),
+        fc.dictionary(key, maybe, { maxKeys: 6 }),
+        async (outer, inner) => {
+          const lit = (v: string | null) => (v === null ? "NULL::VARCHAR" : sqlStr(v))
+          const own = Object.entries(outer).filter(([k]) => !k.startsWith("in."))
+          const spliced = Object.entries(inner).map(([k, v]) => [`in.${k}`, v] as const)
+          const whole = jsonObject([...own, ...spliced].map(([k, v]) => [k, lit(v)] as const))
+          const parts = jsonObject(
+            own.map(([k, v]) => [k, lit(v)] as const),
+            { at: "in.", fragment: jsonMembers(spliced.map(([k, v]) => [k, lit(v)] as const)) }
+          )
+          const [row] = await lake.run(lake.lakehouse.query(`SELECT ${whole} AS a, ${parts} AS b`))
+          expect(row!.b).toBe(row!.a)
         }
       ),
       { numRuns: 200 }
