@@ -87,6 +87,16 @@ describe("DynamoDB killed mid-sync (real dynalite process)", () => {
     const summary = lastJson(failed.stdout)
     expect(summary).toMatchObject({ batches: 1, inserted: expect.any(Number), serving: { pending: 1 } })
 
+    // `serving sync` while DynamoDB is still down: one line, the JSON says what is pending, exit 1
+    process.env.AWS_MAX_ATTEMPTS = "1" // the driver's own retries are enough against a dead endpoint
+    const down = await withEndpoint(endpoint, () => cli(["serving", "sync"], home)).finally(() => {
+      delete process.env.AWS_MAX_ATTEMPTS
+    })
+    expect(down.code, down.stderr).toBe(1)
+    expect(down.stderr.split("\n").filter((l) => l.startsWith("ventureos:"))).toHaveLength(1)
+    expect(down.stderr).not.toMatch(/^\s+at /m)
+    expect(lastJson(down.stdout)).toMatchObject({ ok: false, servingPending: 1 })
+
     // DynamoDB back (same data, same port); re-delivering the same files replays the lake and finishes serving
     await dynalite(db, first.port)
     const again = await withEndpoint(endpoint, () => cli(ingest, home))
@@ -100,5 +110,5 @@ describe("DynamoDB killed mid-sync (real dynalite process)", () => {
     expect(want.found).toBe(true)
     expect(want.feed.length).toBeGreaterThan(0)
     expect(await servingView(home, endpoint)).toEqual(want)
-  }, 120_000)
+  }, 180_000)
 })
