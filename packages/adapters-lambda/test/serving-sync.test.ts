@@ -144,6 +144,14 @@ describe("ingest Lambda: serving sync after the lake commits", () => {
     const top = await checker.runPromise(store.getTopList("national", "count"))
     expect(Option.getOrThrow(top).entries.length).toBeGreaterThan(0)
     expect((await checker.runPromise(store.getRecent("osha", 5))).length).toBe(5)
+    // the state's history (per agency and year) and the search find what gold holds
+    const [ca] = await Effect.runPromise(wh.goldTotals("state", ["STATE#ca"]))
+    const history = Option.getOrThrow(await checker.runPromise(store.getHistory("STATE#ca")))
+    expect(history.points.reduce((n, p) => n + p.violation_count, 0)).toBe(ca!.violation_count)
+    const hits = await checker.runPromise(store.search("corrections"))
+    expect(hits.map((h) => h.entity_key)).toContain(
+      "COMPANY#calif-state-dept-corrections-prison-ind-authority"
+    )
     const tables = await new DynamoDBClient({
       endpoint: dynamoEndpoint,
       region: "us-east-1",
