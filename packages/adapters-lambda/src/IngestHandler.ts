@@ -93,11 +93,12 @@ export const makeIngestHandler = (options: IngestHandlerOptions) => {
   }
   /**
    * Finish the serving work pending in the outbox. A failure leaves it pending (the lake is committed): the
-   * caller reports the event failed, so its retry, or any later event, finishes it.
+   * caller reports the event failed, so its retry, or any later event, finishes it. `fresh`: this event's
+   * batches, whose changed records are current (not read back from silver).
    */
-  const syncServing = async (): Promise<
-    { readonly ok: true } | { readonly ok: false; readonly error: string }
-  > => {
+  const syncServing = async (
+    fresh: ReadonlyArray<BatchResult>
+  ): Promise<{ readonly ok: true } | { readonly ok: false; readonly error: string }> => {
     if (servingRuntime === undefined) return { ok: true }
     const pending = await runtime.runPromiseExit(pendingServing)
     if (Exit.isSuccess(pending) && pending.value.length === 0) return { ok: true }
@@ -105,7 +106,7 @@ export const makeIngestHandler = (options: IngestHandlerOptions) => {
     const exit = Exit.isFailure(store)
       ? Exit.failCause(store.cause)
       : await runtime.runPromiseExit(
-          syncPendingServing().pipe(Effect.provideService(ServingStore, store.value))
+          syncPendingServing({ fresh }).pipe(Effect.provideService(ServingStore, store.value))
         )
     if (Exit.isSuccess(exit)) {
       const { batches, feedWrites, statsWritten, profilesWritten, historiesWritten, searchEntriesWritten } =
@@ -155,11 +156,13 @@ export const makeIngestHandler = (options: IngestHandlerOptions) => {
 
   /** Ingest every key, then finish the pending serving work; `error` when the event must be retried. */
   const processEvent = async (keys: ReadonlyArray<string>): Promise<string | undefined> => {
+    const fresh: Array<BatchResult> = []
     for (const k of keys) {
       const o = await processKey(k)
       if (!o.ok) return `ingest of ${k} failed: ${o.error}`
+      fresh.push(...o.results)
     }
-    const s = await syncServing()
+    const s = await syncServing(fresh)
     return s.ok ? undefined : `serving sync failed: ${s.error}`
   }
 
