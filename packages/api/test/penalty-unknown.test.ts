@@ -23,9 +23,7 @@ describe("offline summary of penalties", () => {
     expect(extractiveSummary(card("5000.00", null))).toContain(
       "The initial penalty was $5,000; the current penalty is unknown."
     )
-    expect(extractiveSummary(card("5000.00", "1200.00"))).toContain(
-      "The penalty went from $5,000 to $1,200."
-    )
+    expect(extractiveSummary(card("5000.00", "1200.00"))).toContain("The penalty went from $5,000 to $1,200.")
     expect(extractiveSummary(card("5000.00", "5000.00"))).toContain("The penalty is $5,000.")
     expect(extractiveSummary(card(null, null))).not.toContain("penalty")
   })
