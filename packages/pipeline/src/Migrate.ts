@@ -2,6 +2,15 @@ import { type Violation, violationColumnList } from "@ventureos/core"
 import { CONTENT_HASH_PROPERTY, CONTENT_HASH_VERSION, contentHash } from "@ventureos/normalizers"
 import { Lakehouse, type LakehouseError, silverTableNames, violationFromQuery } from "@ventureos/storage"
 import { Effect } from "effect"
+import {
+  DERIVATION_VERSION,
+  type DerivedTable,
+  derivationVersionOf,
+  type Failpoint,
+  rebuildGold,
+  rederiveSilver
+} from "./MigrateDerivation"
+import type { Warehouse, WarehouseError } from "./Warehouse"
 
 /**
  * One-time migration of silver to the current content hash ({@link CONTENT_HASH_VERSION}): every row of a
@@ -13,6 +22,10 @@ import { Effect } from "effect"
  * `ventureos.content-hash-version` property. Resumable: a table already at the version is skipped; a run
  * killed after a table's rewrite committed only sets the property on the next run; one killed before that
  * committed nothing for the table and starts it again.
+ *
+ * Then the derived fields (`./MigrateDerivation`, derivation version {@link DERIVATION_VERSION}): each silver
+ * table's records get `penalty_current` (OSHA) and `action_id` (EPA) re-derived from their details, and once
+ * every silver table is at the version, gold is rebuilt from silver. Same exactly-once / resume rules.
  */
 
 export interface MigratedTable {
@@ -24,6 +37,14 @@ export interface MigratedTable {
   readonly rows: number
   /** Rows that had blank detail values (now dropped); every migrated row gets a new hash. */
   readonly leaner: number
+  /** The table's re-derivation (absent tables: none). */
+  readonly derivation?: DerivedTable
+}
+
+/** What a migration did: silver tables, then gold tables (rebuilt once every silver table is re-derived). */
+export interface MigrateReport {
+  readonly tables: ReadonlyArray<MigratedTable>
+  readonly gold: ReadonlyArray<DerivedTable>
 }
 
 export interface MigrateOptions {
@@ -32,6 +53,8 @@ export interface MigrateOptions {
   /** Rows read and rewritten per slice (bounded memory; default 50k). */
   readonly sliceRows?: number
   readonly onProgress?: (table: string, rowsDone: number, rows: number) => void
+  /** Tests: throw after a step committed, as if the process died there. */
+  readonly failpoint?: Failpoint
 }
 
 /** The version a silver table's rows were written with (`1`: tables from before versions were recorded). */
@@ -64,7 +87,7 @@ export const migrateRecord = (row: Readonly<Record<string, unknown>>): Record<st
 /** Migrate every silver table below the current content hash version (see the module comment). */
 export const migrateLake = (
   options: MigrateOptions = {}
-): Effect.Effect<ReadonlyArray<MigratedTable>, LakehouseError, Lakehouse> =>
+): Effect.Effect<MigrateReport, LakehouseError | WarehouseError, Lakehouse | Warehouse> =>
   Effect.gen(function* () {
     const lake = yield* Lakehouse
     const out: Array<MigratedTable> = []
@@ -132,5 +155,29 @@ export const migrateLake = (
         leaner
       })
     }
-    return out
+    return yield* derive(out, options.failpoint)
+  })
+
+/** The derivation step of {@link migrateLake}: every present silver table, then gold once all are derived. */
+const derive = (tables: ReadonlyArray<MigratedTable>, failpoint: Failpoint | undefined) =>
+  Effect.gen(function* () {
+    const lake = yield* Lakehouse
+    const out: Array<MigratedTable> = []
+    for (const t of tables)
+      out.push(t.status === "absent" ? t : { ...t, derivation: yield* rederiveSilver(t.table, failpoint) })
+    // gold counts every agency: rebuilt only from silver tables that are all re-derived
+    let ready = true
+    for (const name of silverTableNames) {
+      const loaded = yield* lake.loadTable(name).pipe(
+        Effect.map((t) => t as typeof t | undefined),
+        Effect.catchIf(
+          (e) => e.reason === "NoSuchTable",
+          () => Effect.succeed(undefined)
+        )
+      )
+      if (loaded !== undefined && derivationVersionOf(loaded.metadata.properties) !== DERIVATION_VERSION)
+        ready = false
+    }
+    const gold = ready ? yield* rebuildGold(silverTableNames, failpoint) : []
+    return { tables: out, gold } satisfies MigrateReport
   })

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { EntityKind } from "../src/Gold"
 import { ingestFiles } from "../src/IngestFiles"
 import { contentHashVersionOf, migrateLake, migrationSourceId } from "../src/Migrate"
-import { Warehouse } from "../src/Warehouse"
+import { type GoldTotalsRow, Warehouse } from "../src/Warehouse"
 import { layerLocalLake } from "../src/WarehouseIceberg"
 
 /**
@@ -67,15 +67,25 @@ const silverRows = (name: string) =>
     })
   )
 
+const nonZero = (t: GoldTotalsRow) =>
+  t.violation_count !== 0 ||
+  t.penalty_initial_cents !== 0n ||
+  t.penalty_current_cents !== 0n ||
+  t.penalty_current_unknown_count !== 0
+
 const goldAll = () =>
   rt.runPromise(
     Effect.gen(function* () {
       const w = yield* Warehouse
       const out: Record<string, unknown> = {}
+      // Left out: entities whose net totals are zero (gold rebuilt from silver has no history of them), and
+      // display names (among a company key's spellings, a rebuild shows the newest ingested, then the newest
+      // event's; an ingest showed the last one appended)
       for (const k of ["company", "city", "state"] as Array<EntityKind>)
-        out[k] = [...(yield* w.goldTotals(k))].sort((a, b) =>
-          `${a.entity_key}|${a.agency}` < `${b.entity_key}|${b.agency}` ? -1 : 1
-        )
+        out[k] = [...(yield* w.goldTotals(k))]
+          .filter(nonZero)
+          .map(({ name: _, ...t }) => t)
+          .sort((a, b) => (`${a.entity_key}|${a.agency}` < `${b.entity_key}|${b.agency}` ? -1 : 1))
       return JSON.stringify(out, (_k, v) => (typeof v === "bigint" ? v.toString() : v))
     })
   )
@@ -150,14 +160,14 @@ describe("lake migrate: content hash version 1 -> 2", () => {
     await fresh.dispose()
 
     const report = await rt.runPromise(migrateLake({ sliceRows: 200 }))
-    expect(report.map((r) => [r.table, r.status, r.from, r.to])).toEqual(
+    expect(report.tables.map((r) => [r.table, r.status, r.from, r.to])).toEqual(
       TABLES.map((t) => [t, "migrated", "1", CONTENT_HASH_VERSION])
     )
     for (const t of TABLES) {
       expect(await version(t)).toBe(CONTENT_HASH_VERSION)
       const now = await silverRows(t)
       const before = written.get(t)!
-      expect(report.find((r) => r.table === t)!.rows).toBe(before.length)
+      expect(report.tables.find((r) => r.table === t)!.rows).toBe(before.length)
       // the same ids, hashes and details as today's normalizers wrote
       expect(now.map((r) => [r.violation_id, r.content_hash])).toEqual(
         before.map((r) => [r.violation_id, r.content_hash])
@@ -179,7 +189,7 @@ describe("lake migrate: content hash version 1 -> 2", () => {
 
     // a second run has nothing to do
     const again = await rt.runPromise(migrateLake())
-    expect(again.map((r) => r.status)).toEqual(["current", "current", "current"])
+    expect(again.tables.map((r) => r.status)).toEqual(["current", "current", "current"])
   })
 
   it("resumes a run that committed a table's rewrite but not its version", async () => {
@@ -200,7 +210,7 @@ describe("lake migrate: content hash version 1 -> 2", () => {
       Effect.flatMap(Lakehouse, (l) => l.setProperties("silver.epa", { [CONTENT_HASH_PROPERTY]: "1" }))
     )
     const report = await rt.runPromise(migrateLake({ tables: ["silver.epa"] }))
-    expect(report).toMatchObject([{ table: "silver.epa", status: "migrated", rows: 0 }])
+    expect(report.tables).toMatchObject([{ table: "silver.epa", status: "migrated", rows: 0 }])
     expect(await lakeHead("silver.epa")).toBe(head)
     expect(await version("silver.epa")).toBe(CONTENT_HASH_VERSION)
   })

@@ -1,18 +1,19 @@
-import { migrateLake } from "@ventureos/pipeline"
+import { migrateLake, type Warehouse } from "@ventureos/pipeline"
 import type { Lakehouse } from "@ventureos/storage"
 import { Effect, type Layer } from "effect"
 import { type Args, emit, UsageError } from "../Args"
 import { count } from "../Format"
 
 /**
- * `ventureos lake migrate`: bring the silver tables to the current row format (content hash version) once.
- * Safe to run again and to resume after an interruption: tables already migrated are skipped.
+ * `ventureos lake migrate`: bring the silver tables to the current row format (content hash version) and
+ * derivation (issue 12 decisions 1-2), then gold to a recomputation from silver, once. Safe to run again and
+ * to resume after an interruption: tables already migrated are skipped.
  */
-export const runLake = async (args: Args, layer: Layer.Layer<Lakehouse>): Promise<number> => {
+export const runLake = async (args: Args, layer: Layer.Layer<Lakehouse | Warehouse>): Promise<number> => {
   const [sub] = args.positionals
   if (sub !== "migrate") throw new UsageError(`lake needs migrate, got "${sub ?? ""}"`)
   let lastReport = 0
-  const tables = await Effect.runPromise(
+  const report = await Effect.runPromise(
     migrateLake({
       onProgress: (table, done, total) => {
         const now = Date.now()
@@ -24,7 +25,7 @@ export const runLake = async (args: Args, layer: Layer.Layer<Lakehouse>): Promis
       }
     }).pipe(Effect.provide(layer))
   )
-  for (const t of tables)
+  for (const t of report.tables) {
     process.stderr.write(
       t.status === "migrated"
         ? `${t.table}: content hash v${t.from} -> v${t.to}, ${count(t.rows, "row")} rewritten (${count(t.leaner, "row")} had blank details)\n`
@@ -32,6 +33,20 @@ export const runLake = async (args: Args, layer: Layer.Layer<Lakehouse>): Promis
           ? `${t.table}: no such table\n`
           : `${t.table}: already at content hash v${t.to}${t.status === "empty" ? " (empty)" : ""}\n`
     )
-  emit({ tables })
+    const d = t.derivation
+    if (d !== undefined)
+      process.stderr.write(
+        d.status === "derived"
+          ? `${t.table}: derivation v${d.from} -> v${d.to}, ${count(d.changed, "record")} re-derived (OSHA current penalty, EPA action id)\n`
+          : `${t.table}: already at derivation v${d.to}\n`
+      )
+  }
+  for (const g of report.gold)
+    process.stderr.write(
+      g.status === "derived"
+        ? `${g.table}: rebuilt from silver (derivation v${g.from} -> v${g.to}, ${count(g.changed, "delta row")})\n`
+        : `${g.table}: already at derivation v${g.to}\n`
+    )
+  emit({ tables: report.tables, gold: report.gold })
   return 0
 }
