@@ -2,7 +2,13 @@ import { spawnSync } from "node:child_process"
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join, resolve } from "node:path"
-import { normalizeToFiles, pendingServing, syncPendingServing, updateEntities } from "@ventureos/pipeline"
+import {
+  normalizeToFiles,
+  pendingServing,
+  syncEntityServing,
+  syncPendingServing,
+  updateEntities
+} from "@ventureos/pipeline"
 import { BrandConfig, ServingStore } from "@ventureos/serving"
 import { Lakehouse } from "@ventureos/storage"
 import type { RawArchive } from "@ventureos/storage/archive"
@@ -17,7 +23,7 @@ import { runStats, runTop } from "./commands/Query"
 import { runServing } from "./commands/Serving"
 import { count } from "./Format"
 import { BOOLEAN_FLAGS, COMMANDS, checkFlags, commandHelp, usage } from "./Help"
-import { lakeLayer, servingLayer, ventureosHome } from "./Layers"
+import { entityStoreLayer, lakeLayer, servingLayer, ventureosHome } from "./Layers"
 import { makeProgress } from "./Progress"
 import { defaultRegistry } from "./Registry"
 import { samplePaths, samplesDir } from "./Samples"
@@ -154,7 +160,18 @@ const afterIngest = (args: Args) => async (s: import("./commands/Ingest").Ingest
     process.stderr.write(
       `entities: the entity map was not updated: ${entities.error} (run ventureos entities update)\n`
     )
-  return { ...(await afterIngestServing(args)(s)), entities }
+  const serving = await afterIngestServing(args)(s)
+  if ((flagString(args, "mode") ?? "historical") === "daily" && Exit.isSuccess(exit)) {
+    // old keys of merged names answer as their company; merged companies' profiles list their names
+    const written = await Effect.runPromiseExit(
+      syncEntityServing().pipe(Effect.provide(Layer.merge(entityStoreLayer(), servingLayer())))
+    )
+    if (Exit.isFailure(written))
+      process.stderr.write(
+        `entities: aliases not written: ${String(Cause.squash(written.cause)).split("\n")[0]} (run ventureos serving rebuild)\n`
+      )
+  }
+  return { ...serving, entities }
 }
 
 /** A failed serving sync as one line (no stack: the store's own message) and the batches still pending. */

@@ -81,8 +81,12 @@ const place = (resource: "city" | "state", id: string, key: string, scope: strin
 export const CompanyHandlers = /* @__PURE__ */ HttpApiBuilder.group(Api, "company", (h) =>
   h.handle("get", ({ params }) =>
     Effect.gen(function* () {
-      const key = yield* check(companyEntityKey(params.id))
-      const e = yield* entity(params.id, key)
+      const asked = yield* check(companyEntityKey(params.id))
+      // A name variant joined to another company answers as that company (old URLs keep working); the
+      // response's id is the company's, so a page can show its own URL.
+      const alias = yield* Effect.flatMap(ServingStore, (s) => s.getAlias(asked))
+      const key = Option.isSome(alias) ? alias.value.alias_of : asked
+      const e = yield* entity(key.slice("COMPANY#".length), key)
       if (e.view === undefined && e.feed.length === 0) return yield* notFound("company", params.id)
       return e.response
     }).pipe(Effect.catchTag("ServingStoreError", storeFailure))

@@ -9,6 +9,12 @@ import {
   type Site,
   type VariantInput
 } from "@ventureos/entities"
+import {
+  type EntityAlias,
+  type EntityProfile,
+  ServingStore,
+  type ServingStoreError
+} from "@ventureos/serving"
 import { Effect, Layer } from "effect"
 import { EntityStore, type EntityStoreError } from "./EntityStore"
 import type { GoldHistoryRow, GoldTotalsRow, WarehouseShape } from "./Warehouse"
@@ -300,4 +306,60 @@ export const applyOverride = (
     const result = resolve(yield* store.load, [], yield* store.overrides, { now })
     yield* store.save(result.map)
     return { record, result }
+  })
+
+/** What {@link syncEntityServing} wrote. */
+export interface EntityServingReport {
+  readonly aliasesWritten: number
+  readonly profilesWritten: number
+}
+
+/**
+ * Serving after entity resolution: every name variant joined to another company gets an alias item (its old
+ * key answers as the company: old URLs keep working; a split variant's alias points back at itself), and
+ * each merged company's profile lists the name variants it merged and the company's display name. Absolute
+ * and compare-before-write: running it again writes nothing.
+ */
+export const syncEntityServing = (
+  now = new Date().toISOString()
+): Effect.Effect<EntityServingReport, EntityStoreError | ServingStoreError, EntityStore | ServingStore> =>
+  Effect.gen(function* () {
+    const map = yield* (yield* EntityStore).load
+    const overrides = yield* (yield* EntityStore).overrides
+    const serving = yield* ServingStore
+    const split = new Set(overrides.flatMap((o) => (o.override.op === "split" ? [o.override.variant] : [])))
+    const aliases: Array<EntityAlias> = []
+    const members = new Map<string, Array<string>>()
+    for (const [k, e] of Object.entries(map.variants)) {
+      members.set(e.company, [...(members.get(e.company) ?? []), k])
+      if (e.company !== k || split.has(k))
+        aliases.push({
+          entity_key: `${COMPANY}${k}`,
+          alias_of: `${COMPANY}${e.company}`,
+          updated_at: now
+        } as EntityAlias)
+    }
+    let aliasesWritten = 0
+    for (let at = 0; at < aliases.length; at += 500)
+      aliasesWritten += (yield* serving.putAliases(aliases.slice(at, at + 500))).written
+    const merged = [...members.entries()].filter(([, ms]) => ms.length > 1)
+    let profilesWritten = 0
+    for (let at = 0; at < merged.length; at += 100) {
+      const slice = merged.slice(at, at + 100)
+      const priors = yield* serving.getProfiles(slice.map(([c]) => `${COMPANY}${c}`))
+      const next: Array<EntityProfile> = []
+      for (const [c, ms] of slice) {
+        const prior = priors.get(`${COMPANY}${c}`)
+        if (prior === undefined) continue
+        const names = new Set(prior.name_variants)
+        for (const m of ms) names.add(map.variants[m]!.input.name)
+        next.push({
+          ...prior,
+          display_name: map.companies[c]?.name ?? prior.display_name,
+          name_variants: [...names].sort().slice(0, 50)
+        })
+      }
+      if (next.length > 0) profilesWritten += (yield* serving.putProfiles(next)).written
+    }
+    return { aliasesWritten, profilesWritten }
   })

@@ -3,12 +3,15 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { Violation } from "@ventureos/core"
 import { emptyMap, type OverrideRecord, resolve } from "@ventureos/entities"
-import { Effect } from "effect"
+import { type EntityProfile, makeMemory as makeServingMemory, ServingStore } from "@ventureos/serving"
+import { Effect, Option } from "effect"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import {
+  applyOverride,
   companyKeyOf,
   rollupOf,
+  syncEntityServing,
   updateEntities,
   variantsFromRecords,
   withCompanyRollup
@@ -152,5 +155,50 @@ describe("company roll-up through the entity map", () => {
     expect(second.newVariants).toBe(0)
     expect(second.compared).toBe(0)
     expect(second.version).toBe(first.version)
+  })
+})
+
+describe("syncEntityServing", () => {
+  it("writes an alias for each merged name and lists the merged names on the company's profile", async () => {
+    const serving = makeServingMemory()
+    const program = Effect.gen(function* () {
+      const store = yield* EntityStore
+      const records = fc.sample(arbRecord(), { numRuns: 30, seed: 5 })
+      yield* updateEntities({ agencies: [], records: current(records) })
+      yield* applyOverride({ op: "merge", from: "globex", into: "initech" })
+      const s = yield* ServingStore
+      yield* s.putProfiles([
+        {
+          entity_key: "COMPANY#initech",
+          display_name: "INITECH",
+          name_variants: ["INITECH"],
+          naics: null,
+          industry: null,
+          city: null,
+          state: null,
+          zip: null,
+          first_seen: null,
+          last_seen: null
+        } as unknown as EntityProfile
+      ])
+      const first = yield* syncEntityServing("2026-11-30T10:00:00.000Z")
+      const again = yield* syncEntityServing("2026-11-30T11:00:00.000Z")
+      const alias = yield* s.getAlias("COMPANY#globex")
+      const profile = (yield* s.getProfiles(["COMPANY#initech"])).get("COMPANY#initech")
+      yield* applyOverride({ op: "split", variant: "globex" })
+      yield* syncEntityServing()
+      const cleared = yield* s.getAlias("COMPANY#globex")
+      return { first, again, alias, profile, cleared, map: yield* store.load }
+    }).pipe(
+      Effect.provide(EntityStore.layerMemory),
+      Effect.provideService(ServingStore, serving),
+      Effect.provideService(Warehouse, makeMemory())
+    )
+    const r = await Effect.runPromise(program)
+    expect(r.first.aliasesWritten).toBeGreaterThanOrEqual(1)
+    expect(r.again).toEqual({ aliasesWritten: 0, profilesWritten: 0 })
+    expect(Option.getOrThrow(r.alias).alias_of).toBe("COMPANY#initech")
+    expect(r.profile?.name_variants).toEqual(expect.arrayContaining(["GLOBEX CORP", "INITECH"]))
+    expect(Option.isNone(r.cleared)).toBe(true)
   })
 })

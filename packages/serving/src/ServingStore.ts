@@ -1,5 +1,6 @@
 import type { EntityStats, TopBy, TopList, Violation } from "@ventureos/core"
 import { Context, Effect, Layer, Option } from "effect"
+import { type AliasItemsShape, makeAliasMemory } from "./AliasItems"
 import type { BrandConfig } from "./BrandConfig"
 import { compareNewestFirst, type FeedGroup, feedItemSk, planFeedGroup } from "./Feed"
 import {
@@ -89,7 +90,7 @@ export interface LegacyImportReport {
  * The serving store: what dashboards read (entity profiles and totals, Top-N lists, the live feed, brand
  * configs), kept up to date by the pipeline. Every write sets absolute values, so retries are safe.
  */
-export interface ServingStoreShape extends ScoreItemsShape {
+export interface ServingStoreShape extends ScoreItemsShape, AliasItemsShape {
   /** N: feed items kept per (entity, agency). */
   readonly feedSize: number
   /** Items kept per agency in the national recent feed. */
@@ -383,6 +384,7 @@ export const makeMemory = (options?: {
 
   return {
     ...makeScoreMemory(),
+    ...makeAliasMemory(),
     feedSize,
     recentSize,
     setup: Effect.void,

@@ -14,6 +14,14 @@ import {
 } from "@aws-sdk/client-dynamodb"
 import { EntityStats, OffenderScore, ScoreBoard, TopList } from "@ventureos/core"
 import { Config, Effect, Layer, Option, Schema } from "effect"
+import {
+  ALIAS_SK,
+  aliasFingerprint,
+  EntityAlias,
+  liveAlias,
+  requireAliasKey,
+  validateAliases
+} from "./AliasItems"
 import { type AttributeMap, marshall, marshallItem, unmarshallItem } from "./AttributeValue"
 import { batchGet, batchWrite, type WriteOp } from "./BatchWriter"
 import { BrandConfig } from "./BrandConfig"
@@ -158,6 +166,7 @@ const decodeSummary = fromItem(Schema.decodeUnknownSync(ViolationSummary), "summ
 const decodeBrand = fromItem(Schema.decodeUnknownSync(BrandConfig), "brand")
 const decodeHistory = fromItem(Schema.decodeUnknownSync(EntityHistory), "history")
 const decodeScore = fromItem(Schema.decodeUnknownSync(OffenderScore), "score")
+const decodeAlias = fromItem(Schema.decodeUnknownSync(EntityAlias), "alias")
 const decodeScoreBoard = fromItem(Schema.decodeUnknownSync(ScoreBoard), "score board")
 
 /** The Search table's doc item: the entry plus the terms it is posted under (see `Search.ts`). */
@@ -788,6 +797,22 @@ export const make = (client: Client, options: DynamoOptions = {}): ServingStoreS
       }),
     putSearchEntries,
     search,
+    putAliases: (input) =>
+      Effect.flatMap(validateAliases(input), (as) =>
+        putChanged(
+          "putAliases",
+          tables.entities,
+          input.length,
+          as.map((a) => ({ pk: a.entity_key, sk: ALIAS_SK, fp: fp(aliasFingerprint(a)), record: a }))
+        )
+      ),
+    getAlias: (entityKey) =>
+      Effect.gen(function* () {
+        const key = yield* requireAliasKey("getAlias", entityKey)
+        return liveAlias(
+          yield* decodeOption(yield* getItem("getAlias", tables.entities, key, ALIAS_SK), decodeAlias)
+        )
+      }),
     putScores: (input) =>
       Effect.flatMap(validateScores(input), (ss) =>
         putChanged(

@@ -2,6 +2,7 @@
  * `@ventureos/serving`: the serving store port, its in-memory layer and its pure parts (no AWS SDK).
  * The DynamoDB driver lives in `@ventureos/serving/dynamodb`.
  */
+export { ALIAS_SK, type AliasItemsShape, EntityAlias } from "./AliasItems"
 export * from "./AttributeValue"
 export * from "./BrandConfig"
 export {

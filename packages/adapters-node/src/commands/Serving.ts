@@ -3,11 +3,13 @@ import { readFile } from "node:fs/promises"
 import { join } from "node:path"
 import { parseEntityKey } from "@ventureos/core"
 import {
+  type EntityServingReport,
   type PendingSyncReport,
   pendingServing,
   type RebuildCheckpoint,
   type RebuildReport,
   rebuildServing,
+  syncEntityServing,
   syncPendingServing,
   type Warehouse
 } from "@ventureos/pipeline"
@@ -16,7 +18,7 @@ import type { RawArchive } from "@ventureos/storage/archive"
 import { Cause, Effect, type Layer, Option, Schema } from "effect"
 import { type Args, emit, UsageError } from "../Args"
 import { fit, money } from "../Format"
-import { ventureosHome } from "../Layers"
+import { entityStoreLayer, ventureosHome } from "../Layers"
 import { makeProgress } from "../Progress"
 
 /** `ventureos serving setup|sync|feed <key>|entity <key>|brand get|put|delete|list|import`. */
@@ -88,7 +90,17 @@ export const runServing = async (
         process.stderr.write(
           `serving rebuilt from gold: ${report.entities.company.toLocaleString("en-US")} companies, ${report.entities.city.toLocaleString("en-US")} cities, ${report.entities.state.toLocaleString("en-US")} states; ${report.statsWritten.toLocaleString("en-US")} stats items written (${report.statsUnchanged.toLocaleString("en-US")} unchanged), ${report.topListsWritten.toLocaleString("en-US")} top lists\n`
         )
-        emit({ rebuild: true, ...report, pendingBatches: pending.batches })
+        // entity resolution: old keys of merged names answer as their company, merged profiles list them
+        const entities = await Effect.runPromise(
+          syncEntityServing().pipe(
+            Effect.provide(servingLayer),
+            Effect.provide(entityStoreLayer())
+          ) as Effect.Effect<EntityServingReport>
+        )
+        process.stderr.write(
+          `entities: ${entities.aliasesWritten.toLocaleString("en-US")} aliases, ${entities.profilesWritten.toLocaleString("en-US")} merged profiles written\n`
+        )
+        emit({ rebuild: true, ...report, pendingBatches: pending.batches, entityServing: entities })
         return 0
       } catch (e) {
         // One line and a JSON answer; pending batches stay recorded for the next run.
