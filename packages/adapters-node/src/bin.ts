@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `ventureos` command: built to plain JavaScript (`dist/bin.js`, the package's `bin`); in the
- * repository `pnpm ventureos` runs this file through tsx. Human output goes to stderr, the last stdout
+ * repository `pnpm ventureos` runs a bundle of it (`scripts/ventureos.mjs`, rebuilt when a source changes). Human output goes to stderr, the last stdout
  * line is one JSON object.
  */
 import { runCli } from "./Cli"
