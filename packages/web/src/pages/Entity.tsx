@@ -12,7 +12,7 @@ import { agencyName, formatDate, plural, stateName } from "../lib/format"
 import { isEntityId } from "../lib/ids"
 import { entityPath } from "../lib/links"
 import { prefetch, useResource } from "../lib/resource"
-import { Link } from "../lib/router"
+import { Link, navigate } from "../lib/router"
 import { NotFoundPage } from "./NotFound"
 import { useTitle } from "./title"
 
@@ -181,6 +181,12 @@ export const EntityPage = ({ kind, id }: { kind: EntityKindName; id: string }) =
     prefetch(`history:${kind}:${id}`, () => api.history(kind, id))
     void import("../components/chart").catch(() => undefined)
   }, [kind, id, valid])
+  // A merged name variant's old URL answers with its company: show the company's own URL (old links work)
+  const canonical = res.state === "ok" ? res.data.id : undefined
+  useEffect(() => {
+    if (kind === "company" && canonical !== undefined && canonical !== id)
+      navigate(`/company/${canonical}`, { replace: true })
+  }, [kind, id, canonical])
   if (!valid) return <NotFoundPage what={`${kind} “${id}”`} query={id.replace(/[-_]+/g, " ")} />
   if (res.state === "loading")
     return (
