@@ -257,6 +257,7 @@ try {
   step("light entry points load no DuckDB or AWS SDK", () => {
     const light = [
       "@ventureos/core",
+      "@ventureos/entities",
       "@ventureos/normalizers",
       "@ventureos/storage",
       "@ventureos/storage/archive",

@@ -85,6 +85,7 @@ describe("published packages", () => {
       "@ventureos/api-client",
       "@ventureos/api-contract",
       "@ventureos/core",
+      "@ventureos/entities",
       "@ventureos/iceberg",
       "@ventureos/normalizers",
       "@ventureos/pipeline",
