@@ -1,9 +1,9 @@
-import { mkdtemp, rm } from "node:fs/promises"
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { moneyFromCents, type Violation, ViolationTypes } from "@ventureos/core"
 import { contentHash, epaPlugin, faaPlugin, makeRegistry, oshaPlugin } from "@ventureos/normalizers"
-import { Lakehouse } from "@ventureos/storage"
+import { Lakehouse, silverDefinition, type TableDefinition } from "@ventureos/storage"
 import { Effect, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { deltasFor, type EntityKind, foldDeltas, goldFromSilver, toEntityStats } from "../src/Gold"
@@ -16,7 +16,7 @@ import {
   rederive
 } from "../src/MigrateDerivation"
 import { type GoldTotalsRow, Warehouse } from "../src/Warehouse"
-import { goldTableOf, layerLocalLake } from "../src/WarehouseIceberg"
+import { goldDefinition, goldTableOf, layerLocalLake } from "../src/WarehouseIceberg"
 
 /**
  * A lake written before issue 12's decisions 1-2 (OSHA: a blank current_penalty stored as the initial one;
@@ -329,4 +329,87 @@ describe("lake migrate: derivation version 1 -> 2 (issue 12 decisions 1-2)", () 
       /silver\.osha: record osha:x: details field current_penalty = "ten dollars" is not an amount/
     )
   })
+})
+
+describe("lake migrate on a lake created before action_id and penalty_current_unknown_count", () => {
+  it("adds the columns, then re-derives and rebuilds (content hash v1 rows migrated first)", async () => {
+    const d = await mkdtemp(join(tmpdir(), "vos-derive-old-"))
+    const pick = async (file: string, id: string) => {
+      const [header, ...rows] = (await readFile(join(NORM, file), "utf8")).split(/\r?\n/)
+      return `${[header, ...rows.filter((l) => l.includes(id))].join("\n")}\n`
+    }
+    // one shared action of the sample: its NPDES rows (two permits) and its case row
+    const npdes = join(d, "npdes_formal_actions_FL.csv")
+    const echo = join(d, "echo_cases_FL.csv")
+    await writeFile(npdes, await pick("epa/sample/npdes_formal_actions_FL.csv", "FL-18-0093"))
+    await writeFile(echo, await pick("epa/sample/echo_cases_FL.csv", "FL-18-0093"))
+    const without = (def: TableDefinition, name: string): TableDefinition => ({
+      ...def,
+      columns: def.columns.filter((c) => c.name !== name)
+    })
+    const local = ManagedRuntime.make(layerLocalLake(join(d, "lake")) as never) as typeof rt
+    try {
+      // today's records of both files, stored the old way: no action_id, content hash version 1 (no property)
+      const fresh = await local.runPromise(
+        Effect.gen(function* () {
+          const lake = yield* Lakehouse
+          const w = yield* Warehouse
+          yield* ingestFiles([npdes, echo], { registry, mode: "historical", date: "2026-01-05" })
+          const scan = yield* lake.scanSql("silver.epa")
+          return yield* w.bulk!.readViolations(`SELECT * FROM (${scan}) ORDER BY violation_id`)
+        }) as never
+      )
+      expect((fresh as ReadonlyArray<Violation>).map((r) => r.action_id)).toEqual([
+        "FL-18-0093",
+        "FL-18-0093",
+        "FL-18-0093"
+      ])
+      const old = (fresh as ReadonlyArray<Violation>).map((r) => {
+        const o = { ...r, action_id: null } as Violation
+        const { action_id: _, ...row } = { ...o, content_hash: "sha256-era" }
+        return row
+      })
+      const oldLake = ManagedRuntime.make(layerLocalLake(join(d, "old")) as never) as typeof rt
+      await oldLake.runPromise(
+        Effect.gen(function* () {
+          const lake = yield* Lakehouse
+          yield* lake.ensureTable("silver.epa", without(silverDefinition, "action_id"))
+          yield* lake.write("silver.epa", old, { mode: "overwrite" })
+          for (const kind of KINDS)
+            yield* lake.ensureTable(
+              goldTableOf(kind),
+              without(goldDefinition, "penalty_current_unknown_count")
+            )
+        })
+      )
+      await oldLake.dispose()
+      const migrated = ManagedRuntime.make(layerLocalLake(join(d, "old")) as never) as typeof rt
+      const out = await migrated.runPromise(
+        Effect.gen(function* () {
+          const lake = yield* Lakehouse
+          const w = yield* Warehouse
+          const report = yield* migrateLake()
+          const scan = yield* lake.scanSql("silver.epa")
+          const records = yield* w.bulk!.readViolations(`SELECT * FROM (${scan}) ORDER BY violation_id`)
+          const company = yield* w.goldTotals("company")
+          return { report, records, company }
+        })
+      )
+      await migrated.dispose()
+      expect(out.report.tables.find((t) => t.table === "silver.epa")).toMatchObject({
+        status: "migrated",
+        from: "1",
+        derivation: { status: "derived", changed: 3 }
+      })
+      expect(out.records.map(view)).toEqual((fresh as ReadonlyArray<Violation>).map(view))
+      const epa = out.company.filter((t) => t.agency === "epa" && nonZero(t))
+      expect(epa.map(stored).sort()).toEqual(
+        recomputed(out.records, "company").filter((s) => s.includes('"epa"'))
+      )
+      expect(epa.reduce((n, t) => n + t.violation_count, 0)).toBe(1)
+    } finally {
+      await local.dispose()
+      await rm(d, { recursive: true, force: true })
+    }
+  }, 60_000)
 })
