@@ -143,11 +143,11 @@ export const COMMANDS: Readonly<Record<string, CommandHelp>> = {
   lake: {
     usage: "ventureos lake migrate",
     summary:
-      "rewrite silver tables written by an older version in today's row format (content hash v2), once; resumable",
+      "bring a lake written by an older version to today's rows (content hash v2, derivation v2) and gold, once; resumable",
     flags: {},
     examples: ["ventureos lake migrate"],
     notes:
-      "Each table is rewritten as one snapshot, then marked with its version: a second run (or one resumed after an interruption) skips what is done. Gold is unchanged; an ingest into a table not yet migrated fails and names this command."
+      "Each silver table is rewritten as one snapshot, then marked with its version: a second run (or one resumed after an interruption) skips what is done; an ingest into a table not at content hash v2 fails and names this command. Derivation v2 (issue 12 decisions 1-2): OSHA current penalties left blank by OSHA become unknown (they were stored as the initial penalty) and EPA records get their action id (ENF_IDENTIFIER / CaseNumber), both from the details each record kept; then gold is rebuilt from silver (one snapshot per gold table), so each EPA action is counted once and unknown current penalties are counted as such. Run it with ingests stopped."
   },
   serve: {
     usage: "ventureos serve [--port 8787] [--host 127.0.0.1] [--web <dir>]",
