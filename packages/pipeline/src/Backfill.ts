@@ -605,16 +605,22 @@ export const commitBackfillAgency = (
           fetch
         )
         if (idFiles.length > 1) {
-          const dups = yield* bulk.sql(
-            `SELECT violation_id, string_agg(source_file || ' row ' || source_row, ' and ' ORDER BY __item, source_row) AS rows
-             FROM read_parquet([${idFiles.map(sqlStr).join(", ")}]) GROUP BY violation_id HAVING count(*) > 1
-             ORDER BY violation_id LIMIT 3`
-          )
-          if (dups.length > 0)
+          // ids only first (a spillable count per id: millions of ids stay within the engine's memory), then
+          // the rows of the few duplicates for the message
+          const ids = `read_parquet([${idFiles.map(sqlStr).join(", ")}])`
+          const dupIds = (yield* bulk.sql(
+            `SELECT violation_id FROM ${ids} GROUP BY violation_id HAVING count(*) > 1 ORDER BY violation_id LIMIT 3`
+          )).map((d) => String(d.violation_id))
+          if (dupIds.length > 0) {
+            const dups = yield* bulk.sql(
+              `SELECT violation_id, string_agg(source_file || ' row ' || source_row, ' and ' ORDER BY __item, source_row) AS rows
+               FROM ${ids} WHERE violation_id IN (${dupIds.map(sqlStr).join(", ")}) GROUP BY violation_id ORDER BY violation_id`
+            )
             return yield* new BackfillError({
               runId,
               reason: `violation id ${dups.map((d) => `${d.violation_id} (${d.rows})`).join(", ")} is written by two work items (a duplicate across splits or files); nothing was committed: ingest these files with \`ventureos ingest\`, which keeps the first row`
             })
+          }
         }
         // 2. Silver: every worker's files in one snapshot, exactly once per run.
         const data = yield* Effect.forEach(
@@ -660,17 +666,34 @@ export const commitBackfillAgency = (
           const cols = (yield* bulk.sql(`DESCRIBE SELECT * FROM ${rel}`)).map((r) => String(r.column_name))
           const sums = GOLD_SUMS(cols)
           const measures = [...sums, "penalty_initial", "penalty_current"]
-          const merged = `SELECT * FROM (
+          const [rows] = yield* bulk.sql(`SELECT count(*)::BIGINT AS n FROM ${rel}`)
+          // merged a slice of entities at a time (the grain includes the entity, so slices are independent),
+          // each into a table, as the ingest aggregates a big batch: bounded memory for millions of deltas
+          const slices = Math.max(1, Math.ceil(Number(rows?.n ?? 0) / 1_000_000))
+          const tag = `__bf${runId.slice(0, 8)}_${agency}_${kind}`
+          const merged = (j: number) => `SELECT * FROM (
               SELECT entity_key, agency, event_date, state, city_slug,
                 ${sums.map((c) => `sum(${c})::BIGINT AS ${c}`).join(", ")},
                 CAST(sum(penalty_initial) AS DECIMAL(18,2)) AS penalty_initial,
                 CAST(sum(penalty_current) AS DECIMAL(18,2)) AS penalty_current,
                 arg_max(entity_name, __item) FILTER (WHERE entity_name IS NOT NULL) AS entity_name
-              FROM ${rel} GROUP BY entity_key, agency, event_date, state, city_slug)
+              FROM ${rel} WHERE ${slices === 1 ? "TRUE" : `hash(entity_key) % ${slices} = ${j}`}
+              GROUP BY entity_key, agency, event_date, state, city_slug)
             WHERE ${measures.map((c) => `${c} <> 0`).join(" OR ")}`
-          const [n] = yield* bulk.sql(`SELECT count(*)::BIGINT AS n FROM (${merged})`)
-          yield* bulk.goldAppendSql(kind, { id: `backfill:${runId}:${agency}`, batchId: agency }, merged)
-          goldDeltas += Number(n?.n ?? 0)
+          const tables = Array.from({ length: slices }, (_v, j) => `${tag}_${j}`)
+          yield* Effect.ensuring(
+            Effect.gen(function* () {
+              for (const [j, t] of tables.entries())
+                yield* bulk.sql(`CREATE OR REPLACE TABLE ${t} AS ${merged(j)}`)
+              const all = tables.map((t) => `SELECT * FROM ${t}`).join(" UNION ALL ")
+              const [n] = yield* bulk.sql(`SELECT count(*)::BIGINT AS n FROM (${all})`)
+              yield* bulk.goldAppendSql(kind, { id: `backfill:${runId}:${agency}`, batchId: agency }, all)
+              goldDeltas += Number(n?.n ?? 0)
+            }),
+            Effect.forEach(tables, (t) => Effect.ignore(bulk.sql(`DROP TABLE IF EXISTS ${t}`)), {
+              discard: true
+            })
+          )
         }
         // 4. Rejects of each batch, in row order, where an ingest of the batch puts them.
         for (const [bi, b] of plan.batches.entries()) {
