@@ -247,9 +247,10 @@ export const rebuildGold = (
       else g.push(r)
     }
     const gold: Record<EntityKind, Array<Record<string, unknown>>> = { company: [], city: [], state: [] }
+    const epoch = new Date(0).toISOString()
     for (const g of groups.values()) {
-      let at = ""
-      for (const r of g) if (String(r.ingested_at) > at) at = String(r.ingested_at)
+      let at = epoch
+      for (const r of g) if (r.ingested_at !== null && String(r.ingested_at) > at) at = String(r.ingested_at)
       const ds = actionDeltas([], g)
       for (const kind of kinds)
         for (const d of ds[kind]) gold[kind].push(goldRowOf(d, derivationSourceId, at))
