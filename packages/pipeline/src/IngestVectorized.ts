@@ -144,9 +144,12 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<BatchCore, Wa
      * tables uncompressed and could not evict them fast enough for multi-million-row batches.
      */
     let parquetFiles = 0
+    /** The Parquet file behind each such view, to free the scratch disk once the view is dropped. */
+    const parquetOf = new Map<string, string>()
     const parquetView = (name: string, body: string, raw = false) =>
       Effect.gen(function* () {
         const path = join(a.dir, `part-${parquetFiles++}.parquet`)
+        parquetOf.set(raw ? name : t(name), path)
         yield* sql(
           `COPY (${body}) TO ${sqlStr(path)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE_BYTES '32MB')`
         )
@@ -365,9 +368,18 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<BatchCore, Wa
           : `SELECT * FROM read_json(${sqlStr(jsPath)}, format = 'newline_delimited', columns = ${jsColumns})`
       )
 
-      // the staged inputs are no longer needed: free the engine's memory for the writes
-      for (const [i] of files.entries()) yield* sql(`DROP VIEW ${t(`f${i}`)}`)
-      for (const p of a.vectorized.prepare?.(vin) ?? []) yield* sql(`DROP VIEW IF EXISTS ${p.table}`)
+      // the staged inputs are no longer needed: free the engine's memory for the writes, and the scratch
+      // disk of their Parquet copies (the silver write may spill)
+      const done = [...files.keys()].map((i) => t(`f${i}`))
+      for (const v of done) yield* sql(`DROP VIEW ${v}`)
+      for (const p of a.vectorized.prepare?.(vin) ?? []) {
+        yield* sql(`DROP VIEW IF EXISTS ${p.table}`)
+        done.push(p.table)
+      }
+      for (const v of done) {
+        const path = parquetOf.get(v)
+        if (path !== undefined) yield* promise("stage", () => rm(path, { force: true }))
+      }
 
       // 4. Every accepted record once: the first of a violation id wins, as in `planNormalize`.
       yield* view(
