@@ -61,7 +61,7 @@ export const COMMANDS: Readonly<Record<string, CommandHelp>> = {
       "ventureos backfill ./catalog --workers 8 --split-rows 100000"
     ],
     notes:
-      "Same result as `ingest --mode historical` of the same files. Interrupted? Run the same command again: finished work items are kept, nothing is committed twice. A violation id in two work items is refused (use ingest)."
+      "Same result as `ingest --mode historical` of the same files. Interrupted? Run the same command again: finished work items are kept, nothing is committed twice. Duplicates across splits are run again as one item; the same violation id in two records files is refused (use ingest)."
   },
   top: {
     usage:

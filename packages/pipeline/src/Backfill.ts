@@ -31,9 +31,11 @@ import { Warehouse, type WarehouseBulk, WarehouseError } from "./Warehouse"
  *   of the old one, exactly as an ingest would. The commit requires the head to still be the base; if another
  *   writer committed meanwhile (Conflict), the agency's items are re-planned on the new head and run again.
  * - Duplicates: within an item (the rows of one split) as in an ingest (first row wins; same content:
- *   skipped, different content: rejected). The same violation id written by two items (a duplicate that
- *   straddles a split, or the same id in two records files) is refused by the committer before anything is
- *   visible, naming the id and rows: use `ingestFiles` for such inputs.
+ *   skipped, different content: rejected). An id written by two items of one records file (a duplicate that
+ *   straddles a split) is found by the committer before anything is visible: the items it spans are merged
+ *   into one and the agency runs again (a new attempt), so first-row-wins applies exactly as in an ingest.
+ *   The same id in two records files is refused (an ingest applies such files one after the other): use
+ *   `ingestFiles` for them.
  * - Exactly once: the run id is a hash of the archived files' bytes and the split size; every silver commit
  *   records it (`source backfill:<run id>`), every gold append `backfill:<run id>:<agency>`, so a rerun after
  *   a completed run, or after a committer that died anywhere, commits nothing twice.
@@ -556,6 +558,8 @@ type AgencyCommit =
       readonly ms: number
     }
   | { readonly _tag: "Conflict"; readonly detail: string }
+  /** Duplicate ids straddle these item ranges of one records file: run each range as one item. */
+  | { readonly _tag: "Merge"; readonly ranges: ReadonlyArray<readonly [number, number]> }
 
 /**
  * Commit one agency's items: refuse ids written by two items, commit every data and delete file as ONE silver
@@ -612,13 +616,23 @@ export const commitBackfillAgency = (
             `SELECT violation_id FROM ${ids} GROUP BY violation_id HAVING count(*) > 1 ORDER BY violation_id LIMIT 3`
           )).map((d) => String(d.violation_id))
           if (dupIds.length > 0) {
+            // the items each duplicated id spans; within one records file, those items run again as one
+            // (the ingest's first-row-wins then applies across the former split), across files refused
+            const spans = yield* bulk.sql(
+              `SELECT min(__item)::BIGINT AS lo, max(__item)::BIGINT AS hi FROM ${ids}
+               WHERE violation_id IN (SELECT violation_id FROM ${ids} GROUP BY violation_id HAVING count(*) > 1)
+               GROUP BY violation_id`
+            )
+            const ranges = spans.map((r) => [Number(r.lo), Number(r.hi)] as const)
+            if (ranges.every(([lo, hi]) => plan.items[lo]?.batch === plan.items[hi]?.batch))
+              return { _tag: "Merge", ranges } as const
             const dups = yield* bulk.sql(
               `SELECT violation_id, string_agg(source_file || ' row ' || source_row, ' and ' ORDER BY __item, source_row) AS rows
                FROM ${ids} WHERE violation_id IN (${dupIds.map(sqlStr).join(", ")}) GROUP BY violation_id ORDER BY violation_id`
             )
             return yield* new BackfillError({
               runId,
-              reason: `violation id ${dups.map((d) => `${d.violation_id} (${d.rows})`).join(", ")} is written by two work items (a duplicate across splits or files); nothing was committed: ingest these files with \`ventureos ingest\`, which keeps the first row`
+              reason: `violation id ${dups.map((d) => `${d.violation_id} (${d.rows})`).join(", ")} is written by two records files; nothing was committed: ingest these files with \`ventureos ingest\`, which applies them one after the other`
             })
           }
         }
@@ -735,6 +749,23 @@ export const inProcessRunner =
       discard: true
     })
 
+/** Items with each of `ranges` (inclusive item indices, within one batch) merged into one; re-indexed. */
+const mergeItems = (
+  items: ReadonlyArray<BackfillItem>,
+  ranges: ReadonlyArray<readonly [number, number]>
+): Array<BackfillItem> => {
+  // union of overlapping ranges, as "item k joins its successor"
+  const joins = new Set<number>()
+  for (const [lo, hi] of ranges) for (let k = lo; k < hi; k++) joins.add(k)
+  const out: Array<BackfillItem> = []
+  for (const it of items) {
+    const last = out.at(-1)
+    if (last !== undefined && joins.has(it.index - 1)) out[out.length - 1] = { ...last, to: it.to }
+    else out.push({ ...it, index: out.length })
+  }
+  return out
+}
+
 /**
  * Commit every agency of a run whose items are all done: each agency's silver snapshot and gold deltas (exactly
  * once, so committing again is harmless). An agency whose silver head moved since its plan (another writer) is
@@ -764,13 +795,25 @@ export const commitBackfill = (
       if (prev.attempt >= 3)
         return yield* new BackfillError({
           runId: plan.runId,
-          reason: `silver.${agency} kept changing: ${c.detail}`
+          reason:
+            c._tag === "Conflict"
+              ? `silver.${agency} kept changing: ${c.detail}`
+              : `${agency}: duplicate ids still span work items after ${prev.attempt} attempts`
         })
-      // another writer committed since the plan: the agency's items classify again against the new head
-      const head = yield* warehouse.silverHead(agency)
-      next = { ...next, bases: { ...next.bases, [agency]: { attempt: prev.attempt + 1, snapshot: head } } }
+      // another writer committed since the plan: the agency's items classify again against the new head;
+      // duplicates across splits: the items they span become one (a new attempt runs every item again)
+      const head = c._tag === "Conflict" ? yield* warehouse.silverHead(agency) : prev.snapshot
+      next = {
+        ...next,
+        ...(c._tag === "Merge" ? { items: mergeItems(next.items, c.ranges) } : {}),
+        bases: { ...next.bases, [agency]: { attempt: prev.attempt + 1, snapshot: head } }
+      }
     }
     if (next !== plan) {
+      yield* archive.putText(
+        itemsKey(plan.runId),
+        `${JSON.stringify(next.items.map((i) => ({ runId: plan.runId, item: i.index })))}\n`
+      )
       yield* archive.putText(planKey(plan.runId), `${JSON.stringify(next, null, 2)}\n`)
       return { plan: next, summary: undefined }
     }

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises"
+import { copyFile, mkdir, mkdtemp, readdir, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Catalog, CatalogFileSystem, layerLocal as fileIOLocal } from "@ventureos/iceberg"
@@ -223,21 +223,42 @@ describe("backfill", () => {
     }
   }, 120_000)
 
-  it("refuses a violation id written by two work items, before anything is visible", async () => {
+  it("duplicates straddling a split: the items they span run again as one, equal to an ingest", async () => {
+    // exact duplicates follow their row: with 30% of them and splits of 10 rows, many straddle a split
     const files = await catalog(3, 80, 0.3)
+    const want = await reference(files)
     const rt = lakeAt(join(dir, "dups"))
     try {
+      const s = await backfill(rt, files, 4, 10)
+      expect(s.status).toBe("committed")
+      expect(s.items).toBeLessThan(Math.ceil(want.counts.rows / 10))
+      const { lookupRejected: _l, ...counts } = s.counts
+      expect(counts).toEqual(want.counts)
+      expect(counts.skipped).toBeGreaterThan(0)
+      expectSame(await observe(rt), want)
+    } finally {
+      await rt.dispose()
+    }
+  }, 120_000)
+
+  it("refuses the same violation id in two records files, before anything is visible", async () => {
+    const [violations, inspections] = await catalog(5, 60)
+    const copy = join(dir, "copy", "osha_violation_again.csv")
+    await mkdir(join(dir, "copy"), { recursive: true })
+    await copyFile(violations!, copy)
+    const rt = lakeAt(join(dir, "two-files"))
+    try {
       const exit = await rt.runPromiseExit(
-        runBackfill(files, {
+        runBackfill([violations!, copy, inspections!], {
           registry,
           date: DATE,
           ingestedAt: INGESTED_AT,
-          splitRows: 10,
-          runner: inProcessRunner(4, { registry })
+          splitRows: 100,
+          runner: inProcessRunner(2, { registry })
         })
       )
       expect(Exit.isFailure(exit)).toBe(true)
-      expect(String(Exit.isFailure(exit) ? exit.cause : "")).toMatch(/written by two work items/)
+      expect(String(Exit.isFailure(exit) ? exit.cause : "")).toMatch(/written by two records files/)
       expect(await rt.runPromise(Effect.flatMap(Warehouse, (w) => w.silverHead("osha")))).toBeNull()
     } finally {
       await rt.dispose()
