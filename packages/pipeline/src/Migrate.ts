@@ -155,16 +155,19 @@ export const migrateLake = (
         leaner
       })
     }
-    return yield* derive(out, options.failpoint)
+    return yield* derive(out, { sliceRows: options.sliceRows, failpoint: options.failpoint })
   })
 
 /** The derivation step of {@link migrateLake}: every present silver table, then gold once all are derived. */
-const derive = (tables: ReadonlyArray<MigratedTable>, failpoint: Failpoint | undefined) =>
+const derive = (
+  tables: ReadonlyArray<MigratedTable>,
+  options: { readonly sliceRows?: number | undefined; readonly failpoint?: Failpoint | undefined }
+) =>
   Effect.gen(function* () {
     const lake = yield* Lakehouse
     const out: Array<MigratedTable> = []
     for (const t of tables)
-      out.push(t.status === "absent" ? t : { ...t, derivation: yield* rederiveSilver(t.table, failpoint) })
+      out.push(t.status === "absent" ? t : { ...t, derivation: yield* rederiveSilver(t.table, options) })
     // gold counts every agency: rebuilt only from silver tables that are all re-derived
     let ready = true
     for (const name of silverTableNames) {
@@ -178,6 +181,6 @@ const derive = (tables: ReadonlyArray<MigratedTable>, failpoint: Failpoint | und
       if (loaded !== undefined && derivationVersionOf(loaded.metadata.properties) !== DERIVATION_VERSION)
         ready = false
     }
-    const gold = ready ? yield* rebuildGold(silverTableNames, failpoint) : []
+    const gold = ready ? yield* rebuildGold(silverTableNames, options) : []
     return { tables: out, gold } satisfies MigrateReport
   })

@@ -10,7 +10,7 @@ import { contentHash } from "@ventureos/normalizers"
 import { Lakehouse, type LakehouseError, violationFromQuery } from "@ventureos/storage"
 import { Effect } from "effect"
 import { actionDeltas, type EntityKind, type GoldDelta } from "./Gold"
-import { Warehouse, WarehouseError } from "./Warehouse"
+import { Warehouse, type WarehouseError } from "./Warehouse"
 import { goldTableOf } from "./WarehouseIceberg"
 
 /**
@@ -121,21 +121,47 @@ export interface DerivedTable {
 /** Test hook: throw to simulate a process killed after a step committed. */
 export type Failpoint = (step: "silver-derived" | "gold-rebuilt", table: string) => void
 
-const readRecords = (
+/** A table at a snapshot, read a slice at a time (bounded memory). */
+interface Sliced {
+  readonly scan: string
+  readonly slices: number
+}
+
+const sliced = (
   lake: typeof Lakehouse.Service,
   name: string,
-  snapshotId: bigint
-): Effect.Effect<ReadonlyArray<Violation>, LakehouseError> =>
+  snapshotId: bigint,
+  sliceRows: number
+): Effect.Effect<Sliced, LakehouseError> =>
   Effect.gen(function* () {
     const scan = yield* lake.scanSql(name, { snapshotId })
-    const rows = yield* lake.query(selectRecord(`SELECT * FROM (${scan}) ORDER BY violation_id`))
-    return rows.map((r) => violationFromQuery(r) as unknown as Violation)
+    const [count] = yield* lake.query(`SELECT count(*)::BIGINT AS n FROM (${scan})`)
+    return { scan, slices: Math.max(1, Math.ceil(Number(count?.n ?? 0) / sliceRows)) }
   })
 
-/** Re-derive one silver table (see the module comment). The table must be at content hash version 2. */
+/**
+ * The records of slice `k`: `key` (SQL over silver columns) decides the slice, so records with the same key
+ * are always read together.
+ */
+const readSlice = (lake: typeof Lakehouse.Service, t: Sliced, key: string, k: number) =>
+  Effect.runPromise(
+    lake.query(
+      selectRecord(
+        `SELECT * FROM (${t.scan}) WHERE ${t.slices === 1 ? "TRUE" : `hash(${key}) % ${t.slices} = ${k}`} ORDER BY violation_id`
+      )
+    )
+  ).then((rows) => rows.map((r) => violationFromQuery(r) as unknown as Violation))
+
+/** An action group's key in SQL (`actionKey`): its action id, else the record itself. */
+const actionKeySql = `CASE WHEN action_id IS NULL THEN 'record:' || violation_id ELSE 'action:' || action_id END`
+
+/**
+ * Re-derive one silver table (see the module comment). The table must be at content hash version 2. Read a
+ * slice of `sliceRows` at a time; the changed records stream into the upsert.
+ */
 export const rederiveSilver = (
   name: string,
-  failpoint?: Failpoint
+  options: { readonly sliceRows?: number | undefined; readonly failpoint?: Failpoint | undefined } = {}
 ): Effect.Effect<DerivedTable, LakehouseError | WarehouseError, Lakehouse | Warehouse> =>
   Effect.gen(function* () {
     const lake = yield* Lakehouse
@@ -150,29 +176,26 @@ export const rederiveSilver = (
     const done = yield* lake.findSource(name, { id: derivationSourceId })
     const head = headOf(loaded.metadata)
     if (done === undefined && head !== null) {
-      const next: Array<Record<string, unknown>> = []
-      for (const r of yield* readRecords(lake, name, head)) {
-        const d = yield* Effect.try({
-          try: () => rederive(name, r),
-          catch: (e) =>
-            new WarehouseError({
-              op: "migrate",
-              table: name,
-              reason: "Corrupt",
-              detail: e instanceof Error ? e.message : String(e)
-            })
-        })
-        if (d !== undefined) next.push(rowOf(d))
-      }
-      changed = next.length
-      if (next.length > 0)
-        yield* lake.write(name, next, {
-          mode: "upsert",
-          source: { id: derivationSourceId },
-          expectedParent: head
-        })
+      const t = yield* sliced(lake, name, head, options.sliceRows ?? 50_000)
+      // a record that cannot be re-derived throws: the write fails with its message, nothing is committed
+      const next = (async function* () {
+        for (let k = 0; k < t.slices; k++) {
+          const out: Array<Record<string, unknown>> = []
+          for (const r of await readSlice(lake, t, "violation_id", k)) {
+            const d = rederive(name, r)
+            if (d !== undefined) out.push(rowOf(d))
+          }
+          changed += out.length
+          yield out
+        }
+      })()
+      yield* lake.write(name, next, {
+        mode: "upsert",
+        source: { id: derivationSourceId },
+        expectedParent: head
+      })
     }
-    failpoint?.("silver-derived", name)
+    options.failpoint?.("silver-derived", name)
     yield* lake.setProperties(name, { [DERIVATION_PROPERTY]: to })
     return { table: name, status: "derived", from, to, changed } as const
   })
@@ -205,12 +228,13 @@ const goldRowOf = (d: GoldDelta, sourceId: string, createdAt: string): Record<st
  */
 export const rebuildGold = (
   silverTables: ReadonlyArray<string>,
-  failpoint?: Failpoint
+  options: { readonly sliceRows?: number | undefined; readonly failpoint?: Failpoint | undefined } = {}
 ): Effect.Effect<ReadonlyArray<DerivedTable>, LakehouseError | WarehouseError, Lakehouse | Warehouse> =>
   Effect.gen(function* () {
     const lake = yield* Lakehouse
     const wh = yield* Warehouse
     const to = DERIVATION_VERSION
+    const { failpoint, sliceRows = 50_000 } = options
     const kinds: ReadonlyArray<EntityKind> = ["company", "city", "state"]
     const pending: Array<{ kind: EntityKind; name: string; from: string; head: bigint | null }> = []
     const out: Array<DerivedTable> = []
@@ -225,7 +249,7 @@ export const rebuildGold = (
     }
     if (pending.length === 0) return out
     // silver at its heads, read after the gold heads (an ingest landing in between makes the overwrite conflict)
-    const records: Array<Violation> = []
+    const tables: Array<Sliced> = []
     for (const s of silverTables) {
       const t = yield* lake.loadTable(s).pipe(
         Effect.map((x) => x as typeof x | undefined),
@@ -235,44 +259,45 @@ export const rebuildGold = (
         )
       )
       const head = t === undefined ? null : headOf(t.metadata)
-      if (head !== null) records.push(...(yield* readRecords(lake, s, head)))
+      if (head !== null) tables.push(yield* sliced(lake, s, head, sliceRows))
     }
-    // goldFromSilver, one action group at a time: each group's rows are dated when its newest member was
-    // ingested, so the display name (the newest row's) is the one the ingests left
-    const groups = new Map<string, Array<Violation>>()
-    for (const r of records) {
-      const k = actionKey(r)
-      const g = groups.get(k)
-      if (g === undefined) groups.set(k, [r])
-      else g.push(r)
-    }
-    const gold: Record<EntityKind, Array<Record<string, unknown>>> = { company: [], city: [], state: [] }
+    // goldFromSilver's contributions, a slice of whole action groups at a time; each group's rows are dated
+    // when its newest member was ingested, so the display name (the newest row's) is the one ingests left
     const epoch = new Date(0).toISOString()
-    for (const g of groups.values()) {
-      let at = epoch
-      for (const r of g) if (r.ingested_at !== null && String(r.ingested_at) > at) at = String(r.ingested_at)
-      const ds = actionDeltas([], g)
-      for (const kind of kinds)
-        for (const d of ds[kind]) gold[kind].push(goldRowOf(d, derivationSourceId, at))
+    const rowsOf = async function* (kind: EntityKind) {
+      for (const t of tables)
+        for (let k = 0; k < t.slices; k++) {
+          const groups = new Map<string, Array<Violation>>()
+          for (const r of await readSlice(lake, t, actionKeySql, k)) {
+            const key = actionKey(r)
+            const g = groups.get(key)
+            if (g === undefined) groups.set(key, [r])
+            else g.push(r)
+          }
+          const out: Array<Record<string, unknown>> = []
+          for (const g of groups.values()) {
+            let at = epoch
+            for (const r of g)
+              if (r.ingested_at !== null && String(r.ingested_at) > at) at = String(r.ingested_at)
+            for (const d of actionDeltas([], g)[kind]) out.push(goldRowOf(d, derivationSourceId, at))
+          }
+          written += out.length
+          yield out
+        }
     }
+    let written = 0
     for (const p of pending) {
       const done = yield* lake.findSource(p.name, { id: derivationSourceId })
-      const rows = gold[p.kind]
+      written = 0
       if (done === undefined)
-        yield* lake.write(p.name, rows, {
+        yield* lake.write(p.name, rowsOf(p.kind), {
           mode: "overwrite",
           source: { id: derivationSourceId },
           expectedParent: p.head
         })
       failpoint?.("gold-rebuilt", p.name)
       yield* lake.setProperties(p.name, { [DERIVATION_PROPERTY]: to })
-      out.push({
-        table: p.name,
-        status: "derived",
-        from: p.from,
-        to,
-        changed: done === undefined ? rows.length : 0
-      })
+      out.push({ table: p.name, status: "derived", from: p.from, to, changed: written })
     }
     return out
   })
