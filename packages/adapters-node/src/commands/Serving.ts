@@ -2,8 +2,11 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { readFile } from "node:fs/promises"
 import { join } from "node:path"
 import { parseEntityKey } from "@ventureos/core"
+import type { EntityMap } from "@ventureos/entities"
 import {
+  companyScoreKey,
   type EntityServingReport,
+  EntityStore,
   type PendingSyncReport,
   pendingServing,
   type RebuildCheckpoint,
@@ -67,9 +70,17 @@ export const runServing = async (
           )
         }
         const bars = new Map<string, ReturnType<typeof makeProgress>>()
+        // Offender scores roll up by company as gold does (the entity map's aliases as the score's key)
+        const entityMap = await Effect.runPromise(
+          Effect.flatMap(EntityStore, (st) => st.load).pipe(
+            Effect.provide(entityStoreLayer())
+          ) as Effect.Effect<EntityMap>
+        )
+        const merged = Object.entries(entityMap.variants).some(([k, e]) => e.company !== k)
         const report = await Effect.runPromise(
           rebuildServing({
             ...(resume === undefined ? {} : { resume }),
+            ...(merged ? { scoreKey: companyScoreKey(entityMap) } : {}),
             checkpoint: (c) => Effect.sync(() => writeFileSync(file, `${JSON.stringify(c)}\n`)),
             onProgress: (p) => {
               const label = `rebuild ${p.step === "top-lists" ? "top lists (scopes)" : p.step}`
