@@ -50,7 +50,7 @@ export interface MigrateReport {
 export interface MigrateOptions {
   /** Silver tables to migrate (default: `silver.osha`, `silver.epa`, `silver.faa`). */
   readonly tables?: ReadonlyArray<string>
-  /** Rows read and rewritten per slice (bounded memory; default 50k). */
+  /** Rows read and rewritten per slice (bounded memory; default 50k, 10k for the re-derivation). */
   readonly sliceRows?: number
   readonly onProgress?: (table: string, rowsDone: number, rows: number) => void
   /** Tests: throw after a step committed, as if the process died there. */

@@ -121,6 +121,12 @@ export interface DerivedTable {
 /** Test hook: throw to simulate a process killed after a step committed. */
 export type Failpoint = (step: "silver-derived" | "gold-rebuilt", table: string) => void
 
+/**
+ * Records per slice unless told: a slice of OSHA records held as objects costs ~25 KB a record at the peak
+ * (100k generated rows: 1.5 GB peak RSS in slices of 50k, 0.7 GB in slices of 10k, same time).
+ */
+const DEFAULT_SLICE_ROWS = 10_000
+
 /** A table at a snapshot, read a slice at a time (bounded memory). */
 interface Sliced {
   readonly scan: string
@@ -176,7 +182,7 @@ export const rederiveSilver = (
     const done = yield* lake.findSource(name, { id: derivationSourceId })
     const head = headOf(loaded.metadata)
     if (done === undefined && head !== null) {
-      const t = yield* sliced(lake, name, head, options.sliceRows ?? 50_000)
+      const t = yield* sliced(lake, name, head, options.sliceRows ?? DEFAULT_SLICE_ROWS)
       // a record that cannot be re-derived throws: the write fails with its message, nothing is committed
       const next = (async function* () {
         for (let k = 0; k < t.slices; k++) {
@@ -234,7 +240,7 @@ export const rebuildGold = (
     const lake = yield* Lakehouse
     const wh = yield* Warehouse
     const to = DERIVATION_VERSION
-    const { failpoint, sliceRows = 50_000 } = options
+    const { failpoint, sliceRows = DEFAULT_SLICE_ROWS } = options
     const kinds: ReadonlyArray<EntityKind> = ["company", "city", "state"]
     const pending: Array<{ kind: EntityKind; name: string; from: string; head: bigint | null }> = []
     const out: Array<DerivedTable> = []
