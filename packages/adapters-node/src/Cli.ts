@@ -20,7 +20,7 @@ import { NotFound, runEntities } from "./commands/Entities"
 import { expandInputs, runIngest } from "./commands/Ingest"
 import { runLake } from "./commands/Lake"
 import { runStats, runTop } from "./commands/Query"
-import { runServing } from "./commands/Serving"
+import { loadScoreKey, runServing } from "./commands/Serving"
 import { count } from "./Format"
 import { BOOLEAN_FLAGS, COMMANDS, checkFlags, commandHelp, usage } from "./Help"
 import { entityStoreLayer, lakeLayer, servingLayer, ventureosHome } from "./Layers"
@@ -115,9 +115,11 @@ const afterIngestServing = (args: Args) => async (s: import("./commands/Ingest")
       process.stderr.write(`  done (${((Date.now() - stepStarted) / 1000).toFixed(1)} s)\n`)
     stepStarted = undefined
   }
+  const scoreKey = await loadScoreKey()
   const exit = await Effect.runPromiseExit(
     syncPendingServing({
       fresh: s.results,
+      ...(scoreKey === undefined ? {} : { scoreKey }),
       onStep: (st) => {
         finishStep()
         if (st.items === 0) return

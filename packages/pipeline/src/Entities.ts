@@ -32,13 +32,16 @@ export const companyKeyOf =
  * The company key of silver records for SQL and TypeScript alike (`{ ts, sql }`): the offender score rolls up
  * the same way gold does. `sql` is an expression over a silver row's `company_slug`.
  */
-export const companyScoreKey = (map: EntityMap): { ts: (v: Violation) => string; sql: string } => {
+export const companyScoreKey = (
+  map: EntityMap
+): { ts: (v: Violation) => string; sql: string; ofEntity: (entityKey: string) => string } => {
   const key = companyKeyOf(map)
   const cases = Object.entries(map.variants)
     .filter(([k, e]) => e.company !== k)
     .map(([k, e]) => `WHEN '${k.replace(/'/g, "''")}' THEN '${COMPANY}${e.company.replace(/'/g, "''")}'`)
   return {
     ts: (v) => key(v.company_slug),
+    ofEntity: (k) => (k.startsWith(COMPANY) ? key(k.slice(COMPANY.length)) : k),
     sql:
       cases.length === 0
         ? `'${COMPANY}' || company_slug`

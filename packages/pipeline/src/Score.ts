@@ -147,6 +147,11 @@ export interface ScoreKey {
   readonly ts: (v: Violation) => string
   /** The same as a DuckDB expression over silver's columns. */
   readonly sql: string
+  /**
+   * The score key of a gold company key (`COMPANY#<company_slug>`), for the companies an ingest touched
+   * (absent: the key itself).
+   */
+  readonly ofEntity?: (entityKey: string) => string
 }
 
 /** Today's company key: `COMPANY#<company_slug>`. */

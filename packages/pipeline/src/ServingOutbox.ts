@@ -4,6 +4,7 @@ import type { ServingStore, ServingStoreError } from "@ventureos/serving"
 import { RawArchive, type RawArchiveError } from "@ventureos/storage/archive"
 import { Effect, Schema } from "effect"
 import type { BatchResult } from "./Ingest"
+import type { ScoreKey } from "./Score"
 import { type ServingSyncReport, type SyncStep, syncServing } from "./SyncServing"
 import { Warehouse, type WarehouseError } from "./Warehouse"
 
@@ -108,6 +109,8 @@ export const syncPendingServing = (
      * they are used as they are instead of being read back from silver.
      */
     readonly fresh?: ReadonlyArray<BatchResult>
+    /** The company mapping offender scores group records by (see `syncServing`). */
+    readonly scoreKey?: ScoreKey
   } = {}
 ): Effect.Effect<
   PendingSyncReport,

@@ -233,7 +233,9 @@ export const syncServing = (
     const topListsWritten = yield* syncTopLists([...scopes], ["all", ...agencies], { limit, now })
 
     // 4. offender scores of the touched companies and the score leaderboards (Score.ts)
-    const scores = yield* syncScores([...touched.company], {
+    // touched companies are gold's (published variants); scores are keyed by the mapping's company
+    const ofEntity = options.scoreKey?.ofEntity ?? ((k: string) => k)
+    const scores = yield* syncScores([...new Set([...touched.company].map(ofEntity))], {
       now,
       ...(options.scoreKey === undefined ? {} : { key: options.scoreKey })
     })

@@ -24,6 +24,20 @@ import { fit, money } from "../Format"
 import { entityStoreLayer, ventureosHome } from "../Layers"
 import { makeProgress } from "../Progress"
 
+/**
+ * The offender score's company mapping from the stored entity map (scores roll up by company as gold does),
+ * or none while no name has been merged into another.
+ */
+export const loadScoreKey = async (): Promise<ReturnType<typeof companyScoreKey> | undefined> => {
+  const entityMap = await Effect.runPromise(
+    Effect.flatMap(EntityStore, (st) => st.load).pipe(
+      Effect.provide(entityStoreLayer())
+    ) as Effect.Effect<EntityMap>
+  )
+  const merged = Object.entries(entityMap.variants).some(([k, e]) => e.company !== k)
+  return merged ? companyScoreKey(entityMap) : undefined
+}
+
 /** `ventureos serving setup|sync|feed <key>|entity <key>|brand get|put|delete|list|import`. */
 export const runServing = async (
   args: Args,
@@ -50,8 +64,9 @@ export const runServing = async (
       try {
         // First the daily batches whose serving work is pending (live feeds included: gold has no feed),
         // then everything in gold -> serving (absolute values: re-running it writes nothing new), resumable.
+        const scoreKey = await loadScoreKey()
         const pending = await Effect.runPromise(
-          syncPendingServing().pipe(
+          syncPendingServing(scoreKey === undefined ? {} : { scoreKey }).pipe(
             Effect.provide(servingLayer),
             Effect.provide(warehouseLayer())
           ) as Effect.Effect<PendingSyncReport>
@@ -70,17 +85,10 @@ export const runServing = async (
           )
         }
         const bars = new Map<string, ReturnType<typeof makeProgress>>()
-        // Offender scores roll up by company as gold does (the entity map's aliases as the score's key)
-        const entityMap = await Effect.runPromise(
-          Effect.flatMap(EntityStore, (st) => st.load).pipe(
-            Effect.provide(entityStoreLayer())
-          ) as Effect.Effect<EntityMap>
-        )
-        const merged = Object.entries(entityMap.variants).some(([k, e]) => e.company !== k)
         const report = await Effect.runPromise(
           rebuildServing({
             ...(resume === undefined ? {} : { resume }),
-            ...(merged ? { scoreKey: companyScoreKey(entityMap) } : {}),
+            ...(scoreKey === undefined ? {} : { scoreKey }),
             checkpoint: (c) => Effect.sync(() => writeFileSync(file, `${JSON.stringify(c)}\n`)),
             onProgress: (p) => {
               const label = `rebuild ${p.step === "top-lists" ? "top lists (scopes)" : p.step}`
