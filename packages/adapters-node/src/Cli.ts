@@ -148,8 +148,16 @@ const afterIngestServing = (args: Args) => async (s: import("./commands/Ingest")
  * are scored), so gold, serving and Top-N roll up by company; then the serving work.
  */
 const afterIngest = (args: Args) => async (s: import("./commands/Ingest").IngestSummary) => {
+  // A daily batch hands over its changed records (the feed needs them anyway): only their names are looked up,
+  // so the cost follows the file, not the history. A historical (vectorized) batch builds no records in
+  // JavaScript: its names are read from silver.
+  const daily = (flagString(args, "mode") ?? "historical") === "daily"
+  const records = daily ? s.results.flatMap((r) => (r.status === "ingested" ? r.changed : [])) : undefined
   const exit = await Effect.runPromiseExit(
-    updateEntities({ agencies: ["osha", "epa", "faa"] }).pipe(Effect.provide(lakeLayer()))
+    updateEntities({
+      agencies: ["osha", "epa", "faa"],
+      ...(records === undefined ? {} : { records })
+    }).pipe(Effect.provide(lakeLayer()))
   )
   const entities = Exit.isSuccess(exit)
     ? { ...exit.value, moved: exit.value.moved.length }

@@ -49,6 +49,24 @@ describe("ventureos entities", () => {
         expect(entries.some((e) => e.entity_key === `COMPANY#${v.variant}`)).toBe(false)
   })
 
+  it("a daily ingest resolves the names of its own records (no silver scan) to the same companies", async () => {
+    const dailyHome = await mkdtemp(join(tmpdir(), "ventureos-entities-daily-"))
+    try {
+      const ingest = await cli(["ingest", VARIANTS, "--mode", "daily"], dailyHome)
+      expect(ingest.code, ingest.stderr).toBe(0)
+      expect(lastJson(ingest.stdout).entities).toMatchObject({ newVariants: expect.any(Number) })
+      const read = async (h: string) =>
+        JSON.parse(await readFile(join(h, "lake", "entities", "map.json"), "utf8")) as EntityMap
+      const [hist, daily] = [await read(home), await read(dailyHome)]
+      const companyOf = (m: EntityMap) =>
+        Object.fromEntries(Object.entries(m.variants).map(([k, e]) => [k, e.company]))
+      expect(Object.keys(daily.variants).length).toBeGreaterThan(0)
+      expect(companyOf(daily)).toEqual(companyOf(hist))
+    } finally {
+      await rm(dailyHome, { recursive: true, force: true })
+    }
+  })
+
   it("resolve prints one JSON line per row, against the lake as ingest would, storing nothing", async () => {
     const csv = join(home, "names.csv")
     await writeFile(
