@@ -11,7 +11,6 @@ import { Lakehouse, type LakehouseError, violationFromQuery } from "@ventureos/s
 import { Effect } from "effect"
 import { actionDeltas, type EntityKind, type GoldDelta } from "./Gold"
 import { Warehouse, type WarehouseError } from "./Warehouse"
-import { goldTableOf } from "./WarehouseIceberg"
 
 /**
  * Re-derivation of a lake written before issue 12's decisions 1-2 (derivation version 1: tables without
@@ -245,7 +244,7 @@ export const rebuildGold = (
     const pending: Array<{ kind: EntityKind; name: string; from: string; head: bigint | null }> = []
     const out: Array<DerivedTable> = []
     for (const kind of kinds) {
-      const name = goldTableOf(kind)
+      const name = `gold.${kind}_stats`
       // creates the table, or adds columns it lacks (`penalty_current_unknown_count`, field 33)
       yield* wh.goldTotals(kind, [])
       const t = yield* lake.loadTable(name)

@@ -21,6 +21,7 @@ import * as LakehouseDuckDb from "@ventureos/storage/duckdb"
 import { Effect, Layer, Option } from "effect"
 import type { EntityKind, GoldDelta, Ranked } from "./Gold"
 import { contentHashVersionOf } from "./Migrate"
+import { DERIVATION_PROPERTY, DERIVATION_VERSION } from "./MigrateDerivation"
 import {
   type CompanyRollup,
   type GoldHistoryRow,
@@ -55,13 +56,19 @@ export const goldDefinition: TableDefinition = {
     { name: "created_at", id: 32, type: "timestamptz", required: true },
     // added later (optional: tables written before it read it as null, counted as 0)
     { name: "penalty_current_unknown_count", id: 33, type: "long", required: false }
-  ]
+  ],
+  // gold computed under today's rules (lake migrate rebuilds gold tables without it)
+  properties: { [DERIVATION_PROPERTY]: DERIVATION_VERSION }
 }
 
-/** Silver tables as the pipeline creates them: with the content hash version of their rows. */
+/** Silver tables as the pipeline creates them: with the content hash and derivation versions of their rows. */
 const silverTable: TableDefinition = {
   ...silverDefinition,
-  properties: { ...silverDefinition.properties, [CONTENT_HASH_PROPERTY]: CONTENT_HASH_VERSION }
+  properties: {
+    ...silverDefinition.properties,
+    [CONTENT_HASH_PROPERTY]: CONTENT_HASH_VERSION,
+    [DERIVATION_PROPERTY]: DERIVATION_VERSION
+  }
 }
 
 export const goldTableOf = (kind: EntityKind): string => `gold.${kind}_stats`

@@ -204,6 +204,9 @@ const makeOld = () =>
         )
         yield* lake.write(goldTableOf(kind), rows, { mode: "overwrite" })
       }
+      // the old code recorded no derivation version (tables created today carry it)
+      for (const t of [...TABLES, ...KINDS.map(goldTableOf)])
+        yield* lake.setProperties(t, { [DERIVATION_PROPERTY]: "1" })
       return old
     })
   )
@@ -215,6 +218,11 @@ describe("lake migrate: derivation version 1 -> 2 (issue 12 decisions 1-2)", () 
     for (const t of TABLES) fresh.set(t, await silver(t))
     expect(fresh.get("silver.epa")!.length).toBe(2757)
     expect(fresh.get("silver.osha")!.filter((r) => r.action_id !== null)).toHaveLength(0)
+
+    // a lake written by today's code is current: tables are created with the derivation version
+    const current = await run(migrateLake())
+    expect(current.tables.map((t) => t.derivation?.status)).toEqual(["current", "current", "current"])
+    expect(current.gold.map((g) => g.status)).toEqual(["current", "current", "current"])
 
     const old = await makeOld()
     // the old lake's wrong numbers: EPA records counted per record, no unknown current penalties
@@ -245,7 +253,7 @@ describe("lake migrate: derivation version 1 -> 2 (issue 12 decisions 1-2)", () 
       run(migrateLake({ sliceRows: 400, failpoint: die("silver-derived", "silver.epa") }))
     ).rejects.toThrow(/killed after silver-derived silver.epa/)
     expect((await property("silver.osha"))[DERIVATION_PROPERTY]).toBe(DERIVATION_VERSION)
-    expect((await property("silver.epa"))[DERIVATION_PROPERTY]).toBeUndefined()
+    expect((await property("silver.epa"))[DERIVATION_PROPERTY]).toBe("1")
     expect(await agencySum("epa", "violation_count")).toBe(2757)
 
     // killed again after gold.city_stats was rebuilt, before its property (company is done)
@@ -255,7 +263,7 @@ describe("lake migrate: derivation version 1 -> 2 (issue 12 decisions 1-2)", () 
     // (that run finished silver.epa without rewriting it again: one re-derivation snapshot, checked below)
     expect((await property("silver.epa"))[DERIVATION_PROPERTY]).toBe(DERIVATION_VERSION)
     expect((await property("gold.company_stats"))[DERIVATION_PROPERTY]).toBe(DERIVATION_VERSION)
-    expect((await property("gold.city_stats"))[DERIVATION_PROPERTY]).toBeUndefined()
+    expect((await property("gold.city_stats"))[DERIVATION_PROPERTY]).toBe("1")
 
     // the third run finishes gold: nothing committed twice
     // (slices of 400: the 2,757 EPA records are read in 7 slices, whole action groups at a time for gold)
@@ -379,7 +387,8 @@ describe("lake migrate on a lake created before action_id and penalty_current_un
           for (const kind of KINDS)
             yield* lake.ensureTable(
               goldTableOf(kind),
-              without(goldDefinition, "penalty_current_unknown_count")
+              // (created by the old code: no derivation version)
+              { ...without(goldDefinition, "penalty_current_unknown_count"), properties: {} }
             )
         })
       )

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { EntityKind } from "../src/Gold"
 import { ingestFiles } from "../src/IngestFiles"
 import { contentHashVersionOf, migrateLake, migrationSourceId } from "../src/Migrate"
-import { type GoldTotalsRow, Warehouse } from "../src/Warehouse"
+import { Warehouse } from "../src/Warehouse"
 import { layerLocalLake } from "../src/WarehouseIceberg"
 
 /**
@@ -67,25 +67,15 @@ const silverRows = (name: string) =>
     })
   )
 
-const nonZero = (t: GoldTotalsRow) =>
-  t.violation_count !== 0 ||
-  t.penalty_initial_cents !== 0n ||
-  t.penalty_current_cents !== 0n ||
-  t.penalty_current_unknown_count !== 0
-
 const goldAll = () =>
   rt.runPromise(
     Effect.gen(function* () {
       const w = yield* Warehouse
       const out: Record<string, unknown> = {}
-      // Left out: entities whose net totals are zero (gold rebuilt from silver has no history of them), and
-      // display names (among a company key's spellings, a rebuild shows the newest ingested, then the newest
-      // event's; an ingest showed the last one appended)
       for (const k of ["company", "city", "state"] as Array<EntityKind>)
-        out[k] = [...(yield* w.goldTotals(k))]
-          .filter(nonZero)
-          .map(({ name: _, ...t }) => t)
-          .sort((a, b) => (`${a.entity_key}|${a.agency}` < `${b.entity_key}|${b.agency}` ? -1 : 1))
+        out[k] = [...(yield* w.goldTotals(k))].sort((a, b) =>
+          `${a.entity_key}|${a.agency}` < `${b.entity_key}|${b.agency}` ? -1 : 1
+        )
       return JSON.stringify(out, (_k, v) => (typeof v === "bigint" ? v.toString() : v))
     })
   )
