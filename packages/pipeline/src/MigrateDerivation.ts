@@ -1,6 +1,8 @@
 import {
   actionKey,
+  type Money,
   moneyFromCents,
+  moneyToCents,
   parseMoney,
   type Violation,
   ViolationTypes,
@@ -79,7 +81,9 @@ export const rederive = (table: string, r: Violation): Violation | undefined => 
   else if (r.source_dataset === "epa_echo_case") action = text(details.casenumber)
   const samePenalty =
     penalty === r.penalty_current ||
-    (penalty !== null && r.penalty_current !== null && Number(penalty) === Number(r.penalty_current))
+    (penalty !== null &&
+      r.penalty_current !== null &&
+      moneyToCents(penalty) === moneyToCents(r.penalty_current as Money))
   if (samePenalty && action === (r.action_id ?? null)) return undefined
   const next = { ...r, penalty_current: penalty, action_id: action } as Violation
   return { ...next, content_hash: contentHash(next) }
