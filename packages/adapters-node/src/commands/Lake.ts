@@ -47,6 +47,10 @@ export const runLake = async (args: Args, layer: Layer.Layer<Lakehouse | Warehou
         ? `${g.table}: rebuilt from silver (derivation v${g.from} -> v${g.to}, ${count(g.changed, "delta row")})\n`
         : `${g.table}: already at derivation v${g.to}\n`
     )
+  if (report.gold.some((g) => g.status === "derived"))
+    process.stderr.write(
+      "serving: not updated by a migration; run `ventureos serving rebuild` to show the rebuilt totals in the API and the dashboards\n"
+    )
   emit({ tables: report.tables, gold: report.gold })
   return 0
 }
