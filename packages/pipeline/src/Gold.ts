@@ -33,6 +33,20 @@ import {
  * "current penalty unknown for N violations".
  */
 
+/**
+ * A current penalty is unknown when a penalty was proposed (initial known) but no current figure is
+ * published. A record with no penalty figure at all (an EPA compliance order, an OSHA item with both cells
+ * blank) carries no penalty: it is not counted as unknown (a page saying "unknown for 587" of Florida's EPA
+ * orders, which assess none, misled).
+ */
+export const currentUnknown = (r: {
+  readonly penalty_initial: unknown
+  readonly penalty_current: unknown
+}): boolean => r.penalty_current === null && r.penalty_initial !== null
+
+/** The same rule as a DuckDB predicate over silver's columns. */
+export const CURRENT_UNKNOWN_SQL = "(penalty_current IS NULL AND penalty_initial IS NOT NULL)"
+
 export type EntityKind = "company" | "city" | "state"
 
 /** One delta row (also the row shape of `gold.company_stats`, `gold.city_stats`, `gold.state_stats`). */
@@ -87,7 +101,7 @@ const contribution = (r: Violation, sign: 1 | -1, key: string, name: string): Go
       r.penalty_initial === null ? 0n : BigInt(sign) * moneyToCents(r.penalty_initial as Money),
     penalty_current_cents:
       r.penalty_current === null ? 0n : BigInt(sign) * moneyToCents(r.penalty_current as Money),
-    penalty_current_unknown_count: r.penalty_current === null ? sign : 0,
+    penalty_current_unknown_count: currentUnknown(r) ? sign : 0,
     by_type: by,
     entity_name: sign === 1 ? name : null
   }

@@ -26,7 +26,7 @@ import {
 } from "@ventureos/normalizers"
 import { Effect } from "effect"
 import { mergedActionsSql } from "./ActionsSql"
-import type { EntityKind } from "./Gold"
+import { CURRENT_UNKNOWN_SQL, type EntityKind } from "./Gold"
 import type { CommitSource, Landed, WarehouseBulk } from "./Warehouse"
 import { retryTransient, WarehouseError } from "./Warehouse"
 
@@ -587,7 +587,7 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<BatchCore, Wa
                sum(CASE WHEN status = 'closed' THEN s ELSE 0 END)::BIGINT AS closed_count,
                CAST(sum(s * coalesce(penalty_initial, 0)) AS DECIMAL(18,2)) AS penalty_initial,
                CAST(sum(s * coalesce(penalty_current, 0)) AS DECIMAL(18,2)) AS penalty_current,
-               sum(CASE WHEN penalty_current IS NULL THEN s ELSE 0 END)::BIGINT AS penalty_current_unknown_count,
+               sum(CASE WHEN ${CURRENT_UNKNOWN_SQL} THEN s ELSE 0 END)::BIGINT AS penalty_current_unknown_count,
                ${ViolationTypes.map((ty) => `sum(CASE WHEN violation_type = ${sqlStr(ty)} THEN s ELSE 0 END)::BIGINT AS count_${ty}`).join(", ")},
                arg_max(__name, __ord) FILTER (WHERE s = 1) AS entity_name
              FROM (${contrib(k)}) WHERE ${goldSlices === 1 ? "TRUE" : `hash(entity_key) % ${goldSlices} = ${j}`}
