@@ -70,6 +70,28 @@ export interface GoldDelta {
   readonly entity_name: string | null
 }
 
+/** A delta as a row of its gold table (`gold.<kind>_stats`): money as decimals, one `count_<type>` per type. */
+export const goldRowOf = (d: GoldDelta, sourceId: string, createdAt: string): Record<string, unknown> => {
+  const r: Record<string, unknown> = {
+    entity_key: d.entity_key,
+    agency: d.agency,
+    event_date: d.event_date,
+    state: d.state,
+    city_slug: d.city_slug,
+    violation_count: d.violation_count,
+    open_count: d.open_count,
+    closed_count: d.closed_count,
+    penalty_initial: moneyFromCents(d.penalty_initial_cents),
+    penalty_current: moneyFromCents(d.penalty_current_cents),
+    penalty_current_unknown_count: d.penalty_current_unknown_count,
+    entity_name: d.entity_name,
+    source_id: sourceId,
+    created_at: createdAt
+  }
+  for (const t of ViolationTypes) r[`count_${t}`] = d.by_type[t]
+  return r
+}
+
 const zeroTypes = (): Record<ViolationType, number> =>
   Object.fromEntries(ViolationTypes.map((t) => [t, 0])) as Record<ViolationType, number>
 

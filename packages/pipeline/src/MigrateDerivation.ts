@@ -1,17 +1,15 @@
 import {
   actionKey,
   type Money,
-  moneyFromCents,
   moneyToCents,
   parseMoney,
   type Violation,
-  ViolationTypes,
   violationColumnList
 } from "@ventureos/core"
 import { contentHash } from "@ventureos/normalizers"
 import { Lakehouse, type LakehouseError, violationFromQuery } from "@ventureos/storage"
 import { Effect } from "effect"
-import { actionDeltas, type EntityKind, type GoldDelta } from "./Gold"
+import { actionDeltas, type EntityKind, goldRowOf } from "./Gold"
 import { Warehouse, type WarehouseError } from "./Warehouse"
 
 /**
@@ -208,27 +206,6 @@ export const rederiveSilver = (
     yield* lake.setProperties(name, { [DERIVATION_PROPERTY]: to })
     return { table: name, status: "derived", from, to, changed } as const
   })
-
-const goldRowOf = (d: GoldDelta, sourceId: string, createdAt: string): Record<string, unknown> => {
-  const r: Record<string, unknown> = {
-    entity_key: d.entity_key,
-    agency: d.agency,
-    event_date: d.event_date,
-    state: d.state,
-    city_slug: d.city_slug,
-    violation_count: d.violation_count,
-    open_count: d.open_count,
-    closed_count: d.closed_count,
-    penalty_initial: moneyFromCents(d.penalty_initial_cents),
-    penalty_current: moneyFromCents(d.penalty_current_cents),
-    penalty_current_unknown_count: d.penalty_current_unknown_count,
-    entity_name: d.entity_name,
-    source_id: sourceId,
-    created_at: createdAt
-  }
-  for (const t of ViolationTypes) r[`count_${t}`] = d.by_type[t]
-  return r
-}
 
 /**
  * Rebuild every gold table below the derivation version from the given silver tables (all of them

@@ -1,5 +1,5 @@
 import { join } from "node:path"
-import { moneyFromCents, type Violation, ViolationTypes } from "@ventureos/core"
+import { type Violation, ViolationTypes } from "@ventureos/core"
 import {
   CatalogFileSystem,
   currentSchema,
@@ -19,7 +19,7 @@ import {
 import { layerFileSystem, type RawArchive } from "@ventureos/storage/archive"
 import * as LakehouseDuckDb from "@ventureos/storage/duckdb"
 import { Effect, Layer, Option } from "effect"
-import type { EntityKind, GoldDelta, Ranked } from "./Gold"
+import { type EntityKind, goldRowOf, type Ranked } from "./Gold"
 import { contentHashVersionOf } from "./Migrate"
 import { DERIVATION_PROPERTY, DERIVATION_VERSION } from "./MigrateDerivation"
 import {
@@ -391,26 +391,7 @@ export const makeIceberg = Effect.gen(function* () {
         const name = goldTableOf(kind)
         yield* ensure(name, goldDefinition)
         const now = new Date().toISOString()
-        const rows = deltas.map((d: GoldDelta) => {
-          const r: Record<string, unknown> = {
-            entity_key: d.entity_key,
-            agency: d.agency,
-            event_date: d.event_date,
-            state: d.state,
-            city_slug: d.city_slug,
-            violation_count: d.violation_count,
-            open_count: d.open_count,
-            closed_count: d.closed_count,
-            penalty_initial: moneyFromCents(d.penalty_initial_cents),
-            penalty_current: moneyFromCents(d.penalty_current_cents),
-            penalty_current_unknown_count: d.penalty_current_unknown_count,
-            entity_name: d.entity_name,
-            source_id: source.id,
-            created_at: now
-          }
-          for (const t of ViolationTypes) r[`count_${t}`] = d.by_type[t]
-          return r
-        })
+        const rows = deltas.map((d) => goldRowOf(d, source.id, now))
         const out = yield* lake.write(name, rows, { mode: "append", source: { id: source.id } })
         return {
           snapshotId: out._tag === "NoChange" ? null : out.snapshotId.toString(),

@@ -6,7 +6,7 @@ import { contentHash, epaPlugin, faaPlugin, makeRegistry, oshaPlugin } from "@ve
 import { Lakehouse, silverDefinition, type TableDefinition } from "@ventureos/storage"
 import { Effect, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { deltasFor, type EntityKind, foldDeltas, goldFromSilver, toEntityStats } from "../src/Gold"
+import { deltasFor, type EntityKind, foldDeltas, goldFromSilver, goldRowOf, toEntityStats } from "../src/Gold"
 import { ingestFiles } from "../src/IngestFiles"
 import { migrateLake } from "../src/Migrate"
 import {
@@ -184,22 +184,9 @@ const makeOld = () =>
       for (const kind of KINDS) {
         const rows = old.flatMap((r) =>
           deltasFor(null, r)[kind].map((d) => ({
-            ...Object.fromEntries(ViolationTypes.map((ty) => [`count_${ty}`, d.by_type[ty]])),
-            entity_key: d.entity_key,
-            agency: d.agency,
-            event_date: d.event_date,
-            state: d.state,
-            city_slug: d.city_slug,
-            violation_count: d.violation_count,
-            open_count: d.open_count,
-            closed_count: d.closed_count,
-            penalty_initial: moneyFromCents(d.penalty_initial_cents),
-            penalty_current: moneyFromCents(d.penalty_current_cents),
+            ...goldRowOf(d, "old-code", "2025-01-01T00:00:00.000Z"),
             // the old gold files have no such column: it reads as null
-            penalty_current_unknown_count: null,
-            entity_name: d.entity_name,
-            source_id: "old-code",
-            created_at: "2025-01-01T00:00:00.000Z"
+            penalty_current_unknown_count: null
           }))
         )
         yield* lake.write(goldTableOf(kind), rows, { mode: "overwrite" })

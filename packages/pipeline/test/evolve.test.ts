@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { moneyFromCents, type Violation, ViolationTypes } from "@ventureos/core"
+import { moneyFromCents, type Violation } from "@ventureos/core"
 import { currentSchema } from "@ventureos/iceberg"
 import {
   CONTENT_HASH_PROPERTY,
@@ -16,7 +16,7 @@ import { Lakehouse, silverDefinition, type TableDefinition } from "@ventureos/st
 import { layerFileSystem } from "@ventureos/storage/archive"
 import { Effect, Layer } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
-import { deltasFor, foldDeltas, goldFromSilver, toEntityStats } from "../src/Gold"
+import { deltasFor, foldDeltas, goldFromSilver, goldRowOf, toEntityStats } from "../src/Gold"
 import { ingestFiles } from "../src/IngestFiles"
 import { Warehouse } from "../src/Warehouse"
 import { goldDefinition, layerLocal } from "../src/WarehouseIceberg"
@@ -90,22 +90,15 @@ describe("a lake written before action_id and penalty_current_unknown_count", ()
           without(goldDefinition, "penalty_current_unknown_count")
         )
         const rows = old.flatMap((r) =>
-          deltasFor(null, r).company.map((d) => ({
-            ...Object.fromEntries(ViolationTypes.map((t) => [`count_${t}`, d.by_type[t]])),
-            entity_key: d.entity_key,
-            agency: d.agency,
-            event_date: d.event_date,
-            state: d.state,
-            city_slug: d.city_slug,
-            violation_count: d.violation_count,
-            open_count: d.open_count,
-            closed_count: d.closed_count,
-            penalty_initial: moneyFromCents(d.penalty_initial_cents),
-            penalty_current: moneyFromCents(d.penalty_current_cents),
-            entity_name: d.entity_name,
-            source_id: "old-code",
-            created_at: "2025-01-01T00:00:00.000Z"
-          }))
+          deltasFor(null, r).company.map((d) => {
+            // the old gold table has no penalty_current_unknown_count column
+            const { penalty_current_unknown_count: _, ...row } = goldRowOf(
+              d,
+              "old-code",
+              "2025-01-01T00:00:00.000Z"
+            )
+            return row
+          })
         )
         yield* lake.write("gold.company_stats", rows, { mode: "append" })
         const before = currentSchema((yield* lake.loadTable("gold.company_stats")).metadata).fields.map(
