@@ -51,6 +51,18 @@ export interface BatchResult {
   readonly touched: Readonly<Record<EntityKind, ReadonlyArray<string>>>
 }
 
+/** The counts of a batch that did no work (a replay; a pending serving record finished later). */
+export const NO_WORK = {
+  rows: 0,
+  accepted: 0,
+  rejected: 0,
+  skipped: 0,
+  inserted: 0,
+  updated: 0,
+  unchanged: 0,
+  goldDeltas: 0
+} as const satisfies Partial<BatchResult>
+
 /** Not a bronze key, or a batch that cannot be processed as given (retrying will not help). */
 export class IngestInputError extends Schema.TaggedError<IngestInputError>()("IngestInputError", {
   key: Schema.String,
@@ -190,15 +202,8 @@ export const ingestBatch = (
         agency: main.agency,
         sourceId,
         status: "replayed",
-        rows: 0,
-        accepted: 0,
-        rejected: 0,
-        skipped: 0,
-        inserted: 0,
-        updated: 0,
-        unchanged: 0,
+        ...NO_WORK,
         silverSnapshot: m.silverSnapshot,
-        goldDeltas: 0,
         feed: r.feed,
         rejectsKey: null,
         manifestKey: mKey,

@@ -3,7 +3,7 @@ import { Violation } from "@ventureos/core"
 import type { ServingStore, ServingStoreError } from "@ventureos/serving"
 import { RawArchive, type RawArchiveError } from "@ventureos/storage/archive"
 import { Effect, Schema } from "effect"
-import type { BatchResult } from "./Ingest"
+import { type BatchResult, NO_WORK } from "./Ingest"
 import type { ScoreKey } from "./Score"
 import { type ServingSyncReport, type SyncStep, syncServing } from "./SyncServing"
 import { Warehouse, type WarehouseError } from "./Warehouse"
@@ -179,15 +179,8 @@ export const syncPendingServing = (
         agency: rec.agency,
         sourceId: rec.sourceId,
         status: "ingested",
-        rows: 0,
-        accepted: 0,
-        rejected: 0,
-        skipped: 0,
-        inserted: 0,
-        updated: 0,
-        unchanged: 0,
+        ...NO_WORK,
         silverSnapshot: rec.silverSnapshot,
-        goldDeltas: 0,
         feed: true,
         rejectsKey: null,
         manifestKey: rec.batchId,
