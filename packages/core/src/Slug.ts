@@ -12,8 +12,11 @@ const SLUG_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/
 /** True when `s` is a valid {@link Slug}. */
 export const isSlug = (s: string): s is Slug => SLUG_RE.test(s) && s.length <= 120
 
-/** Legal-form words dropped from the end of a company name (after punctuation is removed). */
-const LEGAL_SUFFIXES = new Set([
+/**
+ * Legal-form words dropped from the end of a company name (after punctuation is removed). Company slugs are
+ * stored keys: changing this list re-keys companies (the entity matcher's wider list builds on it).
+ */
+export const LEGAL_SUFFIXES: ReadonlySet<string> = new Set([
   "INC",
   "INCORPORATED",
   "LLC",

@@ -4,36 +4,16 @@
  * to teach the matcher; each list says what its words do.
  */
 
-/** Legal-form words: dropped wherever they end a name part ("WALMART STORES, INC. # 12" -> WALMART STORES). */
+import { LEGAL_SUFFIXES } from "@ventureos/core"
+
+/**
+ * Legal-form words: dropped wherever they end a name part ("WALMART STORES, INC. # 12" -> WALMART STORES).
+ * The company slug's list plus spellings the matcher also folds (slugs, being stored keys, keep theirs).
+ */
 export const LEGAL_FORMS: ReadonlySet<string> = new Set([
-  "INC",
-  "INCORPORATED",
+  ...LEGAL_SUFFIXES,
   "INCORPORATION",
-  "LLC",
-  "LC",
-  "LP",
-  "LLP",
-  "LLLP",
-  "PLLC",
-  "LTD",
-  "LIMITED",
-  "CORP",
-  "CORPORATION",
-  "CO",
-  "COMPANY",
   "COMPANIES",
-  "COS",
-  "PLC",
-  "PC",
-  "PA",
-  "NA",
-  "SA",
-  "GMBH",
-  "AG",
-  "NV",
-  "BV",
-  "ULC",
-  "LTDA",
   "PARTNERSHIP",
   "PTNSHP",
   "PTNRSHP"
