@@ -129,17 +129,9 @@ const contribution = (r: Violation, sign: 1 | -1, key: string, name: string): Go
   }
 }
 
-/**
- * The deltas caused by replacing `old` with `next` (either may be absent: insert / delete) when each is an
- * action of its own (no `action_id`; see `actionDeltas` for shared actions). Unchanged content (same hash)
- * causes none. Returned per entity kind.
- */
-export const deltasFor = (
-  old: Violation | null,
-  next: Violation | null
-): Record<EntityKind, Array<GoldDelta>> => {
+/** `old`'s contribution taken away and `next`'s added (either may be absent), per entity kind. */
+const replacement = (old: Violation | null, next: Violation | null): Record<EntityKind, Array<GoldDelta>> => {
   const out: Record<EntityKind, Array<GoldDelta>> = { company: [], city: [], state: [] }
-  if (old !== null && next !== null && old.content_hash === next.content_hash) return out
   if (old !== null)
     for (const [kind, key, name] of entityKeysOf(old)) {
       const d = contribution(old, -1, key, name)
@@ -154,6 +146,20 @@ export const deltasFor = (
 }
 
 /**
+ * The deltas caused by replacing `old` with `next` (either may be absent: insert / delete) when each is an
+ * action of its own (no `action_id`; see `actionDeltas` for shared actions). Unchanged content (same hash)
+ * causes none. Returned per entity kind.
+ */
+export const deltasFor = (
+  old: Violation | null,
+  next: Violation | null
+): Record<EntityKind, Array<GoldDelta>> => {
+  if (old !== null && next !== null && old.content_hash === next.content_hash)
+    return { company: [], city: [], state: [] }
+  return replacement(old, next)
+}
+
+/**
  * The deltas caused by an action group going from the records `before` to the records `after` (all current
  * silver records of the group at each point; deleted ones are ignored): the merged action's contribution
  * after minus before. With one record on each side this is `deltasFor`.
@@ -162,20 +168,7 @@ export const actionDeltas = (
   before: ReadonlyArray<Violation>,
   after: ReadonlyArray<Violation>
 ): Record<EntityKind, Array<GoldDelta>> => {
-  const out: Record<EntityKind, Array<GoldDelta>> = { company: [], city: [], state: [] }
-  const old = mergeAction(before)
-  const next = mergeAction(after)
-  if (old !== null)
-    for (const [kind, key, name] of entityKeysOf(old)) {
-      const d = contribution(old, -1, key, name)
-      if (d) out[kind].push(d)
-    }
-  if (next !== null)
-    for (const [kind, key, name] of entityKeysOf(next)) {
-      const d = contribution(next, 1, key, name)
-      if (d) out[kind].push(d)
-    }
-  return out
+  return replacement(mergeAction(before), mergeAction(after))
 }
 
 /** Gold recomputed from silver (the reference gold must equal): every action group's contribution once. */

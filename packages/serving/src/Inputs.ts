@@ -22,7 +22,8 @@ import { ServingStoreError } from "./ServingStoreError"
  * values are decoded with their Schema (callers may hand us anything at run time) and keys validated.
  */
 
-const decodeAll = <A>(
+/** Decode every value with its Schema; the first failure names the operation, the item and its index. */
+export const decodeAll = <A>(
   decode: (u: unknown) => A,
   operation: string,
   what: string,

@@ -1,6 +1,6 @@
 import { OffenderScore, ScoreBoard, ScoreScope } from "@ventureos/core"
 import { Effect, Option, Schema } from "effect"
-import { fingerprint, lastByKey } from "./Inputs"
+import { decodeAll, fingerprint, lastByKey } from "./Inputs"
 import { checkEntityKey } from "./Keys"
 import type { WriteReport } from "./Model"
 import { ServingStoreError } from "./ServingStoreError"
@@ -37,35 +37,10 @@ export interface ScoreItemsShape {
 const decodeScore = Schema.decodeUnknownSync(OffenderScore)
 const decodeBoard = Schema.decodeUnknownSync(ScoreBoard)
 
-const decodeEach = <A>(
-  decode: (u: unknown) => A,
-  operation: string,
-  what: string,
-  values: ReadonlyArray<unknown>
-) =>
-  Effect.try({
-    try: () =>
-      values.map((v, i) => {
-        try {
-          return decode(v)
-        } catch (e) {
-          throw new ServingStoreError({
-            reason: "InvalidInput",
-            operation,
-            detail: `${what} #${i}: ${e instanceof Error ? e.message : String(e)}`.slice(0, 1000)
-          })
-        }
-      }),
-    catch: (e) =>
-      e instanceof ServingStoreError
-        ? e
-        : new ServingStoreError({ reason: "InvalidInput", operation, detail: String(e), cause: e })
-  })
-
 /** Decoded scores, company keys only, last per key. */
 export const validateScores = (scores: ReadonlyArray<OffenderScore>) =>
   Effect.gen(function* () {
-    const ss = yield* decodeEach(decodeScore, "putScores", "score", scores)
+    const ss = yield* decodeAll(decodeScore, "putScores", "score", scores)
     for (const s of ss) {
       const k = checkEntityKey("putScores", s.entity_key)
       if (k instanceof ServingStoreError) return yield* k
@@ -80,7 +55,7 @@ export const validateScores = (scores: ReadonlyArray<OffenderScore>) =>
   })
 
 export const validateScoreBoards = (boards: ReadonlyArray<ScoreBoard>) =>
-  Effect.map(decodeEach(decodeBoard, "putScoreBoards", "score board", boards), (bs) =>
+  Effect.map(decodeAll(decodeBoard, "putScoreBoards", "score board", boards), (bs) =>
     lastByKey(bs, (b) => b.scope)
   )
 
