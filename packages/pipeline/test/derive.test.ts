@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { moneyFromCents, type Violation, ViolationTypes } from "@ventureos/core"
-import { contentHash, epaPlugin, faaPlugin, makeRegistry, oshaPlugin } from "@ventureos/normalizers"
+import { contentHash } from "@ventureos/normalizers"
 import { Lakehouse, silverDefinition, type TableDefinition } from "@ventureos/storage"
 import { Effect, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -17,6 +17,7 @@ import {
 } from "../src/MigrateDerivation"
 import { type GoldTotalsRow, Warehouse } from "../src/Warehouse"
 import { goldDefinition, goldTableOf, layerLocalLake } from "../src/WarehouseIceberg"
+import { NORMALIZER_FIXTURES, SAMPLE_FILES, sampleRegistry } from "./samples"
 
 /**
  * A lake written before issue 12's decisions 1-2 (OSHA: a blank current_penalty stored as the initial one;
@@ -28,15 +29,8 @@ import { goldDefinition, goldTableOf, layerLocalLake } from "../src/WarehouseIce
  * every gold row rewritten the way the previous code stored them.
  */
 
-const NORM = join(import.meta.dirname, "../../normalizers/test/fixtures")
-const FILES = [
-  join(NORM, "osha/sample/osha_violation.csv"),
-  join(NORM, "osha/sample/osha_inspection.csv"),
-  join(NORM, "epa/sample/npdes_formal_actions_FL.csv"),
-  join(NORM, "epa/sample/echo_cases_FL.csv"),
-  join(NORM, "faa/sample/faa_closed_enforcement_cases.sample.csv")
-]
-const registry = makeRegistry([oshaPlugin, epaPlugin, faaPlugin])
+const FILES = SAMPLE_FILES
+const registry = sampleRegistry
 const TABLES = ["silver.osha", "silver.epa", "silver.faa"]
 const KINDS: ReadonlyArray<EntityKind> = ["company", "city", "state"]
 
@@ -331,7 +325,7 @@ describe("lake migrate on a lake created before action_id and penalty_current_un
   it("adds the columns, then re-derives and rebuilds (content hash v1 rows migrated first)", async () => {
     const d = await mkdtemp(join(tmpdir(), "vos-derive-old-"))
     const pick = async (file: string, id: string) => {
-      const [header, ...rows] = (await readFile(join(NORM, file), "utf8")).split(/\r?\n/)
+      const [header, ...rows] = (await readFile(join(NORMALIZER_FIXTURES, file), "utf8")).split(/\r?\n/)
       return `${[header, ...rows.filter((l) => l.includes(id))].join("\n")}\n`
     }
     // one shared action of the sample: its NPDES rows (two permits) and its case row

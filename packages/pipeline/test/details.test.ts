@@ -1,17 +1,8 @@
-import { join } from "node:path"
 import type { Violation } from "@ventureos/core"
-import {
-  epaPlugin,
-  faaPlugin,
-  makeRegistry,
-  type Outcome,
-  oshaPlugin,
-  planNormalize,
-  readCsvRows,
-  readHeader
-} from "@ventureos/normalizers"
+import { type Outcome, planNormalize, readCsvRows, readHeader } from "@ventureos/normalizers"
 import { toFeedItem } from "@ventureos/serving"
 import { beforeAll, describe, expect, it } from "vitest"
+import { OSHA_INSPECTIONS, OSHA_VIOLATIONS, SAMPLE_FILES, sampleRegistry } from "./samples"
 
 /**
  * Decision 3 (issue 12): `violation_details` keeps only non-blank values, and OSHA inspection columns stay
@@ -20,20 +11,13 @@ import { beforeAll, describe, expect, it } from "vitest"
  * here on the real samples, cell by cell against the raw files.
  */
 
-const NORM = join(import.meta.dirname, "../../normalizers/test/fixtures")
-const OSHA_V = join(NORM, "osha/sample/osha_violation.csv")
-const OSHA_I = join(NORM, "osha/sample/osha_inspection.csv")
-const FILES = [
-  OSHA_V,
-  OSHA_I,
-  join(NORM, "epa/sample/npdes_formal_actions_FL.csv"),
-  join(NORM, "epa/sample/echo_cases_FL.csv"),
-  join(NORM, "faa/sample/faa_closed_enforcement_cases.sample.csv")
-]
+const OSHA_V = OSHA_VIOLATIONS
+const OSHA_I = OSHA_INSPECTIONS
+const FILES = SAMPLE_FILES
 
 let records: Array<Violation>
 beforeAll(async () => {
-  const run = await planNormalize(FILES, { registry: makeRegistry([oshaPlugin, epaPlugin, faaPlugin]) })
+  const run = await planNormalize(FILES, { registry: sampleRegistry })
   records = []
   for await (const b of run.outcomes())
     for (const o of b as ReadonlyArray<Outcome>) if (o._tag === "accepted") records.push(o.record)

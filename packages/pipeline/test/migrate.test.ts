@@ -3,15 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { Violation } from "@ventureos/core"
-import {
-  CONTENT_HASH_PROPERTY,
-  CONTENT_HASH_VERSION,
-  canonicalContent,
-  epaPlugin,
-  faaPlugin,
-  makeRegistry,
-  oshaPlugin
-} from "@ventureos/normalizers"
+import { CONTENT_HASH_PROPERTY, CONTENT_HASH_VERSION, canonicalContent } from "@ventureos/normalizers"
 import { Lakehouse } from "@ventureos/storage"
 import { Effect, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -20,6 +12,7 @@ import { ingestFiles } from "../src/IngestFiles"
 import { contentHashVersionOf, migrateLake, migrationSourceId } from "../src/Migrate"
 import { Warehouse } from "../src/Warehouse"
 import { layerLocalLake } from "../src/WarehouseIceberg"
+import { SAMPLE_FILES, sampleRegistry } from "./samples"
 
 /**
  * A lake written before content hash version 2 (details with a `null` entry per blank column, sha256 hashes,
@@ -29,15 +22,8 @@ import { layerLocalLake } from "../src/WarehouseIceberg"
  * rewritten the way the previous code stored it.
  */
 
-const NORM = join(import.meta.dirname, "../../normalizers/test/fixtures")
-const FILES = [
-  join(NORM, "osha/sample/osha_violation.csv"),
-  join(NORM, "osha/sample/osha_inspection.csv"),
-  join(NORM, "epa/sample/npdes_formal_actions_FL.csv"),
-  join(NORM, "epa/sample/echo_cases_FL.csv"),
-  join(NORM, "faa/sample/faa_closed_enforcement_cases.sample.csv")
-]
-const registry = makeRegistry([oshaPlugin, epaPlugin, faaPlugin])
+const FILES = SAMPLE_FILES
+const registry = sampleRegistry
 const TABLES = ["silver.osha", "silver.epa", "silver.faa"]
 
 let dir: string
