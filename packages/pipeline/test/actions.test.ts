@@ -425,6 +425,31 @@ describe("EPA actions counted once: any interleaving, order and batch split of t
     reference = Object.fromEntries(KINDS.map((k) => [k, expectedGold(all, k)]))
   })
 
+  /**
+   * Property: deliveries of the pool's rows (split, interleaved, with corrections) into a fresh Iceberg
+   * warehouse, by the row path or (with `reg`) the vectorized one, leave gold equal to recompute(silver).
+   */
+  const icebergProperty = (prefix: string, reg: Registry | undefined, numRuns: number) =>
+    fc.assert(
+      fc.asyncProperty(arbSplit(pool, true), async (deliveries) => {
+        const dir = await mkdtemp(join(tmpdir(), prefix))
+        try {
+          await Effect.runPromise(
+            Effect.gen(function* () {
+              const wh = yield* Warehouse
+              yield* Effect.promise(() => runDeliveries(pool, deliveries, wh, dir, reg))
+              const silver = yield* Effect.promise(() => silverOf(wh, ids))
+              for (const k of KINDS)
+                expect(yield* Effect.promise(() => goldOf(wh, k)), k).toEqual(expectedGold(silver, k))
+            }).pipe(Effect.provide(layerLocal(join(dir, "warehouse"))))
+          )
+        } finally {
+          await rm(dir, { recursive: true, force: true })
+        }
+      }),
+      { numRuns }
+    )
+
   it("the pool holds shared actions with several permits", () => {
     expect(all.filter((r) => r.source_dataset === "epa_npdes_formal_action").length).toBeGreaterThan(
       SHARED.length
@@ -466,46 +491,10 @@ describe("EPA actions counted once: any interleaving, order and batch split of t
   }, 120_000)
 
   it("on the Iceberg warehouse, with corrections: gold == recompute(silver)", async () => {
-    await fc.assert(
-      fc.asyncProperty(arbSplit(pool, true), async (deliveries) => {
-        const dir = await mkdtemp(join(tmpdir(), "vos-act-ice-"))
-        try {
-          await Effect.runPromise(
-            Effect.gen(function* () {
-              const wh = yield* Warehouse
-              yield* Effect.promise(() => runDeliveries(pool, deliveries, wh, dir))
-              const silver = yield* Effect.promise(() => silverOf(wh, ids))
-              for (const k of KINDS)
-                expect(yield* Effect.promise(() => goldOf(wh, k)), k).toEqual(expectedGold(silver, k))
-            }).pipe(Effect.provide(layerLocal(join(dir, "warehouse"))))
-          )
-        } finally {
-          await rm(dir, { recursive: true, force: true })
-        }
-      }),
-      { numRuns: 3 }
-    )
+    await icebergProperty("vos-act-ice-", undefined, 3)
   }, 180_000)
 
   it("on the vectorized SQL path (Iceberg), with corrections: gold == recompute(silver)", async () => {
-    await fc.assert(
-      fc.asyncProperty(arbSplit(pool, true), async (deliveries) => {
-        const dir = await mkdtemp(join(tmpdir(), "vos-act-sql-"))
-        try {
-          await Effect.runPromise(
-            Effect.gen(function* () {
-              const wh = yield* Warehouse
-              yield* Effect.promise(() => runDeliveries(pool, deliveries, wh, dir, sqlRegistry))
-              const silver = yield* Effect.promise(() => silverOf(wh, ids))
-              for (const k of KINDS)
-                expect(yield* Effect.promise(() => goldOf(wh, k)), k).toEqual(expectedGold(silver, k))
-            }).pipe(Effect.provide(layerLocal(join(dir, "warehouse"))))
-          )
-        } finally {
-          await rm(dir, { recursive: true, force: true })
-        }
-      }),
-      { numRuns: 4 }
-    )
+    await icebergProperty("vos-act-sql-", sqlRegistry, 4)
   }, 180_000)
 })
