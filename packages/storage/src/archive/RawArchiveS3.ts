@@ -65,22 +65,26 @@ export const makeS3 = (options: RawArchiveS3Options): RawArchiveShape => {
       throw e
     }
   }
+  /** Upload a local file with its sha256 in the metadata; `once`: refuse to replace an existing object. */
+  const uploadFile = async (key: string, localPath: string, once: boolean) => {
+    const [sha, s] = await Promise.all([sha256File(localPath), stat(localPath)])
+    const r = await client.send(
+      new PutObjectCommand({
+        Bucket: options.bucket,
+        Key: full(key),
+        Body: createReadStream(localPath),
+        ContentLength: s.size,
+        Metadata: { [SHA_META]: sha },
+        // S3 refuses to replace an existing object (412); s3rver ignores the header (putFileOnce heads first)
+        ...(once ? { IfNoneMatch: "*" } : {})
+      })
+    )
+    return { key, size: s.size, etag: (r.ETag ?? "").replaceAll('"', ""), sha256: sha }
+  }
   return {
     putFile: (key, localPath) =>
       Effect.tryPromise({
-        try: async () => {
-          const [sha, s] = await Promise.all([sha256File(localPath), stat(localPath)])
-          const r = await client.send(
-            new PutObjectCommand({
-              Bucket: options.bucket,
-              Key: full(key),
-              Body: createReadStream(localPath),
-              ContentLength: s.size,
-              Metadata: { [SHA_META]: sha }
-            })
-          )
-          return { key, size: s.size, etag: (r.ETag ?? "").replaceAll('"', ""), sha256: sha }
-        },
+        try: () => uploadFile(key, localPath, false),
         catch: (e) => s3fail("put", key, e)
       }),
     putFileOnce: (key, localPath) =>
@@ -88,21 +92,8 @@ export const makeS3 = (options: RawArchiveS3Options): RawArchiveShape => {
         try: async () => {
           const existing = await head(key)
           if (Option.isSome(existing)) return { object: existing.value, created: false }
-          const [sha, s] = await Promise.all([sha256File(localPath), stat(localPath)])
           try {
-            const r = await client.send(
-              new PutObjectCommand({
-                Bucket: options.bucket,
-                Key: full(key),
-                Body: createReadStream(localPath),
-                ContentLength: s.size,
-                Metadata: { [SHA_META]: sha },
-                // S3 refuses to replace an existing object (412); s3rver ignores the header (the head above stands)
-                IfNoneMatch: "*"
-              })
-            )
-            const object = { key, size: s.size, etag: (r.ETag ?? "").replaceAll('"', ""), sha256: sha }
-            return { object, created: true }
+            return { object: await uploadFile(key, localPath, true), created: true }
           } catch (e) {
             const status = (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode
             if (status !== 412 && status !== 409) throw e
