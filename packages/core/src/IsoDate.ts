@@ -30,7 +30,8 @@ const pad = (n: number, w = 2) => String(n).padStart(w, "0")
 const mk = (y: number, m: number, d: number): IsoDate | undefined =>
   isRealDate(y, m, d) ? (`${pad(y, 4)}-${pad(m)}-${pad(d)}` as IsoDate) : undefined
 
-const MONTHS: Record<string, number> = {
+/** Month names and abbreviations `parseDate` reads (lower case), with their numbers. */
+export const MONTHS: Readonly<Record<string, number>> = {
   jan: 1,
   feb: 2,
   mar: 3,
@@ -47,7 +48,8 @@ const MONTHS: Record<string, number> = {
 }
 
 /** Two-digit years: FAA reports use `1/1/17`; a pivot of 70 keeps 1970-2069 (FAA data starts in the 1990s). */
-const century = (yy: number) => (yy < 70 ? 2000 + yy : 1900 + yy)
+export const TWO_DIGIT_YEAR_PIVOT = 70
+const century = (yy: number) => (yy < TWO_DIGIT_YEAR_PIVOT ? 2000 + yy : 1900 + yy)
 
 /** Result of reading a published date. */
 export type DateParse =

@@ -1,7 +1,16 @@
 import { companySlug, type Money, moneyFromCents, type ViolationType } from "@ventureos/core"
 import type { CsvRow } from "../Csv"
-import type { DatasetSpec, NormalizeContext, NormalizerPlugin, Outcome, SourceFile } from "../Plugin"
+import type { NormalizeContext, NormalizerPlugin, Outcome, SourceFile } from "../Plugin"
 import { finish, RowReader } from "../Row"
+import {
+  ACTION_TYPES,
+  DAYS_SANCTION,
+  enforcementCaseDataset,
+  SANCTION_TYPES,
+  VERSION,
+  WAIVED_SANCTION
+} from "./spec"
+import { faaVectorized } from "./sql"
 import { normalizeEntityType, repairFaaText, respondentKind } from "./text"
 
 /**
@@ -9,44 +18,7 @@ import { normalizeEntityType, repairFaaText, respondentKind } from "./text"
  * respondent of one closed case. No address or state is published.
  */
 
-export const enforcementCaseDataset: DatasetSpec = {
-  id: "faa_enforcement_case",
-  description: "FAA quarterly closed enforcement case report",
-  requiredColumns: [
-    "CASE NUMBER",
-    "NAME",
-    "ENTITY TYPE",
-    "DATE KNOWN",
-    "ACTION",
-    "SANCTION AMOUNT",
-    "SANCTION",
-    "CASE TYPE",
-    "CLOSED DATE"
-  ],
-  role: "records"
-}
-
-/**
- * ACTION (repaired) -> cross-agency type. Civil penalties appear as `ORD ASSESS CIVIL PENALTY`,
- * `ORD ASSESS CP HMT` (hazmat), `CP FA ACT`, `CP COMPROMISE NO FINDING`; certificate actions as
- * `CERTIFICATE REVOCATION`, `CERT SUSPEND` or bare `CERTIFICATE`. Order matters: first match wins.
- */
-const ACTION_TYPES: ReadonlyArray<readonly [RegExp, ViolationType]> = [
-  [/\bCIVIL PENALTY\b|^(?:ORD(?:ER)? ASSESS(?:ING)? )?CP\b/, "civil_penalty"],
-  [/^CERT(?:IFICATE)?\b|\bREVOC|\bREVOKE|\bSUSPEN/, "certificate_action"],
-  [/\bCONSENT ORDER\b/, "compliance_order"],
-  [/\bWARNING\b|\bLETTER OF CORRECTION\b|\bADMIN(?:ISTRATIVE)?\b|\bCORRECTIVE ACTION\b/, "administrative"]
-]
-
-/** SANCTION (repaired) -> type, for rows whose ACTION says nothing (`CONSOLIDATED CASE`, blank). */
-const SANCTION_TYPES: Record<string, ViolationType> = {
-  DOLLARS: "civil_penalty",
-  "SANCTION WAIVED": "civil_penalty",
-  REVOCATION: "certificate_action",
-  "INDEFINITE DURATION": "certificate_action",
-  DAYS: "certificate_action",
-  "PENDING COMPLIANCE": "certificate_action"
-}
+export { enforcementCaseDataset }
 
 const typeOf = (action: string | null, sanction: string | null): ViolationType => {
   if (action !== null) for (const [re, t] of ACTION_TYPES) if (re.test(action)) return t
@@ -75,10 +47,10 @@ const normalizeCase = (
   // SANCTION is the unit of SANCTION AMOUNT. `DAYS` counts suspension days, not dollars; every other
   // unit is money. The amount is blank (not 0) when waived, revoked or consolidated: null, never 0.
   const amount = r.money("sanction amount")
-  const days = sanction === "DAYS"
+  const days = sanction === DAYS_SANCTION
   const initial: Money | null = days ? null : amount
   // `SANCTION WAIVED`: the amount (if published) was assessed, but nothing is due.
-  const current: Money | null = sanction === "SANCTION WAIVED" ? ZERO : initial
+  const current: Money | null = sanction === WAIVED_SANCTION ? ZERO : initial
   // `CONSOLIDATED CASE`: the sanction is carried by the master case; a published amount is still kept.
   const respondent = name === null ? undefined : companySlug(name)
   const details: Record<string, string | null> = {
@@ -120,7 +92,7 @@ const normalizeCase = (
 /** The FAA normalizer plugin. */
 export const faaPlugin: NormalizerPlugin = {
   id: "faa",
-  version: "1.0.0",
+  version: VERSION,
   agency: "faa",
   description: "FAA quarterly closed enforcement case report",
   datasets: [enforcementCaseDataset],
@@ -128,5 +100,6 @@ export const faaPlugin: NormalizerPlugin = {
     for (const f of files) {
       for await (const batch of f.rows()) yield batch.map((row) => normalizeCase(faaPlugin, f, row, ctx))
     }
-  }
+  },
+  vectorized: faaVectorized
 }

@@ -6,10 +6,15 @@
  */
 
 /** Words PDF extraction is known to split. A token pair is joined only when it spells one of these. */
-const SPLIT_WORDS = new Set(["CONSOLIDATED", "INDEFINITE", "REVOCATION", "RECORDS/RPTS"])
+export const SPLIT_WORDS: ReadonlySet<string> = new Set([
+  "CONSOLIDATED",
+  "INDEFINITE",
+  "REVOCATION",
+  "RECORDS/RPTS"
+])
 
 /** Misspellings and truncations seen in 3,307 real rows, spelled out. */
-const SPELLING: Record<string, string> = {
+export const SPELLING: Readonly<Record<string, string>> = {
   CVIIL: "CIVIL",
   INDEFINTE: "INDEFINITE",
   SHCOOL: "SCHOOL",
@@ -37,7 +42,7 @@ export const repairFaaText = (raw: string | null): string | null => {
 }
 
 /** ENTITY TYPE spellings of one category (abbreviated differently from one report to the next). */
-const ENTITY_ALIASES: Record<string, string> = {
+export const ENTITY_ALIASES: Readonly<Record<string, string>> = {
   "APPROVD RPR STA": "APPROVD REPAIR STA",
   "APPROVED RPR STN": "APPROVD REPAIR STA",
   "FOREIGN AIR CA": "FOREIGN AIR CAR",
@@ -51,8 +56,12 @@ export const normalizeEntityType = (raw: string | null): string | null => {
 }
 
 /** Words that mark an organization; without them, `LAST, FIRST M` is a person. */
-const ORG_WORDS =
+export const ORG_WORDS =
   /\b(?:INC|LLC|L L C|CORP|CORPORATION|CO|COMPANY|LTD|LP|LLP|PLLC|AIR|AIRLINES?|AIRWAYS|AVIATION|AERO\w*|AIRCRAFT|HELICOPTERS?|SERVICES?|GROUP|INTERNATIONAL|ENTERPRISES|DBA|D\/B\/A|FLIGHT|JET|CHARTER|SCHOOL|ACADEMY|AIRPORT|AUTHORITY|CITY|COUNTY)\b/
+
+/** `LAST, FIRST M` (with an optional second last name, middle names and generational suffix). */
+export const INDIVIDUAL =
+  /^[A-Z][A-Z'-]+(?: [A-Z][A-Z'-]+)?, [A-Z][A-Z'-]*(?: [A-Z][A-Z'-]*\.?)*(?: (?:JR|SR|II|III|IV)\.?)?$/
 
 /**
  * Respondent kind. FAA names individuals (mechanics, pilots, operators) as `LAST, FIRST M` (`LEPPING, KURT M`);
@@ -61,9 +70,5 @@ const ORG_WORDS =
 export const respondentKind = (name: string): "individual" | "organization" => {
   const s = name.toUpperCase().replace(/\s+/g, " ").trim()
   if (ORG_WORDS.test(s.replace(/[.,]/g, " ").replace(/\s+/g, " "))) return "organization"
-  return /^[A-Z][A-Z'-]+(?: [A-Z][A-Z'-]+)?, [A-Z][A-Z'-]*(?: [A-Z][A-Z'-]*\.?)*(?: (?:JR|SR|II|III|IV)\.?)?$/.test(
-    s
-  )
-    ? "individual"
-    : "organization"
+  return INDIVIDUAL.test(s) ? "individual" : "organization"
 }
