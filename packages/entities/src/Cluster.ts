@@ -51,9 +51,14 @@ export const cluster = (
   }
   // Links between items, to count how many tie two groups.
   const adjacency = new Map<number, Array<number>>()
+  const adjacent = (x: number, y: number) => {
+    const got = adjacency.get(x)
+    if (got === undefined) adjacency.set(x, [y])
+    else got.push(y)
+  }
   for (const l of links) {
-    adjacency.set(l.a, [...(adjacency.get(l.a) ?? []), l.b])
-    adjacency.set(l.b, [...(adjacency.get(l.b) ?? []), l.a])
+    adjacent(l.a, l.b)
+    adjacent(l.b, l.a)
   }
   const linksBetween = (ga: number, gb: number): number => {
     let c = 0

@@ -1,5 +1,4 @@
 import {
-  cityTokens,
   identityTokens,
   isDescriptor,
   isFacilityWord,
@@ -9,14 +8,7 @@ import {
   normalizeName
 } from "./Normalize"
 import { jaroWinkler, type TokenStats } from "./Similarity"
-
-/** Where a name was seen: one site. Every field may be unknown. */
-export interface Site {
-  readonly address: string | null
-  readonly city: string | null
-  readonly state: string | null
-  readonly zip: string | null
-}
+import { citiesDiffer, indexSites, type Site, type SiteIndex, siteAgreement } from "./Sites"
 
 /** What the matcher knows about one name variant: its published name, the sites, industry codes, registry ids. */
 export interface VariantInput {
@@ -40,7 +32,11 @@ export interface Prepared {
   readonly ids: ReadonlyArray<string>
   /** Identity tokens without generic words (DEPARTMENT, STORE …): what must agree. */
   readonly core: ReadonlyArray<string>
+  /** The core tokens written without spaces (what Jaro-Winkler compares). */
+  readonly coreText: string
   readonly states: ReadonlySet<string>
+  /** The sites normalised and indexed once: comparisons look them up instead of re-normalising per pair. */
+  readonly sites: SiteIndex
 }
 
 const coreOf = (ids: ReadonlyArray<string>): ReadonlyArray<string> => {
@@ -52,12 +48,15 @@ const coreOf = (ids: ReadonlyArray<string>): ReadonlyArray<string> => {
 export const prepare = (input: VariantInput): Prepared => {
   const name = normalizeName(input.name, { city: input.sites[0]?.city ?? null })
   const ids = identityTokens(name)
+  const core = coreOf(ids)
   return {
     input,
     name,
     ids,
-    core: coreOf(ids),
-    states: new Set(input.sites.map((s) => s.state).filter((s): s is string => s !== null && s !== ""))
+    core,
+    coreText: core.join(""),
+    states: new Set(input.sites.map((s) => s.state).filter((s): s is string => s !== null && s !== "")),
+    sites: indexSites(input.sites)
   }
 }
 
@@ -103,12 +102,31 @@ export const THRESHOLDS = { merge: 0.92, suggest: 0.72 } as const
 const weight = (stats: TokenStats, t: string): number =>
   isStopword(t) ? 0 : (isDescriptor(t) ? 0.3 : isStateName(t) ? 0.6 : 1) * stats.idf(t)
 
+/**
+ * Similarities of long word pairs already computed, by first then second word. Names share few distinct
+ * words: a 1M-row ingest asks ~5.6M times about ~4k pairs, and Jaro-Winkler was the comparisons' largest
+ * cost. Emptied when it grows past {@link SIMS_CAP} words (a long-lived process meets ever new words).
+ */
+const sims = new Map<string, Map<string, number>>()
+const SIMS_CAP = 50_000
+
 /** Token equality for matching: equal, or one misspelling apart in a long word (REHABILITAION). */
 const tokenSim = (a: string, b: string): number => {
   if (a === b) return 1
-  if (a.length < 5 || b.length < 5 || /\d/.test(a) || /\d/.test(b)) return 0
-  const jw = jaroWinkler(a, b)
-  return jw >= 0.93 ? jw : 0
+  if (a.length < 5 || b.length < 5) return 0
+  let row = sims.get(a)
+  if (row === undefined) {
+    if (sims.size >= SIMS_CAP) sims.clear()
+    row = new Map()
+    sims.set(a, row)
+  }
+  let sim = row.get(b)
+  if (sim === undefined) {
+    const jw = /\d/.test(a) || /\d/.test(b) ? 0 : jaroWinkler(a, b)
+    sim = jw >= 0.93 ? jw : 0
+    row.set(b, sim)
+  }
+  return sim
 }
 
 /**
@@ -119,20 +137,33 @@ export const alignJoins = (
   a: ReadonlyArray<string>,
   b: ReadonlyArray<string>
 ): [ReadonlyArray<string>, ReadonlyArray<string>] => {
-  const join = (xs: ReadonlyArray<string>, other: ReadonlySet<string>): Array<string> => {
-    const out: Array<string> = []
-    for (let i = 0; i < xs.length; i++) {
-      const pair = i + 1 < xs.length ? xs[i]! + xs[i + 1]! : undefined
-      if (pair !== undefined && other.has(pair) && !other.has(xs[i]!)) {
-        out.push(pair)
-        i++
-      } else out.push(xs[i]!)
-    }
-    return out
+  const a2 = joinPairs(a, b)
+  return [a2, joinPairs(b, a2)]
+}
+
+/** Whether `other` holds `x` and `next` written as one word (without building the joined word). */
+const joinedIn = (other: ReadonlyArray<string>, x: string, next: string): boolean => {
+  for (const y of other)
+    if (y.length === x.length + next.length && y.startsWith(x) && y.endsWith(next)) return true
+  return false
+}
+
+/**
+ * `xs` with each pair of words joined where `other` writes them as one word (and not the first alone). Names
+ * have a few words, so `other` is scanned rather than hashed, and `xs` itself is returned when nothing joins
+ * (most comparisons): this runs three times per comparison.
+ */
+const joinPairs = (xs: ReadonlyArray<string>, other: ReadonlyArray<string>): ReadonlyArray<string> => {
+  let out: Array<string> | undefined
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i]!
+    if (i + 1 < xs.length && joinedIn(other, x, xs[i + 1]!) && !other.includes(x)) {
+      out ??= xs.slice(0, i)
+      out.push(x + xs[i + 1]!)
+      i++
+    } else out?.push(x)
   }
-  const a2 = join(a, new Set(b))
-  const b2 = join(b, new Set(a2))
-  return [a2, b2]
+  return out ?? xs
 }
 
 /** Weighted share of `xs` found in `ys`. */
@@ -153,42 +184,10 @@ const coverage = (stats: TokenStats, xs: ReadonlyArray<string>, ys: ReadonlyArra
   return total === 0 ? 0 : got / total
 }
 
-const digits = (s: string | null): string =>
-  s === null
-    ? ""
-    : s
-        .toUpperCase()
-        .replace(/[^A-Z0-9 ]/g, " ")
-        .replace(/\s+/g, " ")
-        .trim()
-
-/** Site agreement of two variants: the best over their sites. */
-const siteScore = (a: ReadonlyArray<Site>, b: ReadonlyArray<Site>): number => {
-  let best = 0
-  for (const x of a)
-    for (const y of b) {
-      const zip = x.zip !== null && y.zip !== null && x.zip === y.zip && x.zip !== "00000"
-      const ax = digits(x.address)
-      const ay = digits(y.address)
-      const known = (s: string) => s !== "" && s !== "UNKNOWN"
-      if (known(ax) && known(ay) && (zip || (x.city !== null && x.city === y.city))) {
-        const nx = /^\d+/.exec(ax)?.[0]
-        const ny = /^\d+/.exec(ay)?.[0]
-        if ((nx === ny || nx === undefined || ny === undefined) && jaroWinkler(ax, ay) >= 0.9) return 1
-      }
-      if (zip) best = Math.max(best, 0.7)
-      else if (
-        x.city !== null &&
-        y.city !== null &&
-        x.state !== null &&
-        x.state === y.state &&
-        cityTokens(x.city).join(" ") === cityTokens(y.city).join(" ") &&
-        x.city.trim() !== "" &&
-        !/^UNKNOWN$/i.test(x.city.trim())
-      )
-        best = Math.max(best, 0.5)
-    }
-  return best
+/** Whether the first `n` characters of two strings (of at least `n` characters) agree. */
+const samePrefix = (x: string, y: string, n: number): boolean => {
+  for (let i = 0; i < n; i++) if (x.charCodeAt(i) !== y.charCodeAt(i)) return false
+  return true
 }
 
 const naicsScore = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): number => {
@@ -196,8 +195,10 @@ const naicsScore = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): number 
   let best = -1
   for (const x of a)
     for (const y of b) {
-      if (x.length >= 4 && y.length >= 4 && x.slice(0, 4) === y.slice(0, 4)) return 1
-      if (x.slice(0, 2) === y.slice(0, 2)) best = Math.max(best, 0.5)
+      if (x.length >= 4 && y.length >= 4 && samePrefix(x, y, 4)) return 1
+      // the sector: the first two digits (all of a shorter code)
+      const n = Math.min(2, x.length)
+      if (Math.min(2, y.length) === n && samePrefix(x, y, n)) best = Math.max(best, 0.5)
     }
   return best
 }
@@ -237,6 +238,11 @@ export const acronymToken = (p: Prepared): string | undefined => {
   return t !== undefined && /^[A-Z]{3,6}$/.test(t) ? t : undefined
 }
 
+const shareAny = (a: ReadonlySet<string>, b: ReadonlySet<string>): boolean => {
+  for (const x of a) if (b.has(x)) return true
+  return false
+}
+
 const siteWord = (t: string, cities: ReadonlySet<string>): boolean =>
   isDescriptor(t) || cities.has(t) || /\d/.test(t)
 
@@ -245,15 +251,18 @@ const siteWord = (t: string, cities: ReadonlySet<string>): boolean =>
  * decide) or not (distinct). Rules are tried strongest first; every decision names its rule and its parts.
  */
 export const compare = (a: Prepared, b: Prepared, ctx: CompareContext): Comparison => {
-  const stateConflict = a.states.size > 0 && b.states.size > 0 && ![...a.states].some((s) => b.states.has(s))
+  const stateConflict = a.states.size > 0 && b.states.size > 0 && !shareAny(a.states, b.states)
   const [ac, bc] = alignJoins(a.core, b.core)
   const covA = coverage(ctx.stats, ac, bc)
   const covB = coverage(ctx.stats, bc, ac)
   const parts: Parts = {
     name: Math.min(covA, covB),
     containment: Math.max(covA, covB),
-    jaroWinkler: jaroWinkler(ac.join(""), bc.join("")),
-    site: siteScore(a.input.sites, b.input.sites),
+    jaroWinkler: jaroWinkler(
+      ac === a.core ? a.coreText : ac.join(""),
+      bc === b.core ? b.coreText : bc.join("")
+    ),
+    site: siteAgreement(a.sites, b.sites),
     naics: naicsScore(a.input.naics, b.input.naics),
     stateConflict
   }
@@ -282,14 +291,8 @@ export const compare = (a: Prepared, b: Prepared, ctx: CompareContext): Comparis
   const sameWords = government ? Math.min(idA, idB) >= 0.99 : Math.min(idA, idB) >= THRESHOLDS.merge || subset
   // two sites named alike in different cities ("NORTHWEST REGIONAL WWTP" in Tampa and in Sanford) are not one
   const bothFacilities = a.name.head.some(isFacilityWord) && b.name.head.some(isFacilityWord)
-  const citiesA = new Set(
-    a.input.sites.map((x) => x.city?.toUpperCase()).filter((c) => c !== undefined && c !== "")
-  )
-  const citiesDiffer =
-    citiesA.size > 0 &&
-    b.input.sites.some((x) => (x.city ?? "") !== "") &&
-    !b.input.sites.some((x) => citiesA.has(x.city?.toUpperCase()))
-  if (sameWords && parts.jaroWinkler >= 0.8 && !(bothFacilities && citiesDiffer))
+  const otherCities = bothFacilities && citiesDiffer(a.sites, b.sites)
+  if (sameWords && parts.jaroWinkler >= 0.8 && !otherCities)
     return out("merge", "same name words (weighted)", Math.max(parts.name, Math.min(idA, idB)))
   // Acronyms: "CDCR HIGH DESERT STATE PRISON" / "CA DEPT OF CORRECTIONS AND REHABILITATION", "FPL" / "FLORIDA
   // POWER & LIGHT"; three letters collide easily, so those also need the same state
@@ -330,7 +333,7 @@ export const compare = (a: Prepared, b: Prepared, ctx: CompareContext): Comparis
     (sc.length >= 2 || (sc.length === 1 && sc[0]!.length >= 5))
   if (rest !== undefined && rest.length > 0 && strongShort) {
     // a local government is its place: the city's words are no site qualifier there
-    const cities = new Set(government ? [] : long.input.sites.flatMap((s) => cityTokens(s.city)))
+    const cities: ReadonlySet<string> = government ? new Set() : long.sites.cityWords
     // "… LAUDERDALE PLANT", "… PELICAN BAY STATE PRISON": a site's own name ending in a site word
     const namedSite = !government && rest.length <= 4 && isFacilityWord(rest[rest.length - 1]!)
     const qualifiers = namedSite || rest.every((t) => siteWord(t, cities))
@@ -339,7 +342,7 @@ export const compare = (a: Prepared, b: Prepared, ctx: CompareContext): Comparis
     const strength = ctx.hub(short.name.key)
     const hub =
       strength === "qualified" || (strength === "repeated" && (parts.naics === 1 || parts.site >= 0.5))
-    if (bothFacilities && citiesDiffer && !hub) {
+    if (otherCities && !hub) {
       // two sites named alike in different cities: not one organisation on the name alone
     } else if (government ? qualifiers : qualifiers || hub || parts.site >= 1) {
       if (parts.naics >= 0 || parts.site >= 0.5)

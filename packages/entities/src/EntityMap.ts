@@ -9,11 +9,11 @@ import {
   type Parts,
   type Prepared,
   prepare,
-  type Site,
   type VariantInput
 } from "./Compare"
 import { isDescriptor, isStopword } from "./Normalize"
 import { TokenStats } from "./Similarity"
+import type { Site } from "./Sites"
 
 /**
  * The entity map: every name variant (a silver `company_slug`) -> its company (the key of one of its
@@ -238,11 +238,19 @@ export const resolve = (
   const linkInfo = new Map<string, Comparison>()
   const suggestionPairs: Array<[number, number, Comparison]> = []
   let compared = 0
-  const seen = new Set<string>()
+  // A pair is met twice only when both names are incoming: each name keeps the incoming names still to come
+  // that it was scored against, which the later one checks (a set of every pair scored was the loop's cost).
+  const pending = new Uint8Array(keys.length)
+  for (const k of incoming.keys()) pending[index.get(k)!] = 1
+  const scoredWith = new Map<number, Set<number>>()
+  // how many blocking keys found each candidate of the current name, reset after it: a typed array instead
+  // of a map per name (up to ~10k postings visited per name)
+  const hitCount = new Int32Array(keys.length)
   for (const k of incoming.keys()) {
     if (pinned.has(k)) continue
     const p = prep(k)
     const i = index.get(k)!
+    pending[i] = 0
     const toks = p.name.key === "" ? [] : p.name.key.split(" ")
     const core = p.core
     const lookups = new Set<string>()
@@ -263,29 +271,38 @@ export const resolve = (
     if (acr !== undefined) lookups.add(`#${acr}`)
     const own = initialsOf(p.ids)
     if (own !== "") lookups.add(own)
-    const hits = new Map<number, number>()
+    // candidates in the order first found, with how many keys found each
+    const found: Array<number> = []
     for (const l of lookups)
-      for (const c of postings.get(l) ?? []) if (c !== i) hits.set(c, (hits.get(c) ?? 0) + 1)
+      for (const c of postings.get(l) ?? [])
+        if (c !== i) {
+          const n = hitCount[c]!
+          if (n === 0) found.push(c)
+          hitCount[c] = n + 1
+        }
     // at most MAX_CANDIDATES per name: those found by the most keys
     const cands =
-      hits.size <= MAX_CANDIDATES
-        ? [...hits.keys()]
-        : [...hits.entries()]
-            .sort((x, y) => y[1] - x[1] || x[0] - y[0])
-            .slice(0, MAX_CANDIDATES)
-            .map(([c]) => c)
+      found.length <= MAX_CANDIDATES
+        ? found
+        : [...found].sort((x, y) => hitCount[y]! - hitCount[x]! || x - y).slice(0, MAX_CANDIDATES)
+    for (const c of found) hitCount[c] = 0
     for (const c of cands) {
       const other = keys[c]!
       if (pinned.has(other)) continue
-      const pair = i < c ? `${i}:${c}` : `${c}:${i}`
-      if (seen.has(pair)) continue
-      seen.add(pair)
+      if (scoredWith.get(c)?.has(i) === true) continue
+      if (pending[c] === 1) {
+        const later = scoredWith.get(i)
+        if (later === undefined) scoredWith.set(i, new Set([c]))
+        else later.add(c)
+      }
+      const a = Math.min(i, c)
+      const b = Math.max(i, c)
       // existing pairs were decided before; only pairs with an incoming variant are scored
       const cmp = compare(p, prep(other), ctx)
       compared++
       if (cmp.decision === "merge") {
-        links.push({ a: Math.min(i, c), b: Math.max(i, c), score: cmp.score })
-        linkInfo.set(pair, cmp)
+        links.push({ a, b, score: cmp.score })
+        linkInfo.set(`${a}:${b}`, cmp)
       } else if (cmp.decision === "suggest") suggestionPairs.push([i, c, cmp])
     }
   }
@@ -341,7 +358,14 @@ export const resolve = (
   })
   const companyOf = (i: number): string => companyOfGroup[groupOf[i]!]!
 
-  // Entries after clustering
+  // Entries after clustering; each variant's links by item (a scan of all links per variant was quadratic)
+  const linksOf = new Map<number, Array<Link>>()
+  for (const l of links)
+    for (const x of [l.a, l.b]) {
+      const got = linksOf.get(x)
+      if (got === undefined) linksOf.set(x, [l])
+      else got.push(l)
+    }
   const next = new Map<string, VariantEntry>()
   for (const [i, k] of keys.entries()) {
     const company = companyOf(i)
@@ -352,8 +376,7 @@ export const resolve = (
       continue
     }
     let best: { other: number; cmp: Comparison } | undefined
-    for (const l of links) {
-      if (l.a !== i && l.b !== i) continue
+    for (const l of linksOf.get(i) ?? []) {
       const o = l.a === i ? l.b : l.a
       if (companyOf(o) !== company) continue
       const cmp = linkInfo.get(`${l.a}:${l.b}`)!

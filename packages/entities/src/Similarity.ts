@@ -42,9 +42,12 @@ export const jaroWinkler = (a: string, b: string): number => {
 /** Document frequencies of tokens over a set of names, for IDF weights. Mutable: add names as they come. */
 export class TokenStats {
   private readonly df = new Map<string, number>()
+  /** IDF weights computed since the last name was added (comparisons ask for the same words many times). */
+  private readonly idfs = new Map<string, number>()
   private n = 0
   /** Count one name's distinct tokens. */
   add(tokens: Iterable<string>): void {
+    if (this.idfs.size > 0) this.idfs.clear()
     this.n++
     for (const t of new Set(tokens)) this.df.set(t, (this.df.get(t) ?? 0) + 1)
   }
@@ -57,6 +60,11 @@ export class TokenStats {
   }
   /** Inverse document frequency, smoothed: ln(1 + N / (1 + df)), at least 0.1. */
   idf(t: string): number {
-    return Math.max(0.1, Math.log(1 + this.n / (1 + this.count(t))))
+    let w = this.idfs.get(t)
+    if (w === undefined) {
+      w = Math.max(0.1, Math.log(1 + this.n / (1 + this.count(t))))
+      this.idfs.set(t, w)
+    }
+    return w
   }
 }
