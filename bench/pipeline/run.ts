@@ -4,9 +4,12 @@
  *  2. historical ingest of N violations end to end (CLI in a child process: wall time, peak RSS);
  *  3. replay of the same files (must be a no-op);
  *  4. a daily file of D rows on top of a small history (S) and on top of the big history (N or --big);
- *  5. peak RSS while ingesting the big history.
+ *  5. peak RSS while ingesting the big history;
+ *  6. with `--epa N`: the EPA floor (DuckDB converting the generated NPDES + ECHO case CSVs to Parquet) and
+ *     the historical ingest of those N rows (both files), then its replay. `--violations 0` skips 1-5.
  *
  *   pnpm exec tsx bench/pipeline/run.ts [--violations 1000000] [--big 5000000] [--small 100000] [--daily 10000]
+ *     [--epa 0]
  *
  * Results are printed as JSON (last stdout line) and belong in bench/pipeline/README.md.
  */
@@ -16,7 +19,7 @@ import { cpus, loadavg, totalmem } from "node:os"
 import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
 import { DuckDBInstance } from "@duckdb/node-api"
-import { generateOsha } from "../../packages/testkit/src/index"
+import { generateEpa, generateOsha } from "../../packages/testkit/src/index"
 
 const { values } = parseArgs({
   options: {
@@ -24,6 +27,7 @@ const { values } = parseArgs({
     big: { type: "string", default: "5000000" },
     small: { type: "string", default: "100000" },
     daily: { type: "string", default: "10000" },
+    epa: { type: "string", default: "0" },
     out: { type: "string", default: "bench/out" }
   }
 })
@@ -33,6 +37,7 @@ const N = Number(values.violations)
 const BIG = Number(values.big)
 const SMALL = Number(values.small)
 const DAILY = Number(values.daily)
+const EPA = Number(values.epa)
 const log = (s: string) => process.stderr.write(`${s}\n`)
 
 const dataset = async (violations: number, seed: number) => {
@@ -137,11 +142,60 @@ const results: Record<string, unknown> = {
     memoryGB: Math.round(totalmem() / 2 ** 30),
     node: process.version
   },
-  command: `pnpm exec tsx bench/pipeline/run.ts --violations ${N} --big ${BIG} --small ${SMALL} --daily ${DAILY}`
+  command: `pnpm exec tsx bench/pipeline/run.ts --violations ${N} --big ${BIG} --small ${SMALL} --daily ${DAILY} --epa ${EPA}`
 }
 const work = join(out, "pipeline-work")
 rmSync(work, { recursive: true, force: true })
 mkdirSync(work, { recursive: true })
+
+/** 6: EPA (NPDES formal actions + ECHO cases, generated with seed 1): floor, historical ingest, replay. */
+const epa = async (rows: number) => {
+  const dir = join(out, `epa-${rows}-s1`)
+  if (!existsSync(join(dir, "manifest.json"))) {
+    log(`generating ${rows.toLocaleString("en-US")} EPA rows (seed 1) -> ${dir}`)
+    await generateEpa({ rows, seed: 1, outDir: dir })
+  }
+  const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"))
+  const files = [join(dir, manifest.files.npdes), join(dir, manifest.files.cases)]
+  const floorRun = await floor(files, work)
+  log(
+    `EPA floor: DuckDB CSV -> Parquet of ${rows} rows: ${floorRun.seconds}s (${floorRun.cpuSeconds} CPU s, load ${floorRun.load})`
+  )
+  const home = join(work, "home-epa")
+  const ingest = timedRss(home, ["ingest", ...files, "--mode", "historical", "--date", "2026-01-01"])
+  log(
+    `EPA historical ingest ${rows}: ${ingest.seconds}s (${ingest.cpuSeconds} CPU s, load ${ingest.load}), peak RSS ${ingest.peakRssMB} MB, scratch ${ingest.scratchPeakMB} MB`
+  )
+  const again = timedRss(home, ["ingest", ...files, "--mode", "historical", "--date", "2026-01-01"])
+  log(`EPA replay: ${again.seconds}s (${again.cpuSeconds} CPU s, load ${again.load})`)
+  return {
+    rows,
+    expected: manifest.expected,
+    floor: floorRun,
+    ingestSeconds: ingest.seconds,
+    ingestCpuSeconds: ingest.cpuSeconds,
+    load: ingest.load,
+    ratioToFloor: +(ingest.seconds / floorRun.seconds).toFixed(2),
+    cpuRatioToFloor: +(ingest.cpuSeconds / floorRun.cpuSeconds).toFixed(2),
+    peakRssMB: ingest.peakRssMB,
+    inputMB: Math.round(files.reduce((n, f) => n + statSync(f).size, 0) / 2 ** 20),
+    scratchPeakMB: ingest.scratchPeakMB,
+    summary: ingest.summary,
+    replay: { seconds: again.seconds, cpuSeconds: again.cpuSeconds, load: again.load, summary: again.summary }
+  }
+}
+if (EPA > 0) {
+  // build the CLI's bundle outside the measurements (as the first `pnpm ventureos` after a change does)
+  execFileSync(join(root, "node_modules/.bin/node"), [join(root, "scripts/ventureos.mjs"), "--help"], {
+    cwd: root,
+    stdio: "ignore"
+  })
+  results.epa = await epa(EPA)
+}
+if (N === 0) {
+  process.stdout.write(`${JSON.stringify(results)}\n`)
+  process.exit(0)
+}
 
 // 1 + 2 + 3
 const main = await dataset(N, 1)

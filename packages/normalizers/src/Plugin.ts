@@ -124,8 +124,16 @@ export interface VectorizedNormalizer {
   readonly prepare?: (
     input: VectorizedInput
   ) => ReadonlyArray<{ readonly table: string; readonly sql: string }>
-  /** `SELECT name`: the company names whose slugs `records` reads from `slugs.company(name, slug)`. */
+  /**
+   * `SELECT name`: the company names whose slugs `records` reads from `slugs.company(name, company, slug)`
+   * (`company` is `companyOf(name)`, or `name` itself; `slug` is the company slug of `company`).
+   */
   readonly companyNames: (input: VectorizedInput) => string
+  /**
+   * The company a published name keys on, when the plugin derives it in JavaScript (EPA cuts permit numbers,
+   * action text and facilities out of free-text names): called by the driver once per distinct name.
+   */
+  readonly companyOf?: (name: string) => string
   /** `SELECT city, state`: the places whose slugs `records` reads from `slugs.city(city, state, slug)`. */
   readonly cityPlaces: (input: VectorizedInput) => string
   /**

@@ -27,6 +27,13 @@ export const cell = (f: StagedFile, column: string, alias = ""): string => {
 /** `RowReader.text`: trimmed, inner runs of spaces collapsed, NULL when blank. */
 export const text = (e: string): string => `nullif(regexp_replace(trim(${e}), ' +', ' ', 'g'), '')`
 
+/**
+ * A raw cell for `violation_details` as `RowReader.details` keeps it: as published, NULL when blank (spaces are
+ * the only blanks of a plain row).
+ */
+export const detailCell = (i: number, alias = ""): string =>
+  `CASE WHEN trim(${alias}c${i}) = '' THEN NULL ELSE ${alias}c${i} END`
+
 /** A rule's SQL: its value (NULL = blank) and when SQL decided it. */
 export interface Rule {
   readonly value: string
@@ -39,6 +46,19 @@ export const isoDate = (raw: string): Rule => {
   return {
     value: `CASE WHEN ${t} = '' THEN NULL ELSE try_cast(${t} AS DATE) END`,
     ok: `(${t} = '' OR (regexp_full_match(${t}, '\\d{4}-\\d{2}-\\d{2}') AND try_cast(${t} AS DATE) IS NOT NULL AND ${t} BETWEEN '1800' AND '2201'))`
+  }
+}
+
+/**
+ * `RowReader.date`, for the US form `MM/DD/YYYY` (EPA; one-digit month and day too). Other forms (two-digit
+ * years, `-` separators, a time part) go to JavaScript.
+ */
+export const usDate = (raw: string): Rule => {
+  const t = `trim(${raw})`
+  const d = `try_strptime(${t}, '%m/%d/%Y')::DATE`
+  return {
+    value: `CASE WHEN ${t} = '' THEN NULL ELSE ${d} END`,
+    ok: `(${t} = '' OR (regexp_full_match(${t}, '\\d{1,2}/\\d{1,2}/\\d{4}') AND ${d} IS NOT NULL AND right(${t}, 4) BETWEEN '1800' AND '2200'))`
   }
 }
 

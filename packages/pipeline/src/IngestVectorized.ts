@@ -225,7 +225,9 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<BatchCore, Wa
         name: string,
         valuesSql: string,
         columns: ReadonlyArray<string>,
-        slug: (row: Record<string, unknown>) => string | undefined
+        slug: (row: Record<string, unknown>) => string | undefined,
+        /** Further columns computed in JavaScript before the slug (e.g. the company a published name keys on). */
+        extra: Readonly<Record<string, (row: Record<string, unknown>) => string>> = {}
       ) =>
         Effect.gen(function* () {
           yield* table(`${name}_values`, valuesSql)
@@ -237,10 +239,15 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<BatchCore, Wa
             const rows = yield* sql(
               `SELECT * FROM ${t(`${name}_values`)} WHERE hash(${columns.join(", ")}) % ${parts} = ${k}`
             )
-            const lines = rows.map((r) => JSON.stringify({ ...r, slug: slug(r) ?? null }))
+            const lines = rows.map((r) => {
+              const more: Record<string, string> = {}
+              for (const [k, f] of Object.entries(extra)) more[k] = f(r)
+              const row = { ...r, ...more }
+              return JSON.stringify({ ...row, slug: slug(row) ?? null })
+            })
             if (lines.length > 0) yield* promise("stage", () => appendFile(path, `${lines.join("\n")}\n`))
           }
-          const all = [...columns, "slug"]
+          const all = [...columns, ...Object.keys(extra), "slug"]
           yield* table(
             name,
             Number(count?.n ?? 0) === 0
@@ -250,8 +257,13 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<BatchCore, Wa
                   .join(", ")}})`
           )
         })
-      yield* slugTable("company_slugs", a.vectorized.companyNames(vin), ["name"], (r) =>
-        companySlug(String(r.name))
+      const companyOf = a.vectorized.companyOf ?? ((name: string) => name)
+      yield* slugTable(
+        "company_slugs",
+        a.vectorized.companyNames(vin),
+        ["name"],
+        (r) => companySlug(String(r.company)),
+        { company: (r) => companyOf(String(r.name)) }
       )
       yield* slugTable("city_slugs", a.vectorized.cityPlaces(vin), ["city", "state"], (r) =>
         citySlug(String(r.city), String(r.state) as UsState)

@@ -1,7 +1,6 @@
-import { once } from "node:events"
-import { createWriteStream, type WriteStream } from "node:fs"
 import { mkdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
+import { cell, Out } from "./CsvOut"
 import { hashString, Random } from "./Random"
 
 /**
@@ -283,9 +282,6 @@ const CAL_STANDARDS = ["5144 H02    A", "    3328 A", "3203 A07", "5199 E05    D
 
 // ---------------------------------------------------------------------------------------------------
 
-/** RFC 4180 cell: quoted only when it must be (as the DOL exports are). */
-const cell = (v: string): string => (/[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v)
-
 const pad = (n: number, w: number) => String(n).padStart(w, "0")
 const isoDate = (day: number): string => new Date(day * 86_400_000).toISOString().slice(0, 10)
 /** Catalog load timestamps carry the Eastern zone name: EDT in summer, EST otherwise. */
@@ -360,34 +356,6 @@ const nameVariant = (r: Random, c: Company): string => {
 }
 
 // ---------------------------------------------------------------------------------------------------
-
-/** A buffered file writer that honours back-pressure. */
-class Out {
-  private buf: Array<string> = []
-  private size = 0
-  bytes = 0
-  readonly ws: WriteStream
-  constructor(path: string) {
-    this.ws = createWriteStream(path)
-  }
-  async add(s: string): Promise<void> {
-    this.buf.push(s)
-    this.size += s.length
-    if (this.size >= 1 << 20) await this.flush()
-  }
-  async flush(): Promise<void> {
-    if (this.buf.length === 0) return
-    const chunk = Buffer.from(this.buf.join(""), "utf8")
-    this.buf = []
-    this.size = 0
-    this.bytes += chunk.length
-    if (!this.ws.write(chunk)) await once(this.ws, "drain")
-  }
-  async close(): Promise<void> {
-    await this.flush()
-    await new Promise<void>((res, rej) => this.ws.end((e?: Error | null) => (e ? rej(e) : res())))
-  }
-}
 
 /** Line ending: the DOL files are CRLF; ~3% LF rows mix endings as other exports do. */
 const eol = (r: Random) => (r.chance(0.03) ? "\n" : "\r\n")

@@ -1,3 +1,4 @@
+export * from "./EpaGenerator"
 export * from "./Names"
 export * from "./OshaGenerator"
 export * from "./Random"

@@ -1,8 +1,12 @@
 import { addMoney, type Money, type ViolationStatus, type ViolationType } from "@ventureos/core"
 import type { CsvRow } from "../Csv"
-import type { DatasetSpec, NormalizeContext, NormalizerPlugin, Outcome, SourceFile } from "../Plugin"
+import type { NormalizeContext, NormalizerPlugin, Outcome, SourceFile } from "../Plugin"
 import { finish, RowReader } from "../Row"
 import { criminalDefendant, epaCompanyName } from "./names"
+import { CASE_STATUS, echoCaseDataset, NPDES_TYPES, npdesFormalActionDataset, VERSION } from "./spec"
+import { epaVectorized } from "./sql"
+
+export { echoCaseDataset, npdesFormalActionDataset }
 
 /**
  * EPA: two Clean Water Act exports.
@@ -14,48 +18,6 @@ import { criminalDefendant, epaCompanyName } from "./names"
  * both records are kept, linked by `action_id` (the shared identifier), and totals count the action once
  * (`mergeAction` in core says which record's figures win).
  */
-
-export const npdesFormalActionDataset: DatasetSpec = {
-  id: "epa_npdes_formal_action",
-  description: "EPA ICIS-NPDES formal enforcement actions with ECHO facility fields",
-  requiredColumns: [
-    "NPDES_ID",
-    "ENF_IDENTIFIER",
-    "ACTIVITY_ID",
-    "ENF_TYPE_CODE",
-    "SETTLEMENT_ENTERED_DATE",
-    "FED_PENALTY_ASSESSED_AMT",
-    "STATE_LOCAL_PENALTY_AMT",
-    "FAC_NAME"
-  ],
-  role: "records"
-}
-
-export const echoCaseDataset: DatasetSpec = {
-  id: "epa_echo_case",
-  description: "EPA ECHO enforcement-case export (ICIS-FE&C case level)",
-  requiredColumns: ["CaseNumber", "CaseName", "CaseCategoryDesc", "CaseStatusDesc", "FedPenalty"],
-  role: "records"
-}
-
-/**
- * ICIS-NPDES `ENF_TYPE_CODE` -> cross-agency type. Orders "for compliance" and state non-penalty orders
- * require corrective action; penalty orders (CWA 309(g) class I/II, state penalty AOs) assess money; civil
- * judicial actions go to court. State consent orders (STAOCO) are negotiated compliance orders (their
- * penalty, if any, is still carried in the amounts). Unknown codes stay `unclassified`, code kept.
- */
-const NPDES_TYPES: Record<string, ViolationType> = {
-  "309A": "compliance_order",
-  SCWAAO: "compliance_order",
-  STAOCO: "compliance_order",
-  FAD: "compliance_order",
-  EOGOV: "compliance_order",
-  "309G2A": "civil_penalty",
-  "309G2B": "civil_penalty",
-  "309G2E1": "civil_penalty",
-  SCWAAPO: "civil_penalty",
-  CIV: "judicial"
-}
 
 /** SIC codes are 4 digits; agricultural ones lost their leading zero in the export (`241` is 0241 Dairy Farms). */
 const sicCode = (code: string | null) => (code !== null && code.length === 3 ? `0${code}` : code)
@@ -116,15 +78,6 @@ const normalizeNpdes = (
     // the ECHO case export publishes the same action under this identifier as its CaseNumber
     actionId: enf
   })
-}
-
-/** ECHO `CaseStatusDesc` -> status. Final orders conclude a case; a filed complaint / issued AO does not. */
-const CASE_STATUS: Record<string, ViolationStatus> = {
-  closed: "closed",
-  concluded: "closed",
-  "final order issued": "closed",
-  "final order entered": "closed",
-  "complaint filed/ao issued": "open"
 }
 
 const normalizeEchoCase = (
@@ -197,7 +150,7 @@ const normalizeEchoCase = (
 /** The EPA normalizer plugin. */
 export const epaPlugin: NormalizerPlugin = {
   id: "epa",
-  version: "1.0.0",
+  version: VERSION,
   agency: "epa",
   description: "EPA ICIS-NPDES formal enforcement actions and ECHO enforcement cases (Clean Water Act)",
   datasets: [npdesFormalActionDataset, echoCaseDataset],
@@ -206,5 +159,6 @@ export const epaPlugin: NormalizerPlugin = {
       const one = f.dataset.id === npdesFormalActionDataset.id ? normalizeNpdes : normalizeEchoCase
       for await (const batch of f.rows()) yield batch.map((row) => one(epaPlugin, f, row, ctx))
     }
-  }
+  },
+  vectorized: epaVectorized
 }
