@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises"
+import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { type EntityMap, emptyMap, type Override, type OverrideRecord } from "@ventureos/entities"
 import { Context, Effect, Layer, Schema } from "effect"
@@ -57,6 +57,20 @@ export class EntityStore extends Context.Service<EntityStore, EntityStoreShape>(
     Layer.succeed(EntityStore, makeFileStore(dir))
 }
 
+/**
+ * The map each file store last read or wrote, by path, with the file's identity then (inode, size, mtime).
+ * One command loads the map several times (the entity update, the company roll-up of gold reads, the
+ * offender score's key): parsing it once per process and handing out the same (immutable) map is enough,
+ * and a map replaced by another process has another inode, so it is read again.
+ */
+const parsedMaps = new Map<string, { readonly id: string; readonly map: EntityMap }>()
+
+const fileId = (path: string): Promise<string | undefined> =>
+  stat(path, { bigint: true }).then(
+    (s) => `${s.ino}:${s.size}:${s.mtimeNs}`,
+    (e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? undefined : Promise.reject(e))
+  )
+
 const makeFileStore = (dir: string): EntityStoreShape => {
   const mapPath = join(dir, "map.json")
   const logPath = join(dir, "overrides.jsonl")
@@ -81,18 +95,31 @@ const makeFileStore = (dir: string): EntityStoreShape => {
     })
   )
   return {
-    load: Effect.flatMap(readText(mapPath), (text) =>
-      text === ""
-        ? Effect.succeed(emptyMap())
-        : Effect.try({ try: () => JSON.parse(text) as EntityMap, catch: fail("parse", mapPath) })
-    ),
+    load: Effect.gen(function* () {
+      const id = yield* Effect.tryPromise({ try: () => fileId(mapPath), catch: fail("stat", mapPath) })
+      if (id === undefined) return emptyMap()
+      const known = parsedMaps.get(mapPath)
+      if (known?.id === id) return known.map
+      const text = yield* readText(mapPath)
+      if (text === "") return emptyMap()
+      const map = yield* Effect.try({
+        try: () => JSON.parse(text) as EntityMap,
+        catch: fail("parse", mapPath)
+      })
+      // the identity taken before reading: a file replaced meanwhile is read again next time
+      parsedMaps.set(mapPath, { id, map })
+      return map
+    }),
     save: (map) =>
       Effect.tryPromise({
         try: async () => {
           await mkdir(dir, { recursive: true })
           const tmp = `${mapPath}.${process.pid}.tmp`
           await writeFile(tmp, JSON.stringify(map))
+          const id = await fileId(tmp)
           await rename(tmp, mapPath)
+          if (id === undefined) parsedMaps.delete(mapPath)
+          else parsedMaps.set(mapPath, { id, map })
         },
         catch: fail("write", mapPath)
       }),

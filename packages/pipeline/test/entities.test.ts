@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises"
+import { mkdtemp, rename, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { Violation } from "@ventureos/core"
@@ -200,5 +200,33 @@ describe("syncEntityServing", () => {
     expect(Option.getOrThrow(r.alias).alias_of).toBe("COMPANY#initech")
     expect(r.profile?.name_variants).toEqual(expect.arrayContaining(["GLOBEX CORP", "INITECH"]))
     expect(Option.isNone(r.cleared)).toBe(true)
+  })
+})
+
+describe("EntityStore.layerFileSystem", () => {
+  it("parses map.json once per process while it is unchanged, and again when another writer replaced it", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "entity-store-"))
+    try {
+      const inputs = variantsFromRecords(fc.sample(arbRecord(), { numRuns: 20, seed: 5 }))
+      const { map } = resolve(emptyMap(), inputs, [], { now: "2026-11-30T10:00:00.000Z" })
+      const load = Effect.flatMap(EntityStore, (s) => s.load)
+      const inStore = <A, E>(e: Effect.Effect<A, E, EntityStore>) =>
+        Effect.runPromise(e.pipe(Effect.provide(EntityStore.layerFileSystem(dir))))
+      expect(await inStore(load)).toEqual(emptyMap())
+      await inStore(Effect.flatMap(EntityStore, (s) => s.save(map)))
+      // what this process saved is what it loads, through any number of store layers, without a re-parse
+      const first = await inStore(load)
+      expect(first).toBe(map)
+      expect(await inStore(load)).toBe(first)
+      // another process replaces the file (written aside, renamed): its map is read
+      const other = { ...map, version: map.version + 1, updatedAt: "2026-11-30T11:00:00.000Z" }
+      await writeFile(join(dir, "map.json.other"), JSON.stringify(other))
+      await rename(join(dir, "map.json.other"), join(dir, "map.json"))
+      const replaced = await inStore(load)
+      expect(replaced).toEqual(other)
+      expect(await inStore(load)).toBe(replaced)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })
