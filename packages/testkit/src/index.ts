@@ -1,4 +1,5 @@
 export * from "./EpaGenerator"
+export * from "./FaaGenerator"
 export * from "./Names"
 export * from "./OshaGenerator"
 export * from "./Random"
