@@ -34,14 +34,22 @@ export interface Prepared {
   readonly core: ReadonlyArray<string>
   /** The core tokens written without spaces (what Jaro-Winkler compares). */
   readonly coreText: string
+  /** See {@link acronymToken} and {@link initialsOf} (of `ids`). */
+  readonly acronym: string | undefined
+  readonly initials: string
+  /** The trade name's tokens joined by one space ("" when none). */
+  readonly tradeText: string
+  /** Whether the head names a kind of site (PLANT, PRISON, WWTP …). */
+  readonly facility: boolean
   readonly states: ReadonlySet<string>
   /** The sites normalised and indexed once: comparisons look them up instead of re-normalising per pair. */
   readonly sites: SiteIndex
 }
 
+/** `ids` without generic words; `ids` itself when it has none (a comparison then reuses the core's scores). */
 const coreOf = (ids: ReadonlyArray<string>): ReadonlyArray<string> => {
   const c = ids.filter((t) => !isDescriptor(t))
-  return c.length > 0 ? c : ids
+  return c.length > 0 && c.length < ids.length ? c : ids
 }
 
 /** Normalise a variant for comparison (with the city of its first site, so "X AVENAL" at Avenal is X's site). */
@@ -55,6 +63,10 @@ export const prepare = (input: VariantInput): Prepared => {
     ids,
     core,
     coreText: core.join(""),
+    acronym: acronymOf(ids),
+    initials: initialsOf(ids),
+    tradeText: name.trade.join(" "),
+    facility: name.head.some(isFacilityWord),
     states: new Set(input.sites.map((s) => s.state).filter((s): s is string => s !== null && s !== "")),
     sites: indexSites(input.sites)
   }
@@ -232,11 +244,13 @@ const prefixRest = (
 export const initialsOf = (ids: ReadonlyArray<string>): string =>
   ids.length >= 3 && ids.every((t) => /^[A-Z]/.test(t)) ? ids.map((t) => t[0]).join("") : ""
 
-/** The word that may be an acronym: the first identity word after a state name, 3-6 letters. */
-export const acronymToken = (p: Prepared): string | undefined => {
-  const t = p.ids.find((x) => !isStateName(x))
+const acronymOf = (ids: ReadonlyArray<string>): string | undefined => {
+  const t = ids.find((x) => !isStateName(x))
   return t !== undefined && /^[A-Z]{3,6}$/.test(t) ? t : undefined
 }
+
+/** The word that may be an acronym: the first identity word after a state name, 3-6 letters. */
+export const acronymToken = (p: Prepared): string | undefined => p.acronym
 
 const shareAny = (a: ReadonlySet<string>, b: ReadonlySet<string>): boolean => {
   for (const x of a) if (b.has(x)) return true
@@ -250,28 +264,47 @@ const siteWord = (t: string, cities: ReadonlySet<string>): boolean =>
  * Compare two variants at company level: the same organisation (merge), maybe (suggest, for a person to
  * decide) or not (distinct). Rules are tried strongest first; every decision names its rule and its parts.
  */
-export const compare = (a: Prepared, b: Prepared, ctx: CompareContext): Comparison => {
+export const compare = (a: Prepared, b: Prepared, ctx: CompareContext): Comparison => judge(a, b, ctx, true)!
+
+/**
+ * {@link compare} for a caller that keeps only merges and suggestions (resolve's candidate loop): the same
+ * decision, but `undefined` for a distinct pair, which then needs neither its parts nor its exact score. Most
+ * candidate pairs are distinct, and their site agreement is then left uncomputed.
+ */
+export const compareLinked = (a: Prepared, b: Prepared, ctx: CompareContext): Comparison | undefined =>
+  judge(a, b, ctx, false)
+
+const judge = (a: Prepared, b: Prepared, ctx: CompareContext, distinct: boolean): Comparison | undefined => {
   const stateConflict = a.states.size > 0 && b.states.size > 0 && !shareAny(a.states, b.states)
   const [ac, bc] = alignJoins(a.core, b.core)
   const covA = coverage(ctx.stats, ac, bc)
   const covB = coverage(ctx.stats, bc, ac)
-  const parts: Parts = {
-    name: Math.min(covA, covB),
-    containment: Math.max(covA, covB),
-    jaroWinkler: jaroWinkler(
+  const name = Math.min(covA, covB)
+  const containment = Math.max(covA, covB)
+  const naics = naicsScore(a.input.naics, b.input.naics)
+  // the spelling and site agreements only when a rule or the result needs them
+  let jwScore: number | undefined
+  const jw = () => {
+    jwScore ??= jaroWinkler(
       ac === a.core ? a.coreText : ac.join(""),
       bc === b.core ? b.coreText : bc.join("")
-    ),
-    site: siteAgreement(a.sites, b.sites),
-    naics: naicsScore(a.input.naics, b.input.naics),
-    stateConflict
+    )
+    return jwScore
   }
-  const out = (decision: Decision, rule: string, score: number): Comparison => ({
-    decision,
-    rule,
-    score: Math.round(score * 1000) / 1000,
-    parts
-  })
+  let siteScore: number | undefined
+  const site = () => {
+    siteScore ??= siteAgreement(a.sites, b.sites)
+    return siteScore
+  }
+  const out = (decision: Decision, rule: string, score: number): Comparison | undefined =>
+    decision === "distinct" && !distinct
+      ? undefined
+      : {
+          decision,
+          rule,
+          score: Math.round(score * 1000) / 1000,
+          parts: { name, containment, jaroWinkler: jw(), site: site(), naics, stateConflict }
+        }
   if (a.input.frs.some((f) => b.input.frs.includes(f))) return out("merge", "same EPA FRS registry id", 1)
   if (a.ids.length === 0 || b.ids.length === 0) return out("distinct", "no name left to compare", 0)
   // A local government is its place: the same name in another state is another body.
@@ -280,42 +313,44 @@ export const compare = (a: Prepared, b: Prepared, ctx: CompareContext): Comparis
   if (a.name.key === b.name.key) return out("merge", "same normalised name", 1)
   // Same words up to spelling and weight; a local government's every identity word must agree ("CITY OF
   // PANAMA CITY" vs "… BEACH"). Words of one name beyond the other may only be generic ones, on one side.
-  const [ai, bi] = alignJoins(a.ids, b.ids)
-  const idA = coverage(ctx.stats, ai, bi)
-  const idB = coverage(ctx.stats, bi, ai)
+  // names without generic words: the identity words are the core words, already scored
+  const coreIsIds = a.core === a.ids && b.core === b.ids
+  const [ai, bi] = coreIsIds ? [ac, bc] : alignJoins(a.ids, b.ids)
+  const idA = coreIsIds ? covA : coverage(ctx.stats, ai, bi)
+  const idB = coreIsIds ? covB : coverage(ctx.stats, bi, ai)
   const onlyDescriptorsExtra = (xs: ReadonlyArray<string>, ys: ReadonlyArray<string>) =>
     xs.every((x) => ys.some((y) => tokenSim(x, y) > 0) || isDescriptor(x))
   const subset =
-    parts.name >= THRESHOLDS.merge &&
+    name >= THRESHOLDS.merge &&
     ((idA >= 0.999 && onlyDescriptorsExtra(bi, ai)) || (idB >= 0.999 && onlyDescriptorsExtra(ai, bi)))
   const sameWords = government ? Math.min(idA, idB) >= 0.99 : Math.min(idA, idB) >= THRESHOLDS.merge || subset
   // two sites named alike in different cities ("NORTHWEST REGIONAL WWTP" in Tampa and in Sanford) are not one
-  const bothFacilities = a.name.head.some(isFacilityWord) && b.name.head.some(isFacilityWord)
+  const bothFacilities = a.facility && b.facility
   const otherCities = bothFacilities && citiesDiffer(a.sites, b.sites)
-  if (sameWords && parts.jaroWinkler >= 0.8 && !otherCities)
-    return out("merge", "same name words (weighted)", Math.max(parts.name, Math.min(idA, idB)))
+  if (sameWords && jw() >= 0.8 && !otherCities)
+    return out("merge", "same name words (weighted)", Math.max(name, Math.min(idA, idB)))
   // Acronyms: "CDCR HIGH DESERT STATE PRISON" / "CA DEPT OF CORRECTIONS AND REHABILITATION", "FPL" / "FLORIDA
   // POWER & LIGHT"; three letters collide easily, so those also need the same state
   for (const [x, y] of [
     [a, b],
     [b, a]
   ] as const) {
-    const acr = acronymToken(x)
+    const acr = x.acronym
     if (
       acr === undefined ||
-      acr !== initialsOf(y.ids) ||
+      acr !== y.initials ||
       y.ids.includes(acr) ||
       // the expansion must be words (4+ letters with a vowel), not acronyms ("CA CORRECTIONS CCWF" is no CCC)
       y.ids.some((t) => t.length < 4 || !/[AEIOUY]/.test(t))
     )
       continue
     const sameState = [...x.states].some((st) => y.states.has(st))
-    if (parts.naics >= 0 && (acr.length >= 4 ? !stateConflict : sameState))
+    if (naics >= 0 && (acr.length >= 4 ? !stateConflict : sameState))
       return out("merge", "acronym of the other name", 0.9)
   }
   // Trade names: "X DBA Y" and "Y" are one operator
-  const tradeA = a.name.trade.join(" ")
-  const tradeB = b.name.trade.join(" ")
+  const tradeA = a.tradeText
+  const tradeB = b.tradeText
   const tradeCore = (t: ReadonlyArray<string>) => t.some((x) => !isDescriptor(x) && !isStateName(x))
   if (
     (tradeA !== "" && tradeCore(a.name.trade) && (tradeA === b.name.key || tradeA === tradeB)) ||
@@ -340,12 +375,11 @@ export const compare = (a: Prepared, b: Prepared, ctx: CompareContext): Comparis
     // a name seen with site qualifiers is an organisation; one seen only as many spellings of itself is one
     // when the industry agrees too
     const strength = ctx.hub(short.name.key)
-    const hub =
-      strength === "qualified" || (strength === "repeated" && (parts.naics === 1 || parts.site >= 0.5))
+    const hub = strength === "qualified" || (strength === "repeated" && (naics === 1 || site() >= 0.5))
     if (otherCities && !hub) {
       // two sites named alike in different cities: not one organisation on the name alone
-    } else if (government ? qualifiers : qualifiers || hub || parts.site >= 1) {
-      if (parts.naics >= 0 || parts.site >= 0.5)
+    } else if (government ? qualifiers : qualifiers || hub || site() >= 1) {
+      if (naics >= 0 || site() >= 0.5)
         return out(
           "merge",
           qualifiers
@@ -359,16 +393,14 @@ export const compare = (a: Prepared, b: Prepared, ctx: CompareContext): Comparis
     }
   }
   // Same site and one name holds the other
-  if (
-    parts.site >= 1 &&
-    parts.containment >= THRESHOLDS.merge &&
-    strongShort &&
-    parts.naics >= 0 &&
-    !government
-  )
+  if (containment >= THRESHOLDS.merge && strongShort && naics >= 0 && !government && site() >= 1)
     return out("merge", "same site, one name contains the other", 0.88)
-  const score = 0.55 * parts.name + 0.25 * parts.jaroWinkler + 0.2 * parts.site + (parts.naics < 0 ? -0.1 : 0)
-  if (score >= THRESHOLDS.suggest || (parts.containment >= 0.9 && strongShort))
-    return out("suggest", "similar names", score)
+  const scoreWith = (j: number, s: number) => 0.55 * name + 0.25 * j + 0.2 * s + (naics < 0 ? -0.1 : 0)
+  const similar = containment >= 0.9 && strongShort
+  // a pair below the threshold even with full spelling and site agreement is distinct whatever they are (the
+  // sum is monotone in both terms, in floating point too)
+  if (!distinct && !similar && scoreWith(1, 1) < THRESHOLDS.suggest) return undefined
+  const score = scoreWith(jw(), site())
+  if (score >= THRESHOLDS.suggest || similar) return out("suggest", "similar names", score)
   return out("distinct", "different names", score)
 }

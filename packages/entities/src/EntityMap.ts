@@ -5,6 +5,7 @@ import {
   type CompareContext,
   type Comparison,
   compare,
+  compareLinked,
   initialsOf,
   type Parts,
   type Prepared,
@@ -298,8 +299,9 @@ export const resolve = (
       const a = Math.min(i, c)
       const b = Math.max(i, c)
       // existing pairs were decided before; only pairs with an incoming variant are scored
-      const cmp = compare(p, prep(other), ctx)
+      const cmp = compareLinked(p, prep(other), ctx)
       compared++
+      if (cmp === undefined) continue
       if (cmp.decision === "merge") {
         links.push({ a, b, score: cmp.score })
         linkInfo.set(`${a}:${b}`, cmp)

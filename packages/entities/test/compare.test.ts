@@ -1,0 +1,67 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as fc from "fast-check"
+import { type CompareContext, compare, compareLinked, prepare, type Site, TokenStats } from "../src/index"
+
+// names from few words so that pairs share words, spellings, joins, acronyms, trade names and legal forms
+const WORDS = [
+  "CITY OF",
+  "CA",
+  "DEPT OF",
+  "CORRECTIONS",
+  "CORRECTION",
+  "WAL",
+  "MART",
+  "WALMART",
+  "FPL",
+  "FLORIDA",
+  "POWER",
+  "LIGHT",
+  "AND",
+  "&",
+  "STORE #12",
+  "INC",
+  "LLC",
+  "DBA",
+  "PRISON",
+  "PLANT",
+  "AVENAL",
+  "COUNTY",
+  "REHABILITATION",
+  "REHABILITAION",
+  "-",
+  ","
+]
+const nameArb = fc.array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 6 }).map((ws) => ws.join(" "))
+const siteArb: fc.Arbitrary<Site> = fc.record({
+  address: fc.constantFrom("1 MAIN ST", "1 Main Street", "2 MAIN ST", null),
+  city: fc.constantFrom("AVENAL", "Avenal", "TAMPA", null),
+  state: fc.constantFrom("CA", "FL", null),
+  zip: fc.constantFrom("93204", "33601", null)
+})
+const variantArb = fc.record({
+  name: nameArb,
+  sites: fc.array(siteArb, { maxLength: 4 }),
+  naics: fc.array(fc.constantFrom("922140", "221122", "445110", "44"), { maxLength: 2 }),
+  frs: fc.array(fc.constantFrom("110000001", "110000002"), { maxLength: 1 })
+})
+
+describe("compareLinked", () => {
+  it("decides as compare does, leaving out only distinct pairs (property)", () => {
+    fc.assert(
+      fc.property(fc.array(variantArb, { minLength: 2, maxLength: 8 }), fc.boolean(), (vs, repeated) => {
+        const ps = vs.map((v, i) => prepare({ key: `v${i}`, rows: 1, ...v }))
+        const stats = new TokenStats()
+        for (const p of ps) stats.add(p.name.key.split(" "))
+        const ctx: CompareContext = { stats, hub: () => (repeated ? "repeated" : undefined) }
+        for (const a of ps)
+          for (const b of ps) {
+            const full = compare(a, b, ctx)
+            const linked = compareLinked(a, b, ctx)
+            if (full.decision === "distinct") expect(linked).toBeUndefined()
+            else expect(linked).toEqual(full)
+          }
+      }),
+      { numRuns: 400 }
+    )
+  })
+})
