@@ -89,10 +89,14 @@ const sanctionType = (repaired: string): string =>
     .map(([k, v]) => `WHEN ${sqlStr(k)} THEN ${sqlStr(v)}`)
     .join(" ")} END`
 
+// An individual's name (`LAST, FIRST M`) always holds ", ": names without it (most) skip both patterns.
+if (!INDIVIDUAL.source.includes(", ")) throw new Error("faa sql: INDIVIDUAL no longer requires ', '")
+
 /** `respondentKind` of a `text()` name of a plain row. */
 const respondentKindSql = (name: string): string => {
   const s = `upper(${name})`
-  return `CASE WHEN regexp_matches(regexp_replace(regexp_replace(${s}, '[.,]', ' ', 'g'), '\\s+', ' ', 'g'), ${sqlStr(ORG_WORDS.source)}) THEN 'organization'
+  return `CASE WHEN NOT contains(${name}, ', ') THEN 'organization'
+    WHEN regexp_matches(regexp_replace(regexp_replace(${s}, '[.,]', ' ', 'g'), '\\s+', ' ', 'g'), ${sqlStr(ORG_WORDS.source)}) THEN 'organization'
     WHEN regexp_matches(${s}, ${sqlStr(INDIVIDUAL.source)}) THEN 'individual' ELSE 'organization' END`
 }
 
@@ -136,13 +140,16 @@ const REPAIRED = ["action", "sanction", "case type", "entity type"] as const
 
 const textsTable = (input: VectorizedInput): string => input.scratch("faa_texts")
 
-/** Distinct `text()` values of the repaired columns, each with its repair, entity alias and action type. */
+/**
+ * Distinct raw cells of the repaired columns (as `cell` reads them), each with its repair, entity alias and
+ * action type: the records join on the raw cell, so not even `text()` runs per row.
+ */
 const texts = (input: VectorizedInput): string => {
   const values = union(filesOf(input), (f) =>
-    REPAIRED.map((c) => `SELECT DISTINCT ${text(cell(f, c))} AS raw FROM ${f.relation}`).join(" UNION ")
+    REPAIRED.map((c) => `SELECT DISTINCT ${cell(f, c)} AS raw FROM ${f.relation}`).join(" UNION ")
   )
   return `SELECT raw, repaired, ${entityAlias("repaired")} AS entity, ${actionType("repaired")} AS action_type
-    FROM (SELECT raw, ${repairSql("raw")} AS repaired FROM (SELECT DISTINCT raw FROM (${values}) WHERE raw IS NOT NULL))`
+    FROM (SELECT raw, ${repairSql(text("raw"))} AS repaired FROM (SELECT DISTINCT raw FROM (${values})))`
 }
 
 /** Silver columns the content hash covers (`contentHash`: no lineage, no null `action_id`), by name. */
@@ -214,8 +221,8 @@ const records = (
       FROM (SELECT *, ${faaDate("__known_t")} AS __known, ${faaDate("__closed_t")} AS __closed FROM (
         SELECT *, upper(${text(c("case number"))}) AS __case, ${text(c("name"))} AS __name,
           trim(${c("date known")}) AS __known_t, trim(${c("closed date")}) AS __closed_t, ${c("sanction amount")} AS __amount_t,
-          ${text(c("action"))} AS __action_raw, ${text(c("sanction"))} AS __sanction_raw,
-          ${text(c("case type"))} AS __case_type_raw, ${text(c("entity type"))} AS __entity_type_raw
+          ${c("action")} AS __action_raw, ${c("sanction")} AS __sanction_raw,
+          ${c("case type")} AS __case_type_raw, ${c("entity type")} AS __entity_type_raw
         FROM ${f.relation} WHERE ${inSlice})) v
       LEFT JOIN ${slugs.company} cs ON cs.name = v.__name
       LEFT JOIN ${textsTable(input)} ta ON ta.raw = v.__action_raw
