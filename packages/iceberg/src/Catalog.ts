@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto"
 import { Context, Effect, Layer, Schema } from "effect"
 import { applyCommit, type TableCommit } from "./spec/Commit"
-import { newTableMetadata, type TableMetadata } from "./spec/Metadata"
+import { newTableMetadata, type SortOrder, type TableMetadata } from "./spec/Metadata"
 import type { IcebergSchema } from "./spec/Schema"
 import type { PartitionSpec } from "./spec/Transforms"
 
@@ -73,6 +73,8 @@ export interface CreateTableRequest {
   readonly specs: ReadonlyArray<PartitionSpec>
   readonly properties?: Readonly<Record<string, string>>
   readonly location?: string
+  /** Default sort order of the table's data files (none: unsorted). */
+  readonly sortOrder?: SortOrder
 }
 
 /** Iceberg catalog port: load tables and commit metadata changes atomically. */
@@ -132,6 +134,7 @@ export const makeMemory = (warehouse: string): CatalogShape => {
           schema: req.schema,
           specs: req.specs,
           ...(req.properties === undefined ? {} : { properties: req.properties }),
+          ...(req.sortOrder === undefined ? {} : { sortOrder: req.sortOrder }),
           nowMs: Date.now()
         })
         const t = { identifier: id, metadata, metadataLocation: `memory:${key(id)}/v1` }

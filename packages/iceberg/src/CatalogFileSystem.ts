@@ -197,6 +197,7 @@ export const make = (options: FileSystemCatalogOptions): CatalogShape => {
           schema: req.schema,
           specs: req.specs,
           ...(req.properties === undefined ? {} : { properties: req.properties }),
+          ...(req.sortOrder === undefined ? {} : { sortOrder: req.sortOrder }),
           nowMs: Date.now()
         })
         return yield* publish(id, 1, m).pipe(

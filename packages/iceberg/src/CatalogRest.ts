@@ -270,7 +270,7 @@ export const make = (options: RestCatalogOptions): CatalogShape => {
           name: id.name,
           schema: req.schema,
           "partition-spec": req.specs[0] ?? { "spec-id": 0, fields: [] },
-          "write-order": { "order-id": 0, fields: [] },
+          "write-order": req.sortOrder ?? { "order-id": 0, fields: [] },
           "stage-create": false,
           properties: req.properties ?? {},
           ...(req.location === undefined ? {} : { location: req.location })

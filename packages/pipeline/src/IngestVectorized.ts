@@ -470,10 +470,10 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<BatchCore, Wa
       const [oc] = yield* sql(`SELECT count(*)::BIGINT AS n FROM ${t("old_ids")}`)
       const existing = Number(oc?.n ?? 0)
       // the old versions without their details (~1.5 KB each, not needed for gold; the feed reads the few it
-      // needs below): the other columns are small, so even a scan that cannot skip row groups is cheap
+      // needs below)
       if (existing === 0) yield* table("old", `SELECT ${SILVER_COLS_NARROW} FROM (${idsRel}) WHERE false`)
       else if (existing <= 20_000) {
-        // an inline list is a filter DuckDB pushes into the scan
+        // the relation of just these ids skips row groups by their id range (`silverRelation`); the list is exact
         const matched = (yield* sql(`SELECT violation_id FROM ${t("old_ids")}`)).map((r) =>
           String(r.violation_id)
         )

@@ -29,6 +29,8 @@ import {
   partitionSpec,
   type ScanOptions,
   type ScanPlan,
+  type SortField,
+  type SortOrder,
   schemaFromColumns,
   showTableId,
   sqlIdent,
@@ -128,6 +130,39 @@ const bytesPerRow = (m: TableMetadata): number => {
   return rows > 1000 && size > 0 ? Math.max(8, size / rows) : 120
 }
 
+/**
+ * The columns of the table's default sort order, when it is plain ascending columns (the only orders this
+ * writer produces); otherwise none: files are then written in no particular order.
+ */
+export const sortColumns = (m: TableMetadata): ReadonlyArray<string> => {
+  const order = m["sort-orders"].find((o) => o["order-id"] === m["default-sort-order-id"])
+  const schema = currentSchema(m)
+  const names: Array<string> = []
+  for (const raw of order?.fields ?? []) {
+    const f = raw as Partial<SortField>
+    const col = schema.fields.find((x) => x.id === f["source-id"])
+    if (col === undefined || f.transform !== "identity" || f.direction !== "asc") return []
+    names.push(col.name)
+  }
+  return names
+}
+
+/** The definition's `sortBy` as an Iceberg sort order (ascending identity fields), or undefined. */
+const sortOrderOf = (
+  schema: IcebergSchema,
+  def: TableDefinition,
+  orderId: number
+): SortOrder | string | undefined => {
+  if (def.sortBy === undefined || def.sortBy.length === 0) return undefined
+  const fields: Array<SortField> = []
+  for (const c of def.sortBy) {
+    const f = schema.fields.find((x) => x.name === c)
+    if (f === undefined) return `sort column ${c} is not in the schema`
+    fields.push({ transform: "identity", "source-id": f.id, direction: "asc", "null-order": "nulls-first" })
+  }
+  return { "order-id": orderId, fields }
+}
+
 /** Build the DuckDB lakehouse over a Catalog and FileIO. */
 export const make = (options: LakehouseDuckDbOptions = {}) =>
   Effect.gen(function* () {
@@ -197,7 +232,9 @@ export const make = (options: LakehouseDuckDbOptions = {}) =>
             // equality deletes are stored under an unpartitioned spec: they apply across partitions, because a
             // re-published record may move (e.g. its event date changed)
             const specs = spec.fields.length > 0 ? [spec, unpartitioned(1)] : [spec]
-            return { schema, specs }
+            const sortOrder = sortOrderOf(schema, def, 1)
+            if (typeof sortOrder === "string") throw new Error(sortOrder)
+            return { schema, specs, sortOrder }
           },
           catch: (e) => new LakehouseError({ reason: "InvalidInput", table: name, detail: String(e) })
         })
@@ -205,6 +242,7 @@ export const make = (options: LakehouseDuckDbOptions = {}) =>
           .createTable(id, {
             schema: made.schema,
             specs: made.specs,
+            ...(made.sortOrder === undefined ? {} : { sortOrder: made.sortOrder }),
             properties: {
               "write.format.default": "parquet",
               "write.parquet.compression-codec": "zstd",
@@ -217,11 +255,50 @@ export const make = (options: LakehouseDuckDbOptions = {}) =>
           .pipe(Effect.mapError(fromCatalog))
       })
 
+    /**
+     * A table created before its definition had `sortBy` gets it as its default sort order on its next
+     * `ensureTable` (writers read the order from the metadata, like any Iceberg writer would).
+     */
+    const withSortOrder = (
+      name: string,
+      t: LoadedTable,
+      def: TableDefinition
+    ): Effect.Effect<LoadedTable, LakehouseError> =>
+      Effect.gen(function* () {
+        const m = t.metadata
+        if (def.sortBy === undefined || sortColumns(m).join(",") === def.sortBy.join(",")) return t
+        const orderId = Math.max(0, ...m["sort-orders"].map((o) => o["order-id"])) + 1
+        const order = sortOrderOf(currentSchema(m), def, orderId)
+        if (order === undefined) return t
+        if (typeof order === "string")
+          return yield* new LakehouseError({ reason: "InvalidInput", table: name, detail: order })
+        const id = yield* parseId(name)
+        return yield* catalog
+          .commitTable(id, {
+            requirements: [
+              { type: "assert-table-uuid", uuid: m["table-uuid"] },
+              { type: "assert-default-sort-order-id", "default-sort-order-id": m["default-sort-order-id"] }
+            ],
+            updates: [
+              { action: "add-sort-order", "sort-order": order },
+              { action: "set-default-sort-order", "sort-order-id": orderId }
+            ]
+          })
+          .pipe(
+            Effect.mapError(fromCatalog),
+            // another process recorded it first
+            Effect.catchIf(
+              (e) => e.reason === "CommitConflict",
+              () => load(name)
+            )
+          )
+      })
+
     const ensureTable = (name: string, def: TableDefinition) =>
       createTable(name, def).pipe(
         Effect.catchIf(
           (e) => e.reason === "AlreadyExists",
-          () => load(name)
+          () => Effect.flatMap(load(name), (t) => withSortOrder(name, t, def))
         )
       )
 
@@ -265,7 +342,7 @@ export const make = (options: LakehouseDuckDbOptions = {}) =>
         }
         const addedData = opts.deleteOnly
           ? []
-          : yield* writeFiles({ ...base, partition: bindSpec(spec, schema) })
+          : yield* writeFiles({ ...base, partition: bindSpec(spec, schema), sortBy: sortColumns(m) })
         const unpart = m["partition-specs"].find((s) => s.fields.length === 0)
         const addedDeletes = opts.upsert
           ? yield* writeFiles({
@@ -525,6 +602,8 @@ export const make = (options: LakehouseDuckDbOptions = {}) =>
                 location: m.location,
                 schema,
                 partition: bindSpec(defaultSpec(m), schema),
+                // compacted files stay sorted (the rows of several sorted files, sorted again)
+                sortBy: sortColumns(m),
                 sourceSql: source,
                 targetFileSizeBytes: goal,
                 bytesPerRow: bytesPerRow(m)

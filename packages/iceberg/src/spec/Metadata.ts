@@ -29,6 +29,17 @@ export interface SortOrder {
   readonly fields: ReadonlyArray<unknown>
 }
 
+/** A field of a sort order (spec: "Sort Orders"). */
+export interface SortField {
+  readonly transform: string
+  readonly "source-id": number
+  readonly direction: "asc" | "desc"
+  readonly "null-order": "nulls-first" | "nulls-last"
+}
+
+/** The unsorted order, id 0: every table has it. */
+export const UNSORTED: SortOrder = { "order-id": 0, fields: [] }
+
 /** Table metadata v2, field names exactly as in the JSON file. */
 export interface TableMetadata {
   readonly "format-version": 2
@@ -65,6 +76,8 @@ export const newTableMetadata = (options: {
   readonly specs: ReadonlyArray<PartitionSpec>
   readonly defaultSpecId?: number
   readonly properties?: Readonly<Record<string, string>>
+  /** The default sort order of data files (id > 0), next to the unsorted order 0. */
+  readonly sortOrder?: SortOrder
   readonly nowMs: number
 }): TableMetadata => ({
   "format-version": 2,
@@ -86,8 +99,11 @@ export const newTableMetadata = (options: {
   snapshots: [],
   "snapshot-log": [],
   "metadata-log": [],
-  "sort-orders": [{ "order-id": 0, fields: [] }],
-  "default-sort-order-id": 0,
+  "sort-orders":
+    options.sortOrder === undefined || options.sortOrder["order-id"] === 0
+      ? [UNSORTED]
+      : [UNSORTED, options.sortOrder],
+  "default-sort-order-id": options.sortOrder?.["order-id"] ?? 0,
   refs: {},
   statistics: [],
   "partition-statistics": []
