@@ -81,12 +81,16 @@ const normalize = async (args: Args, paths: ReadonlyArray<string>, defaultOut: s
   return 0
 }
 
+type Summary = import("./commands/Ingest").IngestSummary
+/** Score keys of companies to rescore besides the touched ones (see syncServing). */
+type Rescore = ReadonlyArray<string>
+
 /**
  * After an ingest: finish the serving work of every pending daily batch (this run's and any an earlier run
  * left: the outbox), i.e. live feed, stats, profiles and Top-10 lists. Historical backfills add none. A
  * failure leaves the work pending: one stderr line, `serving: {pending}` in the JSON line, exit 1.
  */
-const afterIngestServing = (args: Args) => async (s: import("./commands/Ingest").IngestSummary) => {
+const afterIngestServing = (args: Args) => async (s: Summary, rescore?: Rescore) => {
   const daily = (flagString(args, "mode") ?? "historical") === "daily"
   const lake = lakeLayer()
   const pending = await Effect.runPromise(pendingServing.pipe(Effect.provide(lake)))
@@ -108,7 +112,8 @@ const afterIngestServing = (args: Args) => async (s: import("./commands/Ingest")
       `totals, profiles, histories and search entries of ${count(n, "company", "companies")}`,
     city: (n: number) => `… of ${count(n, "city", "cities")}`,
     state: (n: number) => `… of ${count(n, "state")}`,
-    "top-lists": (n: number) => `the Top-10 lists of ${count(n, "scope")}`
+    "top-lists": (n: number) => `the Top-10 lists of ${count(n, "scope")}`,
+    scores: (n: number) => `the offender scores of ${count(n, "company", "companies")} and their leaderboards`
   } as const
   const finishStep = () => {
     if (stepStarted !== undefined)
@@ -120,6 +125,7 @@ const afterIngestServing = (args: Args) => async (s: import("./commands/Ingest")
     syncPendingServing({
       fresh: s.results,
       ...(scoreKey === undefined ? {} : { scoreKey }),
+      ...(rescore === undefined ? {} : { rescore }),
       onStep: (st) => {
         finishStep()
         if (st.items === 0) return
@@ -170,7 +176,13 @@ const afterIngest = (args: Args) => async (s: import("./commands/Ingest").Ingest
     process.stderr.write(
       `entities: the entity map was not updated: ${entities.error} (run ventureos entities update)\n`
     )
-  const serving = await afterIngestServing(args)(s)
+  // a name the map moved counts under another company now: both companies' scores change
+  const rescore = Exit.isSuccess(exit)
+    ? exit.value.moved.flatMap((m) =>
+        m.from === null ? [`COMPANY#${m.to}`] : [`COMPANY#${m.from}`, `COMPANY#${m.to}`]
+      )
+    : []
+  const serving = await afterIngestServing(args)(s, rescore)
   if ((flagString(args, "mode") ?? "historical") === "daily" && Exit.isSuccess(exit)) {
     // old keys of merged names answer as their company; merged companies' profiles list their names
     const written = await Effect.runPromiseExit(

@@ -14,13 +14,15 @@ import {
   ScoreAgencies,
   type ScoreAgency,
   type ScoreBoard,
+  type ScoreBoardEntry,
   type ScorePart,
   type Slug,
   type Violation,
   violationColumnList
 } from "@ventureos/core"
 import { ServingStore, type ServingStoreError } from "@ventureos/serving"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
+import { timed } from "./Timings"
 import { Warehouse, WarehouseError } from "./Warehouse"
 
 /*
@@ -963,28 +965,76 @@ export const scoreBoardsOf = (
       scopes.set(scope, [...(scopes.get(scope) ?? []), s])
     }
   }
-  const pointsOf = (s: OffenderScore, a: ScoreAgency) => {
+  return [...scopes.entries()].map(([scope, list]) =>
+    boardOf(scope, list.slice(0, options.limit).map(boardEntryOf), options)
+  )
+}
+
+/** A company's line on a leaderboard (its rank is set when the board is cut). */
+const boardEntryOf = (s: OffenderScore): ScoreBoardEntry => {
+  const pointsOf = (a: ScoreAgency) => {
     const x = s.agencies.find((g) => g.agency === a)
     return x === undefined || x.status === "no_data" ? null : x.points
   }
-  return [...scopes.entries()].map(
-    ([scope, list]) =>
-      ({
-        scope,
-        as_of: options.asOf,
-        version: SCORE_VERSION,
-        entries: list.slice(0, options.limit).map((s, i) => ({
-          rank: i + 1,
-          entity_key: s.entity_key,
-          name: s.name,
-          total: s.total,
-          osha: pointsOf(s, "osha"),
-          epa: pointsOf(s, "epa"),
-          faa: pointsOf(s, "faa")
-        })),
-        updated_at: options.updatedAt
-      }) as unknown as ScoreBoard
-  )
+  return {
+    rank: 0,
+    entity_key: s.entity_key,
+    name: s.name,
+    total: s.total,
+    osha: pointsOf("osha"),
+    epa: pointsOf("epa"),
+    faa: pointsOf("faa")
+  } as ScoreBoardEntry
+}
+
+const boardOf = (
+  scope: string,
+  ranked: ReadonlyArray<ScoreBoardEntry>,
+  options: { readonly asOf: string; readonly updatedAt: string }
+): ScoreBoard =>
+  ({
+    scope,
+    as_of: options.asOf,
+    version: SCORE_VERSION,
+    entries: ranked.map((e, i) => ({ ...e, rank: i + 1 })),
+    updated_at: options.updatedAt
+  }) as unknown as ScoreBoard
+
+/** Leaderboard order: highest total first, then company key. */
+const byRank = (a: { total: number; entity_key: string }, b: { total: number; entity_key: string }) =>
+  b.total - a.total || cmp(a.entity_key, b.entity_key)
+
+/**
+ * A stored leaderboard after the scores of `touched` companies changed (`scores`: their new scores; a touched
+ * company without one has no live records left), without reading any other company's score: the stored
+ * entries of the others plus the touched companies' new entries, re-ranked and cut at `limit`. Companies the
+ * stored board did not list rank below its last entry and their scores did not change (same as-of date), so
+ * the result is exact when the stored board was not full (it listed every company above zero) or when the
+ * new cut ends at or above its last entry. Otherwise (a listed company fell and someone unlisted may take its
+ * place) it is undefined: only a ranking of every company decides it. No stored board: nobody was in the
+ * scope before.
+ */
+export const mergeScoreBoard = (
+  stored: ScoreBoard | undefined,
+  scope: string,
+  touched: ReadonlySet<string>,
+  scores: ReadonlyArray<OffenderScore>,
+  options: { readonly limit: number; readonly asOf: string; readonly updatedAt: string }
+): ScoreBoard | undefined => {
+  const old = stored?.entries ?? []
+  if (old.length > options.limit) return undefined
+  const inScope = (s: OffenderScore) =>
+    s.total > 0 && (scope === "national" || s.states.some((st) => `state:${st}` === scope))
+  const candidates = [
+    ...old.filter((e) => !touched.has(e.entity_key)),
+    ...scores.filter(inScope).map(boardEntryOf)
+  ].sort(byRank)
+  const last = old.at(-1)
+  if (old.length === options.limit && last !== undefined) {
+    const cut = candidates[options.limit - 1]
+    if (cut === undefined || byRank(cut, last) > 0) return undefined
+  }
+  return boardOf(scope, candidates.slice(0, options.limit), options)
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1103,6 +1153,21 @@ export const scoreSql = (
   }
 }
 
+/**
+ * The silver rows that decide these companies' scores: their own records, and every member of an EPA action
+ * group one of their records belongs to (a group is scored as one merged record under its identity member's
+ * company, so the merge needs all members). Facts over it equal facts over all of silver for these
+ * companies, and the expensive columns (details) of everyone else's records are never merged or keyed.
+ */
+export const ownRowsSql = (relation: string, keySql: string, keys: ReadonlyArray<string>): string => {
+  const mine = `${keySql} IN (${keys.length === 0 ? "NULL" : keys.map(q).join(", ")})`
+  // the relation is written out twice rather than shared as a CTE: DuckDB may materialize a shared CTE,
+  // i.e. every row of silver with its details
+  const actions = `SELECT DISTINCT agency || '|' || action_id FROM (${relation}) WHERE action_id IS NOT NULL AND ${mine}`
+  return `SELECT * FROM (${relation}) WHERE ${mine}
+     OR (action_id IS NOT NULL AND agency || '|' || action_id IN (${actions}))`
+}
+
 /** The fact queries over a table of {@link materializeScoreRows} (keys already computed, actions merged). */
 const rowsSql = (table: string, w: ScoreWindow, only?: ReadonlyArray<string>) => {
   const limited =
@@ -1124,7 +1189,9 @@ let materialized = 0
  * without silver.
  */
 export const materializeScoreRows = (
-  key: ScoreKey = companySlugKey
+  key: ScoreKey = companySlugKey,
+  /** Only the rows that decide these companies' scores ({@link ownRowsSql}). */
+  only?: ReadonlyArray<string>
 ): Effect.Effect<string | undefined, WarehouseError, Warehouse> =>
   Effect.gen(function* () {
     const warehouse = yield* Warehouse
@@ -1138,7 +1205,15 @@ export const materializeScoreRows = (
     if (relations.length === 0) return undefined
     const relation = relations.map((r) => `SELECT * FROM (${r})`).join(" UNION ALL BY NAME ")
     const table = `score_rows_${process.pid}_${materialized++}`
-    yield* bulk.sql(`CREATE TABLE ${table} AS ${scoreRowsSql(relation, key)}`)
+    if (only === undefined) {
+      yield* bulk.sql(`CREATE TABLE ${table} AS ${scoreRowsSql(relation, key)}`)
+      return table
+    }
+    // the few rows first (one pass over silver), then the action merge over them alone
+    const own = `${table}_own`
+    yield* bulk.sql(`CREATE TABLE ${own} AS ${ownRowsSql(relation, key.sql, only)}`)
+    const made = bulk.sql(`CREATE TABLE ${table} AS ${scoreRowsSql(`SELECT * FROM ${own}`, key)}`)
+    yield* made.pipe(Effect.ensuring(Effect.ignore(bulk.sql(`DROP TABLE IF EXISTS ${own}`))))
     return table
   })
 
@@ -1196,12 +1271,20 @@ export const syncScores = (
     const BATCH = 500
     const keys = companies === "all" ? undefined : [...companies].sort()
     if (keys !== undefined && keys.length === 0) return { scoresWritten: 0, scoreBoardsWritten: 0 }
+    if (keys !== undefined) {
+      const done = yield* syncTouchedScores(keys, { ...common, limit: options.limit ?? 25 })
+      if (done !== undefined) return done
+    }
     // One pass over silver (SQL warehouses): the merged, keyed records as a table the batches read.
-    const rows = yield* materializeScoreRows(options.key)
+    const rows = yield* timed("scores", "materialize every company's rows", materializeScoreRows(options.key))
     const work = Effect.gen(function* () {
       const from = rows === undefined ? {} : { rows }
       // Every company's total (leaderboards rank them all), facilities only for the companies stored.
-      const totals = yield* computeScores({ ...common, ...from, facilities: false })
+      const totals = yield* timed(
+        "scores",
+        "rank every company",
+        computeScores({ ...common, ...from, facilities: false })
+      )
       const toStore = keys ?? totals.map((t) => t.entity_key as string)
       for (let at = 0; at < toStore.length; at += BATCH) {
         const batch = toStore.slice(at, at + BATCH)
@@ -1224,5 +1307,84 @@ export const syncScores = (
       entries: b.entries.map((e) => ({ ...e, name: names.get(e.entity_key) ?? e.name }))
     }))
     const scoreBoardsWritten = named.length > 0 ? (yield* serving.putScoreBoards(named)).written : 0
+    return { scoresWritten, scoreBoardsWritten }
+  })
+
+/**
+ * The daily path of {@link syncScores}: score only the touched companies (their own silver rows) and update
+ * the stored leaderboards in place ({@link mergeScoreBoard}), so the cost follows the batch, not the number
+ * of companies. Undefined, having written nothing, when the stored boards cannot decide it: none yet, another
+ * as-of date or score version (every company's window moved, and every score item carries its as-of date),
+ * or a board whose cut would reach below what it listed. The caller then ranks every company.
+ */
+const syncTouchedScores = (
+  keys: ReadonlyArray<string>,
+  options: {
+    readonly asOf: string
+    readonly updatedAt: string
+    readonly limit: number
+    readonly key?: ScoreKey
+  }
+): Effect.Effect<ScoreSyncReport | undefined, WarehouseError | ServingStoreError, Warehouse | ServingStore> =>
+  Effect.gen(function* () {
+    const serving = yield* ServingStore
+    const current = (b: ScoreBoard) => b.as_of === options.asOf && b.version === SCORE_VERSION
+    const national = yield* serving.getScoreBoard("national")
+    if (Option.isNone(national) || !current(national.value)) return undefined
+    const { limit, ...common } = options
+    const names = yield* timed("scores", "gold names", goldNames(keys))
+    const rows = yield* timed(
+      "scores",
+      `rows of ${keys.length} companies`,
+      materializeScoreRows(options.key, keys)
+    )
+    const scores = yield* timed(
+      "scores",
+      `score ${keys.length} companies`,
+      computeScores({ ...common, keys, names, ...(rows === undefined ? {} : { rows }) })
+    ).pipe(Effect.ensuring(dropScoreRows(rows)))
+    // Every board a touched company is on now or was on before: the national one and those of the states
+    // gold knows (a state's gold totals stay once it had a record), fewer reads than each company's old score.
+    const states = new Set<string>()
+    for (const s of scores) for (const st of s.states) states.add(st)
+    for (const r of yield* (yield* Warehouse).goldTotals("state"))
+      if (r.agency === "all") states.add(r.entity_key.slice("STATE#".length).toUpperCase())
+    const touched = new Set(keys)
+    const scopes = [
+      "national",
+      ...[...states]
+        .filter((st) => /^[A-Z]{2}$/.test(st))
+        .sort()
+        .map((st) => `state:${st}`)
+    ]
+    const stored = yield* timed(
+      "scores",
+      `${scopes.length} stored boards`,
+      Effect.forEach(
+        scopes,
+        (scope) => (scope === "national" ? Effect.succeed(national) : serving.getScoreBoard(scope)),
+        { concurrency: 8 }
+      )
+    )
+    const boards: Array<ScoreBoard> = []
+    for (const [i, scope] of scopes.entries()) {
+      const old = Option.getOrUndefined(stored[i]!)
+      if (old !== undefined && !current(old)) return undefined
+      // no board yet and no touched company there: a state only gold knows, nobody scored in it
+      if (old === undefined && !scores.some((s) => s.states.some((st) => `state:${st}` === scope))) continue
+      const board = mergeScoreBoard(old, scope, touched, scores, {
+        limit,
+        asOf: options.asOf,
+        updatedAt: options.updatedAt
+      })
+      if (board === undefined) {
+        yield* timed("scores", `${scope}: undecided, ranking every company`, Effect.void)
+        return undefined
+      }
+      boards.push(board)
+    }
+    const scoresWritten =
+      scores.length > 0 ? (yield* timed("scores", "put scores", serving.putScores(scores))).written : 0
+    const scoreBoardsWritten = (yield* timed("scores", "put boards", serving.putScoreBoards(boards))).written
     return { scoresWritten, scoreBoardsWritten }
   })

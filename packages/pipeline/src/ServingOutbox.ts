@@ -111,6 +111,8 @@ export const syncPendingServing = (
     readonly fresh?: ReadonlyArray<BatchResult>
     /** The company mapping offender scores group records by (see `syncServing`). */
     readonly scoreKey?: ScoreKey
+    /** Companies whose names the entity map moved in this run (see `syncServing`). */
+    readonly rescore?: ReadonlyArray<string>
   } = {}
 ): Effect.Effect<
   PendingSyncReport,

@@ -11,7 +11,14 @@ import { Effect } from "effect"
 import type { EntityKind } from "./Gold"
 import type { BatchResult } from "./Ingest"
 import { type ScoreKey, type ScoreSyncReport, syncScores } from "./Score"
-import { type GoldHistoryRow, type GoldTotalsRow, Warehouse, type WarehouseError } from "./Warehouse"
+import { timed } from "./Timings"
+import {
+  type GoldHistoryRow,
+  type GoldTotalsRow,
+  type LatestGroup,
+  Warehouse,
+  type WarehouseError
+} from "./Warehouse"
 
 /** What the serving sync wrote. `feedWrites` counts DynamoDB writes of the live feed (puts + deletes). */
 export interface ServingSyncReport extends ScoreSyncReport {
@@ -25,9 +32,12 @@ export interface ServingSyncReport extends ScoreSyncReport {
   readonly searchEntriesWritten: number
 }
 
-/** A step of the serving sync: the live feed, the entities of one kind, or the Top-N lists of the touched scopes. */
+/**
+ * A step of the serving sync: the live feed, the entities of one kind, the Top-N lists of the touched scopes,
+ * or the offender scores of the touched companies.
+ */
 export interface SyncStep {
-  readonly step: "feed" | "company" | "city" | "state" | "top-lists"
+  readonly step: "feed" | "company" | "city" | "state" | "top-lists" | "scores"
   readonly items: number
 }
 
@@ -106,6 +116,11 @@ export const syncServing = (
     readonly topLimit?: number
     /** The company mapping the offender score groups records by (default: the company slug). */
     readonly scoreKey?: ScoreKey
+    /**
+     * Score keys of companies to rescore besides those the batches touched: the old and new companies of names
+     * the entity map moved (their records now count under another company).
+     */
+    readonly rescore?: ReadonlyArray<string>
     readonly now?: string
     /** Called as each step starts (for progress): what it writes and how many items. */
     readonly onStep?: (step: SyncStep) => void
@@ -128,7 +143,7 @@ export const syncServing = (
     let feedWrites = 0
     if (feed.length > 0) {
       options.onStep?.({ step: "feed", items: feed.length })
-      const rep = yield* serving.applyFeed(feed, { previous })
+      const rep = yield* timed("serving", "apply feed", serving.applyFeed(feed, { previous }))
       feedWrites = rep.puts + rep.deletes
       // A deletion, a correction that moved a violation elsewhere or made it undated, or one that moved its
       // date back leaves its old feeds short of their N newest: what was trimmed earlier is gone from the
@@ -164,8 +179,17 @@ export const syncServing = (
         if (!live(current) || movedBack) left.set(v.agency, [...(left.get(v.agency) ?? []), v])
       }
       const refill: Array<Violation> = []
-      for (const g of short.values())
-        refill.push(...(yield* warehouse.silverLatest(g.agency, g, serving.feedSize)))
+      // one read of each agency's silver for all its short feeds (one per feed cost the history each time)
+      const shortByAgency = new Map<string, Array<LatestGroup>>()
+      for (const { agency, ...g } of short.values())
+        shortByAgency.set(agency, [...(shortByAgency.get(agency) ?? []), g])
+      for (const [agency, groups] of shortByAgency)
+        for (const latest of yield* timed(
+          "serving",
+          `${agency}: newest of ${groups.length} short feeds`,
+          warehouse.silverLatestMany(agency, groups, serving.feedSize)
+        ))
+          refill.push(...latest)
       for (const [agency, gone] of left) {
         const now = yield* serving.getRecent(agency, serving.recentSize)
         const oldest = now.at(-1)
@@ -181,7 +205,7 @@ export const syncServing = (
           refill.push(...(yield* warehouse.silverLatest(agency, null, serving.recentSize)))
       }
       if (refill.length > 0) {
-        const rep2 = yield* serving.applyFeed(refill)
+        const rep2 = yield* timed("serving", "apply refill", serving.applyFeed(refill))
         feedWrites += rep2.puts + rep2.deletes
       }
     }
@@ -235,7 +259,9 @@ export const syncServing = (
     // 4. offender scores of the touched companies and the score leaderboards (Score.ts)
     // touched companies are gold's (published variants); scores are keyed by the mapping's company
     const ofEntity = options.scoreKey?.ofEntity ?? ((k: string) => k)
-    const scores = yield* syncScores([...new Set([...touched.company].map(ofEntity))], {
+    const scored = [...new Set([...[...touched.company].map(ofEntity), ...(options.rescore ?? [])])]
+    if (scored.length > 0) options.onStep?.({ step: "scores", items: scored.length })
+    const scores = yield* syncScores(scored, {
       now,
       ...(options.scoreKey === undefined ? {} : { key: options.scoreKey })
     })

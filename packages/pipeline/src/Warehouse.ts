@@ -96,6 +96,12 @@ export interface GoldHistoryRow {
   readonly penalty_current_cents: bigint
 }
 
+/** One entity's live feed in silver: the records whose `column` equals `value`. */
+export interface LatestGroup {
+  readonly column: "company_slug" | "city_slug" | "state"
+  readonly value: string
+}
+
 /**
  * What the pipeline needs from the lakehouse: silver tables per agency (upsert by violation id, lookups,
  * time travel by snapshot) and the gold delta tables. Implemented over Iceberg (`WarehouseIceberg`) and in
@@ -126,9 +132,19 @@ export interface WarehouseShape {
    */
   readonly silverLatest: (
     agency: string,
-    where: { readonly column: "company_slug" | "city_slug" | "state"; readonly value: string } | null,
+    where: LatestGroup | null,
     n: number
   ) => Effect.Effect<ReadonlyArray<Violation>, WarehouseError>
+  /**
+   * {@link silverLatest} of many entities at once, in the order of `groups`: one read of the table instead of
+   * one per entity (a daily batch's corrections leave hundreds of feeds short, and each read of an unsorted
+   * table costs the whole history).
+   */
+  readonly silverLatestMany: (
+    agency: string,
+    groups: ReadonlyArray<LatestGroup>,
+    n: number
+  ) => Effect.Effect<ReadonlyArray<ReadonlyArray<Violation>>, WarehouseError>
   /** The snapshot a source landed in, if it did. */
   readonly silverFindSource: (
     agency: string,

@@ -26,6 +26,7 @@ import {
   type CompanyRollup,
   type GoldHistoryRow,
   type GoldTotalsRow,
+  type LatestGroup,
   Warehouse,
   type WarehouseBulk,
   WarehouseError,
@@ -349,6 +350,54 @@ export const makeIceberg = Effect.gen(function* () {
            ORDER BY coalesce(event_date, opened_date) DESC, violation_id DESC LIMIT ${Math.max(1, Math.floor(n))}`
         )
         return rows.map(toViolation)
+      }).pipe(
+        Effect.mapError((e) => (e._tag === "LakehouseError" ? lift("latest", silverTableOf(agency))(e) : e))
+      ),
+    silverLatestMany: (agency, groups, n) =>
+      Effect.gen(function* () {
+        const name = silverTableOf(agency)
+        yield* ensure(name, silverTable)
+        const snapshot = yield* head(name)
+        if (snapshot === null || groups.length === 0) return groups.map(() => [])
+        const limit = Math.max(1, Math.floor(n))
+        const byColumn = new Map<LatestGroup["column"], Set<string>>()
+        for (const g of groups) byColumn.set(g.column, (byColumn.get(g.column) ?? new Set()).add(g.value))
+        const scan = yield* lake.scanSql(name, { snapshotId: BigInt(snapshot) })
+        // Rank each entity's records on the few columns the order needs (one pass over the table, not one
+        // per entity), then read the full rows of the winners by id (at most n per entity).
+        const ranked = [...byColumn].map(
+          ([column, values]) => `SELECT * FROM (
+            SELECT ${q(column)} AS __column, ${column} AS __value, violation_id,
+              row_number() OVER (PARTITION BY ${column} ORDER BY __day DESC, violation_id DESC) AS __rank
+            FROM __live WHERE ${column} IN ${inList([...values])}) WHERE __rank <= ${limit}`
+        )
+        const winners = yield* lake.query(
+          `WITH __live AS MATERIALIZED (
+             SELECT violation_id, company_slug, city_slug, state, coalesce(event_date, opened_date) AS __day
+             FROM (${scan}) WHERE status <> 'deleted' AND coalesce(event_date, opened_date) IS NOT NULL)
+           ${ranked.join(" UNION ALL ")}`
+        )
+        const ids = [...new Set(winners.map((w) => String(w.violation_id)))]
+        const rows = new Map<string, Violation>()
+        if (ids.length > 0) {
+          const byId = yield* lake.scanSql(name, {
+            snapshotId: BigInt(snapshot),
+            filter: [{ column: "violation_id", op: "in", value: ids }]
+          })
+          for (const r of yield* lake.query(
+            `${SILVER_SELECT} FROM (${byId}) WHERE violation_id IN ${inList(ids)}`
+          ))
+            rows.set(String(r.violation_id), toViolation(r))
+        }
+        const out = new Map<string, Array<{ rank: number; v: Violation }>>()
+        for (const w of winners) {
+          const k = `${String(w.__column)}|${String(w.__value)}`
+          const v = rows.get(String(w.violation_id))
+          if (v !== undefined) out.set(k, [...(out.get(k) ?? []), { rank: Number(w.__rank), v }])
+        }
+        return groups.map((g) =>
+          (out.get(`${g.column}|${g.value}`) ?? []).sort((a, b) => a.rank - b.rank).map((x) => x.v)
+        )
       }).pipe(
         Effect.mapError((e) => (e._tag === "LakehouseError" ? lift("latest", silverTableOf(agency))(e) : e))
       ),

@@ -37,7 +37,7 @@ export const makeMemory = (): WarehouseShape => {
     return g
   }
   const head = (t: SilverTable) => t.snapshots[t.snapshots.length - 1]
-  return {
+  const shape: WarehouseShape = {
     silverHead: (agency) => Effect.sync(() => head(table(agency))?.id ?? null),
     silverLookup: (agency, ids, at) =>
       Effect.suspend(() => {
@@ -96,6 +96,7 @@ export const makeMemory = (): WarehouseShape => {
           )
           .slice(0, n)
       }),
+    silverLatestMany: (agency, groups, n) => Effect.forEach(groups, (g) => shape.silverLatest(agency, g, n)),
     silverFindSource: (agency, sourceId) =>
       Effect.sync(() => Option.fromNullishOr(table(agency).sources.get(sourceId))),
     silverCommit: (agency, source, expectedParent, changes) =>
@@ -197,6 +198,7 @@ export const makeMemory = (): WarehouseShape => {
       }),
     goldCompact: () => Effect.void
   }
+  return shape
 }
 
 /** Company deltas keyed by company under an entity map's roll-up (display names from the map). */
