@@ -18,6 +18,7 @@ import {
   type Rejection,
   type RowRange,
   type SourceFile,
+  type StagedCsv,
   type StagedFile,
   sqlStr,
   stageCsv,
@@ -167,21 +168,31 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<BatchCore, Wa
     const rejections: Array<Rejection & { readonly fileIndex: number }> = []
 
     const body = Effect.gen(function* () {
-      // 1. Stage every file (one pass each) and load it into the engine. One file at a time: at most one
-      //    staged copy is on the scratch disk (the sum of the input files when they were staged together).
-      const staged: Array<Awaited<ReturnType<typeof stageCsv>>> = []
+      // 1. Stage every file (one pass each) and load it into the engine. The next file's JavaScript pass runs
+      //    while the engine loads the previous one (one core each), so at most two staged copies are on the
+      //    scratch disk at once, not the sum of all input files.
+      const staged: Array<StagedCsv> = []
       const input: { files: Array<StagedFile>; ingestedAt: string; scratch: (n: string) => string } = {
         files: [],
         ingestedAt: run.ingestedAt,
         scratch: (n) => t(`s_${n.replace(/[^A-Za-z0-9_]/g, "_")}`)
       }
+      const stageFile = (i: number) => {
+        const f = files[i]!
+        const pass = stageCsv(f.path, join(a.dir, `staged-${i}.csv`), f.header.length, a.rowRange?.(f))
+        // awaited below; until then (or if loading an earlier file fails first) its failure is not unhandled
+        pass.catch(() => undefined)
+        return pass
+      }
+      let ahead: Promise<StagedCsv> | undefined
       for (const [i, f] of files.entries()) {
+        const pass = ahead ?? stageFile(i)
+        // timed: the part of the pass not already done while the previous file was loading
         const st = yield* timed(
           `stage ${f.name}`,
-          promise("stage", () =>
-            stageCsv(f.path, join(a.dir, `staged-${i}.csv`), f.header.length, a.rowRange?.(f))
-          )
+          promise("stage", () => pass)
         )
+        ahead = i + 1 < files.length ? stageFile(i + 1) : undefined
         staged.push(st)
         const fs = summaryOf(f)
         fs.rows = st.rows

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { LineageFields, type Violation, violationColumnList } from "@ventureos/core"
-import { contentHash, contentHashSql, jsonMembers, jsonObject, sqlStr } from "@ventureos/normalizers"
+import { contentHash, contentHashSql, jsonMembers, jsonObject, jsTrim, sqlStr } from "@ventureos/normalizers"
 import { type OpenLakehouse, open } from "@ventureos/storage/duckdb"
 import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -87,6 +87,30 @@ describe("jsonObject with a spliced jsonMembers fragment == jsonObject of all en
           expect(row!.b).toBe(row!.a)
         }
       ),
+      { numRuns: 200 }
+    )
+  })
+})
+
+describe("jsTrim == String.prototype.trim (property)", () => {
+  it("agrees with and without the plain-row shortcut", async () => {
+    // printable ASCII (where the shortcut applies) and the characters JavaScript's trim removes beyond it
+    const printable = fc.string({ unit: fc.constantFrom(..." a Z0-#\"'".split("")), maxLength: 10 })
+    const any = fc.string({
+      unit: fc.constantFrom(..." a0\t\n\r\u000b\f\u00a0\u2003\u3000\ufeff\u00e9".split("")),
+      maxLength: 10
+    })
+    await fc.assert(
+      fc.asyncProperty(printable, any, async (p, s) => {
+        const [row] = await lake.run(
+          lake.lakehouse.query(
+            `SELECT ${jsTrim(sqlStr(p), "TRUE")} AS p, ${jsTrim(sqlStr(s))} AS s, ${jsTrim(sqlStr(s), "FALSE")} AS f`
+          )
+        )
+        expect(row!.p).toBe(p.trim())
+        expect(row!.s).toBe(s.trim())
+        expect(row!.f).toBe(s.trim())
+      }),
       { numRuns: 200 }
     )
   })

@@ -27,6 +27,8 @@ const VIOLATION = violationDataset.id
 const MAPPED_INSPECTION = new Set(INSPECTION_FIELDS)
 /** Detail keys of an inspection's columns in its violations' details. */
 const INSPECTION_PREFIX = "inspection."
+/** A staged row is printable ASCII (`stageCsv`'s `__plain`): `jsTrim` is DuckDB's cheaper `trim` there. */
+const PLAIN = "__plain = 1"
 
 const filesOf = (input: VectorizedInput, dataset: string) =>
   input.files.filter((f) => f.file.dataset.id === dataset)
@@ -69,7 +71,7 @@ const inspections = (input: VectorizedInput): { sql: string; detailKeys: Readonl
       const i = header.indexOf(k)
       return i === -1 ? "NULL::VARCHAR" : detail(i)
     }
-    return `SELECT ${jsTrim(c("activity_nr"))} AS __act, ${f.index} AS __ifile, __row AS __irow, __line AS __iline,
+    return `SELECT ${jsTrim(c("activity_nr"), PLAIN)} AS __act, ${f.index} AS __ifile, __row AS __irow, __line AS __iline,
       (__plain = 1 AND ${Object.values(rules)
         .map((r) => r.ok)
         .join(" AND ")}) AS __iok,
@@ -100,8 +102,8 @@ const records = (
   const insp = inspections(input)
   const one = (f: StagedFile) => {
     const c = (col: string) => cell(f, col, "v.")
-    const act = jsTrim(cell(f, "activity_nr"))
-    const cit = jsTrim(cell(f, "citation_id"))
+    const act = jsTrim(cell(f, "activity_nr"), PLAIN)
+    const cit = jsTrim(cell(f, "citation_id"), PLAIN)
     const dates = {
       issuance: isoDate(c("issuance_date")),
       abate: isoDate(c("abate_date")),
@@ -207,21 +209,28 @@ const records = (
 export const oshaVectorized: VectorizedNormalizer = {
   // the inspections are joined by the records and read for their names and places: computed once
   // One inspection per activity number: the last row wins (across files, then rows), as in the JavaScript
-  // index. Activity numbers are nearly always unique, so only the repeated ones are resolved (a window over
-  // every inspection would sort millions of wide rows).
+  // index. Activity numbers are nearly always unique, so only the repeated ones are resolved, from the
+  // activity numbers alone (a window over every inspection would sort millions of wide rows), and the
+  // inspections are then computed and filtered in one pass (an intermediate of every computed inspection,
+  // read twice to drop the earlier rows, cost more than computing them).
   prepare: (input) => {
     const insp = inspections(input)
     if (insp.sql === "") return []
-    const all = input.scratch("osha_inspections_all")
+    const repeated = input.scratch("osha_inspections_repeated")
+    const acts = union(
+      filesOf(input, INSPECTION),
+      (f) =>
+        `SELECT ${jsTrim(cell(f, "activity_nr"), PLAIN)} AS __act, ${f.index} * 4294967296 + __row AS __at FROM ${f.relation}`
+    )
     return [
-      { table: all, sql: insp.sql },
+      {
+        table: repeated,
+        sql: `SELECT __act, max(__at) AS __last FROM (${acts}) GROUP BY __act HAVING count(*) > 1`
+      },
       {
         table: input.scratch("osha_inspections"),
-        sql: `WITH rep AS (
-            SELECT __act, max(__ifile * 4294967296 + __irow) AS __last FROM ${all} GROUP BY __act HAVING count(*) > 1)
-          SELECT a.* FROM ${all} a ANTI JOIN rep USING (__act)
-          UNION ALL
-          SELECT a.* FROM ${all} a JOIN rep r ON r.__act = a.__act AND r.__last = a.__ifile * 4294967296 + a.__irow`
+        sql: `SELECT a.* FROM (${insp.sql}) a LEFT JOIN ${repeated} r ON r.__act = a.__act
+          WHERE r.__act IS NULL OR r.__last = a.__ifile * 4294967296 + a.__irow`
       }
     ]
   },
@@ -236,13 +245,13 @@ export const oshaVectorized: VectorizedNormalizer = {
     const acts = union(
       violations,
       (f) =>
-        `SELECT DISTINCT ${jsTrim(cell(f, "activity_nr"))} AS act FROM ${f.relation} WHERE __row IN (SELECT __row FROM ${flagged} WHERE __file = ${f.index})`
+        `SELECT DISTINCT ${jsTrim(cell(f, "activity_nr"), PLAIN)} AS act FROM ${f.relation} WHERE __row IN (SELECT __row FROM ${flagged} WHERE __file = ${f.index})`
     )
     const parts = [
       `SELECT __file, __row FROM ${flagged}`,
       ...inspectionFiles.map(
         (f) =>
-          `SELECT ${f.index} AS __file, __row FROM ${f.relation} WHERE ${jsTrim(cell(f, "activity_nr"))} IN (${acts || "SELECT NULL"})`
+          `SELECT ${f.index} AS __file, __row FROM ${f.relation} WHERE ${jsTrim(cell(f, "activity_nr"), PLAIN)} IN (${acts || "SELECT NULL"})`
       )
     ]
     return parts.join(" UNION ALL ")
