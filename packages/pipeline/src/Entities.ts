@@ -17,6 +17,7 @@ import {
 } from "@ventureos/serving"
 import { Effect, Layer } from "effect"
 import { EntityStore, type EntityStoreError } from "./EntityStore"
+import { timed } from "./Timings"
 import type { GoldHistoryRow, GoldTotalsRow, WarehouseShape } from "./Warehouse"
 import { type CompanyRollup, Warehouse, type WarehouseError } from "./Warehouse"
 
@@ -173,9 +174,17 @@ export const layerCompanyRollup: Layer.Layer<Warehouse, EntityStoreError, Wareho
     })
   )
 
+/** Agencies whose details carry an EPA FRS registry link (`DFR_URL`, ECHO's facility report). */
+const FRS_AGENCIES: ReadonlySet<string> = new Set(["epa"])
 const FRS_SQL = `NULLIF(regexp_extract(coalesce(json_extract_string(violation_details, '$.DFR_URL'), ''), 'fid=([0-9]+)', 1), '')`
 
-/** The name variants of silver (one per company slug) with their sites, NAICS codes, FRS ids and records, in SQL. */
+/**
+ * The name variants of silver (one per company slug) with their sites, NAICS codes, FRS ids and records, in
+ * SQL. Deterministic, like the map built from them: the name is the most frequent one (ties: the first in
+ * order, as {@link variantsFromRecords} picks), the first 20 distinct sites, 10 codes and 10 ids in order,
+ * variants by slug. (An unordered `list(DISTINCT …)[1:20]` and `mode()` took whichever the parallel scan met
+ * first: two fresh lakes of one file could resolve different maps.)
+ */
 export const variantsFromSilver = (
   agencies: ReadonlyArray<string>
 ): Effect.Effect<Array<VariantInput>, WarehouseError, Warehouse> =>
@@ -183,21 +192,33 @@ export const variantsFromSilver = (
     const w = yield* Warehouse
     if (w.bulk === undefined) return []
     const byKey = new Map<string, VariantInput>()
+    const site = `{'address': address, 'city': city, 'state': state, 'zip': zip}`
     for (const agency of agencies) {
       const head = yield* w.silverHead(agency)
       if (head === null) continue
       const rel = yield* w.bulk.silverRelation(agency, head)
+      const names = new Map<string, string>()
+      for (const row of yield* w.bulk.sql(`
+        SELECT company_slug AS slug, first(company_name ORDER BY n DESC, company_name) AS name
+        FROM (SELECT company_slug, company_name, count(*) AS n FROM (${rel}) GROUP BY company_slug, company_name)
+        GROUP BY company_slug`))
+        names.set(String(row.slug), String(row.name))
+      // FRS ids only where the records can have them: reading every OSHA violation's details JSON for
+      // nothing was most of this query's time
+      const frs = FRS_AGENCIES.has(agency) ? FRS_SQL : "NULL::VARCHAR"
       const rows = yield* w.bulk.sql(`
-        SELECT company_slug AS slug, mode(company_name) AS name, count(*)::BIGINT AS n,
-          to_json(list(DISTINCT {'address': address, 'city': city, 'state': state, 'zip': zip})[1:${20}]) AS sites,
-          to_json(list(DISTINCT naics) FILTER (WHERE naics IS NOT NULL)[1:10]) AS naics,
-          to_json(list(DISTINCT ${FRS_SQL}) FILTER (WHERE ${FRS_SQL} IS NOT NULL)[1:10]) AS frs
-        FROM (${rel}) GROUP BY company_slug`)
+        SELECT company_slug AS slug, count(*)::BIGINT AS n,
+          to_json(list(DISTINCT site ORDER BY site)[1:${20}]) AS sites,
+          to_json(list(DISTINCT naics ORDER BY naics) FILTER (WHERE naics IS NOT NULL)[1:10]) AS naics,
+          to_json(list(DISTINCT frs ORDER BY frs) FILTER (WHERE frs IS NOT NULL)[1:10]) AS frs
+        FROM (
+          SELECT company_slug, ${site} AS site, naics, ${frs} AS frs FROM (${rel}))
+        GROUP BY company_slug ORDER BY company_slug`)
       for (const row of rows) {
         const parse = <A>(v: unknown): Array<A> => (v == null ? [] : (JSON.parse(String(v)) as Array<A>))
         const input: VariantInput = {
           key: String(row.slug),
-          name: String(row.name),
+          name: names.get(String(row.slug)) ?? String(row.slug),
           sites: parse<Site>(row.sites),
           naics: parse<string>(row.naics),
           frs: parse<string>(row.frs),
@@ -280,17 +301,21 @@ export const updateEntities = (options: {
 }): Effect.Effect<EntityUpdate, WarehouseError | EntityStoreError, Warehouse | EntityStore> =>
   Effect.gen(function* () {
     const store = yield* EntityStore
-    const map = yield* store.load
+    const map = yield* timed("entities", "load the map", store.load)
     const all =
       options.records !== undefined
         ? variantsFromRecords(options.records)
-        : yield* variantsFromSilver(options.agencies)
+        : yield* timed("entities", "name variants from silver", variantsFromSilver(options.agencies))
     const fresh = all.filter((v) => map.variants[v.key] === undefined)
     const overrides = yield* store.overrides
     if (fresh.length === 0 && map.version > 0)
       return summary({ map, moved: [], suggestions: [], compared: 0 }, 0)
-    const r = resolve(map, fresh, overrides, options.now === undefined ? {} : { now: options.now })
-    yield* store.save(r.map)
+    const r = yield* timed(
+      "entities",
+      `resolve ${fresh.length} new names`,
+      Effect.sync(() => resolve(map, fresh, overrides, options.now === undefined ? {} : { now: options.now }))
+    )
+    yield* timed("entities", "save the map", store.save(r.map))
     return summary(r, fresh.length)
   })
 
