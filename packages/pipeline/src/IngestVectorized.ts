@@ -512,8 +512,10 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<BatchCore, Wa
         )
         news = t("news")
       }
-      // a view: copying a backfill's million wide rows into a table costs more than joining again
-      yield* view(
+      // a view for big batches: copying a backfill's million wide rows into a table costs more than joining
+      // again; a daily file's few thousand are read ~8 times (counts, silver write and its deletes, gold, feed),
+      // each a join of the records file with `old`, so they are copied once
+      yield* (few ? table : view)(
         "chg",
         `SELECT n.*, o.violation_id IS NOT NULL AS __replaces FROM ${news} n LEFT JOIN ${t("old")} o ON o.violation_id = n.violation_id
          WHERE o.violation_id IS NULL OR o.content_hash IS DISTINCT FROM n.content_hash`
