@@ -970,8 +970,11 @@ export const scoreBoardsOf = (
   )
 }
 
+/** What a leaderboard needs of a company's score. */
+type Ranked = Pick<OffenderScore, "entity_key" | "name" | "total" | "states" | "agencies">
+
 /** A company's line on a leaderboard (its rank is set when the board is cut). */
-const boardEntryOf = (s: OffenderScore): ScoreBoardEntry => {
+const boardEntryOf = (s: Ranked): ScoreBoardEntry => {
   const pointsOf = (a: ScoreAgency) => {
     const x = s.agencies.find((g) => g.agency === a)
     return x === undefined || x.status === "no_data" ? null : x.points
@@ -1018,12 +1021,12 @@ export const mergeScoreBoard = (
   stored: ScoreBoard | undefined,
   scope: string,
   touched: ReadonlySet<string>,
-  scores: ReadonlyArray<OffenderScore>,
+  scores: ReadonlyArray<Ranked>,
   options: { readonly limit: number; readonly asOf: string; readonly updatedAt: string }
 ): ScoreBoard | undefined => {
   const old = stored?.entries ?? []
   if (old.length > options.limit) return undefined
-  const inScope = (s: OffenderScore) =>
+  const inScope = (s: Ranked) =>
     s.total > 0 && (scope === "national" || s.states.some((st) => `state:${st}` === scope))
   const candidates = [
     ...old.filter((e) => !touched.has(e.entity_key)),
@@ -1154,19 +1157,33 @@ export const scoreSql = (
 }
 
 /**
- * The silver rows that decide these companies' scores: their own records, and every member of an EPA action
- * group one of their records belongs to (a group is scored as one merged record under its identity member's
- * company, so the merge needs all members). Facts over it equal facts over all of silver for these
- * companies, and the expensive columns (details) of everyone else's records are never merged or keyed.
+ * The silver rows that decide these companies' scores, as three steps over `relation` (each a SQL text run in
+ * turn): the company slugs that map to these company keys (the mapping, a CASE over every merged name, is
+ * evaluated once per distinct slug rather than once per record), the EPA action groups those slugs' records
+ * belong to, and then the rows: those slugs' records and every member of those action groups (a group is
+ * scored as one merged record under its identity member's company, so the merge needs all its members). Facts
+ * over them equal facts over all of silver for these companies; a plain IN list of slugs is filtered inside
+ * the Parquet scan, so everyone else's details are never read into the result.
  */
-export const ownRowsSql = (relation: string, keySql: string, keys: ReadonlyArray<string>): string => {
-  const mine = `${keySql} IN (${keys.length === 0 ? "NULL" : keys.map(q).join(", ")})`
-  // the relation is written out twice rather than shared as a CTE: DuckDB may materialize a shared CTE,
-  // i.e. every row of silver with its details
-  const actions = `SELECT DISTINCT agency || '|' || action_id FROM (${relation}) WHERE action_id IS NOT NULL AND ${mine}`
-  return `SELECT * FROM (${relation}) WHERE ${mine}
-     OR (action_id IS NOT NULL AND agency || '|' || action_id IN (${actions}))`
-}
+export const ownRows = (relation: string, keySql: string) => ({
+  /** The distinct company slugs of silver, as a table to map (`CREATE TABLE <t> AS …`). */
+  distinctSlugs: `SELECT DISTINCT company_slug FROM (${relation})`,
+  /** The slugs (from that table) whose company key is one of `keys`. */
+  slugsOf: (table: string, keys: ReadonlyArray<string>) =>
+    `SELECT company_slug FROM ${table} WHERE ${keySql} IN (${keys.length === 0 ? "NULL" : keys.map(q).join(", ")})`,
+  /** The action groups (`agency|action_id`) of these slugs' records. */
+  actionsOf: (slugs: ReadonlyArray<string>) =>
+    `SELECT DISTINCT agency || '|' || action_id AS action FROM (${relation})
+      WHERE action_id IS NOT NULL AND company_slug IN (${inList(slugs)})`,
+  /** The rows: these slugs' records and the members of these action groups. */
+  rowsOf: (slugs: ReadonlyArray<string>, actions: ReadonlyArray<string>) =>
+    `SELECT * FROM (${relation}) WHERE company_slug IN (${inList(slugs)})${
+      actions.length === 0
+        ? ""
+        : ` OR (action_id IS NOT NULL AND agency || '|' || action_id IN (${inList(actions)}))`
+    }`
+})
+const inList = (vs: ReadonlyArray<string>) => (vs.length === 0 ? "NULL" : vs.map(q).join(", "))
 
 /** The fact queries over a table of {@link materializeScoreRows} (keys already computed, actions merged). */
 const rowsSql = (table: string, w: ScoreWindow, only?: ReadonlyArray<string>) => {
@@ -1190,7 +1207,7 @@ let materialized = 0
  */
 export const materializeScoreRows = (
   key: ScoreKey = companySlugKey,
-  /** Only the rows that decide these companies' scores ({@link ownRowsSql}). */
+  /** Only the rows that decide these companies' scores ({@link ownRows}). */
   only?: ReadonlyArray<string>
 ): Effect.Effect<string | undefined, WarehouseError, Warehouse> =>
   Effect.gen(function* () {
@@ -1209,11 +1226,27 @@ export const materializeScoreRows = (
       yield* bulk.sql(`CREATE TABLE ${table} AS ${scoreRowsSql(relation, key)}`)
       return table
     }
-    // the few rows first (one pass over silver), then the action merge over them alone
-    const own = `${table}_own`
-    yield* bulk.sql(`CREATE TABLE ${own} AS ${ownRowsSql(relation, key.sql, only)}`)
-    const made = bulk.sql(`CREATE TABLE ${table} AS ${scoreRowsSql(`SELECT * FROM ${own}`, key)}`)
-    yield* made.pipe(Effect.ensuring(Effect.ignore(bulk.sql(`DROP TABLE IF EXISTS ${own}`))))
+    // the few rows first, then the action merge over them alone
+    const own = ownRows(relation, key.sql)
+    const slugTable = `${table}_slugs`
+    const ownTable = `${table}_own`
+    const made = Effect.gen(function* () {
+      yield* bulk.sql(`CREATE TABLE ${slugTable} AS ${own.distinctSlugs}`)
+      const slugs = (yield* bulk.sql(own.slugsOf(slugTable, only))).map((r) => String(r.company_slug))
+      const actions = (yield* bulk.sql(own.actionsOf(slugs))).map((r) => String(r.action))
+      yield* bulk.sql(`CREATE TABLE ${ownTable} AS ${own.rowsOf(slugs, actions)}`)
+      yield* bulk.sql(`CREATE TABLE ${table} AS ${scoreRowsSql(`SELECT * FROM ${ownTable}`, key)}`)
+    })
+    yield* made.pipe(
+      Effect.ensuring(
+        Effect.ignore(
+          Effect.andThen(
+            bulk.sql(`DROP TABLE IF EXISTS ${slugTable}`),
+            bulk.sql(`DROP TABLE IF EXISTS ${ownTable}`)
+          )
+        )
+      )
+    )
     return table
   })
 
@@ -1233,6 +1266,14 @@ export const dropScoreRows = (table: string | undefined): Effect.Effect<void, ne
     : Effect.flatMap(Warehouse, (w) =>
         w.bulk === undefined ? Effect.void : Effect.ignore(w.bulk.sql(`DROP TABLE IF EXISTS ${table}`))
       )
+
+/** Companies scored (and stored) at a time: a score carries its rules' id lists and its facilities. */
+const SCORE_BATCH = 500
+const chunks = <A>(xs: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> => {
+  const out: Array<ReadonlyArray<A>> = []
+  for (let at = 0; at < xs.length; at += size) out.push(xs.slice(at, at + size))
+  return out
+}
 
 /** What {@link syncScores} wrote. */
 export interface ScoreSyncReport {
@@ -1268,7 +1309,7 @@ export const syncScores = (
       ...(options.key === undefined ? {} : { key: options.key })
     }
     let scoresWritten = 0
-    const BATCH = 500
+    const BATCH = SCORE_BATCH
     const keys = companies === "all" ? undefined : [...companies].sort()
     if (keys !== undefined && keys.length === 0) return { scoresWritten: 0, scoreBoardsWritten: 0 }
     if (keys !== undefined) {
@@ -1332,17 +1373,40 @@ const syncTouchedScores = (
     const national = yield* serving.getScoreBoard("national")
     if (Option.isNone(national) || !current(national.value)) return undefined
     const { limit, ...common } = options
-    const names = yield* timed("scores", "gold names", goldNames(keys))
     const rows = yield* timed(
       "scores",
       `rows of ${keys.length} companies`,
       materializeScoreRows(options.key, keys)
     )
-    const scores = yield* timed(
+    // in batches, as a rebuild does (a score carries its rules' id lists and facilities), keeping what the
+    // boards need
+    const scoreBatch = (batch: ReadonlyArray<string>) =>
+      Effect.gen(function* () {
+        const scored = yield* computeScores({
+          ...common,
+          keys: batch,
+          names: yield* goldNames(batch),
+          ...(rows === undefined ? {} : { rows })
+        })
+        const written = scored.length > 0 ? (yield* serving.putScores(scored)).written : 0
+        const ranked = scored.map(
+          (s): Ranked => ({
+            entity_key: s.entity_key,
+            name: s.name,
+            total: s.total,
+            states: s.states,
+            agencies: s.agencies
+          })
+        )
+        return { written, ranked }
+      })
+    const batches = yield* timed(
       "scores",
-      `score ${keys.length} companies`,
-      computeScores({ ...common, keys, names, ...(rows === undefined ? {} : { rows }) })
+      `score and store ${keys.length} companies`,
+      Effect.forEach(chunks(keys, SCORE_BATCH), scoreBatch)
     ).pipe(Effect.ensuring(dropScoreRows(rows)))
+    const scores = batches.flatMap((b) => b.ranked)
+    const scoresWritten = batches.reduce((n, b) => n + b.written, 0)
     // Every board a touched company is on now or was on before: the national one and those of the states
     // gold knows (a state's gold totals stay once it had a record), fewer reads than each company's old score.
     const states = new Set<string>()
@@ -1383,8 +1447,6 @@ const syncTouchedScores = (
       }
       boards.push(board)
     }
-    const scoresWritten =
-      scores.length > 0 ? (yield* timed("scores", "put scores", serving.putScores(scores))).written : 0
     const scoreBoardsWritten = (yield* timed("scores", "put boards", serving.putScoreBoards(boards))).written
     return { scoresWritten, scoreBoardsWritten }
   })
