@@ -10,9 +10,10 @@
  *  5. peak RSS while ingesting the big history;
  *  6. with `--epa N`: the EPA floor (DuckDB converting the generated NPDES + ECHO case CSVs to Parquet) and
  *     the historical ingest of those N rows (both files), then its replay. `--violations 0` skips 1-5.
+ *  7. with `--faa N`: the same for a generated FAA closed enforcement case report of N rows.
  *
  *   pnpm exec tsx bench/pipeline/run.ts [--violations 1000000] [--big 5000000] [--small 100000] [--daily 10000]
- *     [--epa 0]
+ *     [--epa 0] [--faa 0]
  *
  * Results are printed as JSON (last stdout line) and belong in bench/pipeline/README.md.
  */
@@ -22,7 +23,7 @@ import { cpus, loadavg, totalmem } from "node:os"
 import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
 import { DuckDBInstance } from "@duckdb/node-api"
-import { generateEpa, generateOsha } from "../../packages/testkit/src/index"
+import { generateEpa, generateFaa, generateOsha } from "../../packages/testkit/src/index"
 
 const { values } = parseArgs({
   options: {
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     small: { type: "string", default: "100000" },
     daily: { type: "string", default: "10000" },
     epa: { type: "string", default: "0" },
+    faa: { type: "string", default: "0" },
     out: { type: "string", default: "bench/out" }
   }
 })
@@ -41,6 +43,7 @@ const BIG = Number(values.big)
 const SMALL = Number(values.small)
 const DAILY = Number(values.daily)
 const EPA = Number(values.epa)
+const FAA = Number(values.faa)
 const log = (s: string) => process.stderr.write(`${s}\n`)
 
 const dataset = async (violations: number, seed: number) => {
@@ -70,7 +73,7 @@ const timedRss = (home: string, args: ReadonlyArray<string>) => {
         [
           "-c",
           `( m=0; while :; do s=$(find "$TMPDIR" -type f -links 1 -printf "%s\\n" 2>/dev/null | awk "{t+=\\$1} END {print t+0}"); if [ "\${s:-0}" -gt "$m" ]; then m=$s; echo $m > "$TMPDIR.peak"; fi; sleep 0.2; done ) & S=$!
-           /usr/bin/time -v "$@" 2>&1 1>/tmp/vos-bench-stdout | grep -E "Maximum resident|User time|System time"; kill $S; true`,
+           /usr/bin/time -v "$@" 2>&1 1>"$TMPDIR.stdout" | grep -E "Maximum resident|User time|System time"; kill $S; true`,
           "x",
           // what `pnpm ventureos` runs: the CLI's bundle (built before the first measurement)
           join(root, "node_modules/.bin/node"),
@@ -98,7 +101,9 @@ const timedRss = (home: string, args: ReadonlyArray<string>) => {
   const cpu =
     Number(/User time[^\d]*([\d.]+)/.exec(res)?.[1] ?? "0") +
     Number(/System time[^\d]*([\d.]+)/.exec(res)?.[1] ?? "0")
-  const stdout = readFileSync("/tmp/vos-bench-stdout", "utf8")
+  // next to the run's TMPDIR, not in a fixed /tmp file another benchmark running at the same time would overwrite
+  const stdout = readFileSync(`${tmp}.stdout`, "utf8")
+  rmSync(`${tmp}.stdout`, { force: true })
   const summary = JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}")
   const scratch = existsSync(`${tmp}.peak`) ? Number(readFileSync(`${tmp}.peak`, "utf8").trim()) : 0
   rmSync(tmp, { recursive: true, force: true })
@@ -145,32 +150,40 @@ const results: Record<string, unknown> = {
     memoryGB: Math.round(totalmem() / 2 ** 30),
     node: process.version
   },
-  command: `pnpm exec tsx bench/pipeline/run.ts --violations ${N} --big ${BIG} --small ${SMALL} --daily ${DAILY} --epa ${EPA}`
+  command: `pnpm exec tsx bench/pipeline/run.ts --violations ${N} --big ${BIG} --small ${SMALL} --daily ${DAILY} --epa ${EPA} --faa ${FAA}`
 }
 const work = join(out, "pipeline-work")
 rmSync(work, { recursive: true, force: true })
 mkdirSync(work, { recursive: true })
 
-/** 6: EPA (NPDES formal actions + ECHO cases, generated with seed 1): floor, historical ingest, replay. */
-const epa = async (rows: number) => {
-  const dir = join(out, `epa-${rows}-s1`)
+/**
+ * 6 and 7: another agency's generated files (seed 1, made once per size and kept in `--out`): floor, historical
+ * ingest, replay. `generate` writes the files into `dir` (and its manifest.json) and names them.
+ */
+const agencyRun = async (
+  agency: string,
+  rows: number,
+  generate: (dir: string) => Promise<unknown>,
+  filesOf: (dir: string, manifest: Record<string, unknown>) => ReadonlyArray<string>
+) => {
+  const dir = join(out, `${agency.toLowerCase()}-${rows}-s1`)
   if (!existsSync(join(dir, "manifest.json"))) {
-    log(`generating ${rows.toLocaleString("en-US")} EPA rows (seed 1) -> ${dir}`)
-    await generateEpa({ rows, seed: 1, outDir: dir })
+    log(`generating ${rows.toLocaleString("en-US")} ${agency} rows (seed 1) -> ${dir}`)
+    await generate(dir)
   }
   const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"))
-  const files = [join(dir, manifest.files.npdes), join(dir, manifest.files.cases)]
+  const files = filesOf(dir, manifest)
   const floorRun = await floor(files, work)
   log(
-    `EPA floor: DuckDB CSV -> Parquet of ${rows} rows: ${floorRun.seconds}s (${floorRun.cpuSeconds} CPU s, load ${floorRun.load})`
+    `${agency} floor: DuckDB CSV -> Parquet of ${rows} rows: ${floorRun.seconds}s (${floorRun.cpuSeconds} CPU s, load ${floorRun.load})`
   )
-  const home = join(work, "home-epa")
+  const home = join(work, `home-${agency.toLowerCase()}`)
   const ingest = timedRss(home, ["ingest", ...files, "--mode", "historical", "--date", "2026-01-01"])
   log(
-    `EPA historical ingest ${rows}: ${ingest.seconds}s (${ingest.cpuSeconds} CPU s, load ${ingest.load}), peak RSS ${ingest.peakRssMB} MB, scratch ${ingest.scratchPeakMB} MB`
+    `${agency} historical ingest ${rows}: ${ingest.seconds}s (${ingest.cpuSeconds} CPU s, load ${ingest.load}), peak RSS ${ingest.peakRssMB} MB, scratch ${ingest.scratchPeakMB} MB`
   )
   const again = timedRss(home, ["ingest", ...files, "--mode", "historical", "--date", "2026-01-01"])
-  log(`EPA replay: ${again.seconds}s (${again.cpuSeconds} CPU s, load ${again.load})`)
+  log(`${agency} replay: ${again.seconds}s (${again.cpuSeconds} CPU s, load ${again.load})`)
   return {
     rows,
     expected: manifest.expected,
@@ -187,14 +200,33 @@ const epa = async (rows: number) => {
     replay: { seconds: again.seconds, cpuSeconds: again.cpuSeconds, load: again.load, summary: again.summary }
   }
 }
-if (EPA > 0) {
+/** 6: EPA (NPDES formal actions + ECHO cases). */
+const epa = (rows: number) =>
+  agencyRun(
+    "EPA",
+    rows,
+    (outDir) => generateEpa({ rows, seed: 1, outDir }),
+    (dir, m) => {
+      const f = m.files as { npdes: string; cases: string }
+      return [join(dir, f.npdes), join(dir, f.cases)]
+    }
+  )
+/** 7: FAA (one closed enforcement case report). */
+const faa = (rows: number) =>
+  agencyRun(
+    "FAA",
+    rows,
+    (outDir) => generateFaa({ rows, seed: 1, outDir }),
+    (dir, m) => [join(dir, String(m.file))]
+  )
+if (EPA > 0 || FAA > 0)
   // build the CLI's bundle outside the measurements (as the first `pnpm ventureos` after a change does)
   execFileSync(join(root, "node_modules/.bin/node"), [join(root, "scripts/ventureos.mjs"), "--help"], {
     cwd: root,
     stdio: "ignore"
   })
-  results.epa = await epa(EPA)
-}
+if (EPA > 0) results.epa = await epa(EPA)
+if (FAA > 0) results.faa = await faa(FAA)
 if (N === 0) {
   process.stdout.write(`${JSON.stringify(results)}\n`)
   process.exit(0)
