@@ -8,6 +8,7 @@
  * bindings and packages that read files next to themselves (`EXTERNAL`).
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync } from "node:fs"
+import * as nodeModule from "node:module"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 
@@ -133,4 +134,7 @@ if (!existsSync(modules)) {
 
 // source-mapped stack traces when asked for (parsing the map costs ~0.3 s of CPU)
 if (process.argv.includes("--verbose")) process.setSourceMapsEnabled(true)
+// V8's code cache of the ~10 MB bundle, kept next to it (keyed by content, so a rebuild is not confused):
+// parsing and compiling it was ~0.1 s of the ~0.45 s of CPU every command spends loading it (Node >= 22.1)
+nodeModule.enableCompileCache?.(join(outDir, "compile-cache"))
 await import(pathToFileURL(out).href)
