@@ -111,8 +111,22 @@ export interface CompareContext {
 /** Thresholds: at or above `merge` a score joins two names on its own; at or above `suggest` it asks a person. */
 export const THRESHOLDS = { merge: 0.92, suggest: 0.72 } as const
 
-const weight = (stats: TokenStats, t: string): number =>
-  isStopword(t) ? 0 : (isDescriptor(t) ? 0.3 : isStateName(t) ? 0.6 : 1) * stats.idf(t)
+/** Token weights by statistics, while those have seen the same number of names (they only grow). */
+const weights = new WeakMap<TokenStats, { names: number; byToken: Map<string, number> }>()
+
+const weight = (stats: TokenStats, t: string): number => {
+  let memo = weights.get(stats)
+  if (memo === undefined || memo.names !== stats.size) {
+    memo = { names: stats.size, byToken: new Map() }
+    weights.set(stats, memo)
+  }
+  let w = memo.byToken.get(t)
+  if (w === undefined) {
+    w = isStopword(t) ? 0 : (isDescriptor(t) ? 0.3 : isStateName(t) ? 0.6 : 1) * stats.idf(t)
+    memo.byToken.set(t, w)
+  }
+  return w
+}
 
 /**
  * Similarities of long word pairs already computed, by first then second word. Names share few distinct
@@ -281,7 +295,6 @@ const judge = (a: Prepared, b: Prepared, ctx: CompareContext, distinct: boolean)
   const covB = coverage(ctx.stats, bc, ac)
   const name = Math.min(covA, covB)
   const containment = Math.max(covA, covB)
-  const naics = naicsScore(a.input.naics, b.input.naics)
   // the spelling and site agreements only when a rule or the result needs them
   let jwScore: number | undefined
   const jw = () => {
@@ -296,6 +309,11 @@ const judge = (a: Prepared, b: Prepared, ctx: CompareContext, distinct: boolean)
     siteScore ??= siteAgreement(a.sites, b.sites)
     return siteScore
   }
+  let naicsAgreement: number | undefined
+  const naics = () => {
+    naicsAgreement ??= naicsScore(a.input.naics, b.input.naics)
+    return naicsAgreement
+  }
   const out = (decision: Decision, rule: string, score: number): Comparison | undefined =>
     decision === "distinct" && !distinct
       ? undefined
@@ -303,7 +321,7 @@ const judge = (a: Prepared, b: Prepared, ctx: CompareContext, distinct: boolean)
           decision,
           rule,
           score: Math.round(score * 1000) / 1000,
-          parts: { name, containment, jaroWinkler: jw(), site: site(), naics, stateConflict }
+          parts: { name, containment, jaroWinkler: jw(), site: site(), naics: naics(), stateConflict }
         }
   if (a.input.frs.some((f) => b.input.frs.includes(f))) return out("merge", "same EPA FRS registry id", 1)
   if (a.ids.length === 0 || b.ids.length === 0) return out("distinct", "no name left to compare", 0)
@@ -331,10 +349,9 @@ const judge = (a: Prepared, b: Prepared, ctx: CompareContext, distinct: boolean)
     return out("merge", "same name words (weighted)", Math.max(name, Math.min(idA, idB)))
   // Acronyms: "CDCR HIGH DESERT STATE PRISON" / "CA DEPT OF CORRECTIONS AND REHABILITATION", "FPL" / "FLORIDA
   // POWER & LIGHT"; three letters collide easily, so those also need the same state
-  for (const [x, y] of [
-    [a, b],
-    [b, a]
-  ] as const) {
+  for (let side = 0; side < 2; side++) {
+    const x = side === 0 ? a : b
+    const y = side === 0 ? b : a
     const acr = x.acronym
     if (
       acr === undefined ||
@@ -344,8 +361,8 @@ const judge = (a: Prepared, b: Prepared, ctx: CompareContext, distinct: boolean)
       y.ids.some((t) => t.length < 4 || !/[AEIOUY]/.test(t))
     )
       continue
-    const sameState = [...x.states].some((st) => y.states.has(st))
-    if (naics >= 0 && (acr.length >= 4 ? !stateConflict : sameState))
+    const sameState = shareAny(x.states, y.states)
+    if (naics() >= 0 && (acr.length >= 4 ? !stateConflict : sameState))
       return out("merge", "acronym of the other name", 0.9)
   }
   // Trade names: "X DBA Y" and "Y" are one operator
@@ -358,7 +375,8 @@ const judge = (a: Prepared, b: Prepared, ctx: CompareContext, distinct: boolean)
   )
     return out("merge", "trade name (DBA) equals the other name", 0.9)
   // One name is the other plus site qualifiers: "CA CORRECTIONS" / "CA CORRECTIONS PELICAN BAY STATE PRISON"
-  const [short, long] = a.core.length <= b.core.length ? [a, b] : [b, a]
+  const short = a.core.length <= b.core.length ? a : b
+  const long = short === a ? b : a
   const [sc, lh] = alignJoins(short.core, long.name.head)
   const rest = prefixRest(sc, lh)
   // the shorter name must say who: a word that is no state, generic or site word ("CA STATE PRISON" does not),
@@ -375,11 +393,11 @@ const judge = (a: Prepared, b: Prepared, ctx: CompareContext, distinct: boolean)
     // a name seen with site qualifiers is an organisation; one seen only as many spellings of itself is one
     // when the industry agrees too
     const strength = ctx.hub(short.name.key)
-    const hub = strength === "qualified" || (strength === "repeated" && (naics === 1 || site() >= 0.5))
+    const hub = strength === "qualified" || (strength === "repeated" && (naics() === 1 || site() >= 0.5))
     if (otherCities && !hub) {
       // two sites named alike in different cities: not one organisation on the name alone
     } else if (government ? qualifiers : qualifiers || hub || site() >= 1) {
-      if (naics >= 0 || site() >= 0.5)
+      if (naics() >= 0 || site() >= 0.5)
         return out(
           "merge",
           qualifiers
@@ -393,14 +411,15 @@ const judge = (a: Prepared, b: Prepared, ctx: CompareContext, distinct: boolean)
     }
   }
   // Same site and one name holds the other
-  if (containment >= THRESHOLDS.merge && strongShort && naics >= 0 && !government && site() >= 1)
+  if (containment >= THRESHOLDS.merge && strongShort && naics() >= 0 && !government && site() >= 1)
     return out("merge", "same site, one name contains the other", 0.88)
-  const scoreWith = (j: number, s: number) => 0.55 * name + 0.25 * j + 0.2 * s + (naics < 0 ? -0.1 : 0)
+  const scoreWith = (j: number, s: number, industry: number) =>
+    0.55 * name + 0.25 * j + 0.2 * s + (industry < 0 ? -0.1 : 0)
   const similar = containment >= 0.9 && strongShort
-  // a pair below the threshold even with full spelling and site agreement is distinct whatever they are (the
-  // sum is monotone in both terms, in floating point too)
-  if (!distinct && !similar && scoreWith(1, 1) < THRESHOLDS.suggest) return undefined
-  const score = scoreWith(jw(), site())
+  // a pair below the threshold even with full spelling, site and industry agreement is distinct whatever they
+  // are (the sum is monotone in each term, in floating point too)
+  if (!distinct && !similar && scoreWith(1, 1, 1) < THRESHOLDS.suggest) return undefined
+  const score = scoreWith(jw(), site(), naics())
   if (score >= THRESHOLDS.suggest || similar) return out("suggest", "similar names", score)
   return out("distinct", "different names", score)
 }
