@@ -120,10 +120,14 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<BatchCore, Wa
       timings
         ? Effect.gen(function* () {
             const t0 = performance.now()
+            const cpu0 = process.cpuUsage()
             const out = yield* e
+            const cpu = process.cpuUsage(cpu0)
             const m = process.memoryUsage()
+            // CPU of the whole process (DuckDB's threads included) as in `Timings.timed`: on a shared machine
+            // it compares where wall time does not
             process.stderr.write(
-              `[vectorized] ${(performance.now() - t0).toFixed(0)} ms rss ${Math.round(m.rss / 1e6)} heap ${Math.round(m.heapUsed / 1e6)}: ${label}\n`
+              `[vectorized] ${(performance.now() - t0).toFixed(0)} ms rss ${Math.round(m.rss / 1e6)} heap ${Math.round(m.heapUsed / 1e6)}: ${label} (cpu ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms)\n`
             )
             return out
           })
