@@ -21,26 +21,41 @@ const PLACE = ["address", "city", "state", "zip", "city_slug"]
  * NULL. Deleted members are ignored; a group with none live has no row. The first member in identity
  * precedence (then violation id) speaks for the action; the place is the first one's with a state; the event
  * date the first known; each penalty the first known in penalty precedence.
+ * Each "first" is an `arg_min` over a (rank, violation id) key, not an ordered aggregate (`first(x ORDER BY
+ * …)`): ordered aggregates buffer every group's rows per column, and a bulk ingest of ~500k EPA actions ran
+ * the engine out of memory with them; `arg_min` keeps one value per group.
  */
 export const mergedActionsSql = (membersSql: string): string => {
-  const byIdentity = `ORDER BY ${rankSql(ActionIdentityPrecedence)}, violation_id`
-  const byPenalty = `ORDER BY ${rankSql(ActionPenaltyPrecedence)}, violation_id`
-  const place = `struct_pack(${PLACE.map((c) => `${c} := ${c}`).join(", ")})`
-  const column = (c: string): string => {
-    if (c === "action_id" || c === "agency") return c
-    if (c === "violation_details") return "NULL::VARCHAR AS violation_details"
-    if (c === "event_date")
-      return `first(event_date ${byIdentity}) FILTER (WHERE event_date IS NOT NULL) AS event_date`
-    if (c === "penalty_initial" || c === "penalty_current")
-      return `first(${c} ${byPenalty}) FILTER (WHERE ${c} IS NOT NULL) AS ${c}`
-    return `first(${c} ${byIdentity}) AS ${c}`
-  }
-  const inner = `SELECT ${SILVER.filter((c) => !PLACE.includes(c))
-    .map(column)
-    .join(", ")},
-      coalesce(first(${place} ${byIdentity}) FILTER (WHERE state IS NOT NULL), first(${place} ${byIdentity})) AS __place
+  const byIdentity = `struct_pack(r := ${rankSql(ActionIdentityPrecedence)}, v := violation_id)`
+  const byPenalty = `struct_pack(r := ${rankSql(ActionPenaltyPrecedence)}, v := violation_id)`
+  // the first member with a state, else the first member
+  const byPlace = `struct_pack(n := state IS NULL, r := ${rankSql(ActionIdentityPrecedence)}, v := violation_id)`
+  const pack = (cs: ReadonlyArray<string>) => `struct_pack(${cs.map((c) => `${c} := ${c}`).join(", ")})`
+  const SPECIAL = [
+    "action_id",
+    "agency",
+    "violation_details",
+    "event_date",
+    "penalty_initial",
+    "penalty_current"
+  ]
+  const rep = SILVER.filter((c) => !PLACE.includes(c) && !SPECIAL.includes(c))
+  const inner = `SELECT agency, action_id,
+      arg_min(${pack(rep)}, ${byIdentity}) AS __rep,
+      arg_min(${pack(PLACE)}, ${byPlace}) AS __place,
+      arg_min(event_date, ${byIdentity}) FILTER (WHERE event_date IS NOT NULL) AS event_date,
+      arg_min(penalty_initial, ${byPenalty}) FILTER (WHERE penalty_initial IS NOT NULL) AS penalty_initial,
+      arg_min(penalty_current, ${byPenalty}) FILTER (WHERE penalty_current IS NOT NULL) AS penalty_current
     FROM (${membersSql}) WHERE status <> 'deleted' GROUP BY agency, action_id`
-  return `SELECT ${SILVER.map((c) => (PLACE.includes(c) ? `__place.${c} AS ${c}` : c)).join(", ")} FROM (${inner})`
+  const column = (c: string): string =>
+    PLACE.includes(c)
+      ? `__place.${c} AS ${c}`
+      : c === "violation_details"
+        ? "NULL::VARCHAR AS violation_details"
+        : SPECIAL.includes(c)
+          ? c
+          : `__rep.${c} AS ${c}`
+  return `SELECT ${SILVER.map(column).join(", ")} FROM (${inner})`
 }
 
 /**

@@ -576,11 +576,38 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<BatchCore, Wa
             return `SELECT ${SILVER_COLS_NARROW} FROM (${rel}) WHERE action_id IN (${filter})`
           })
         yield* table("merged_before", mergedActionsSql(yield* members(base)))
+        // one statement each: the merge, the batch's first row per action (naming order) and their join
+        yield* table(
+          "action_ord",
+          `SELECT action_id, 4611686018427387904 + min(__ord) AS __ord FROM ${t("chg")} WHERE action_id IS NOT NULL GROUP BY action_id`
+        )
+        // a bulk batch touches hundreds of thousands of actions: their members are read from silver once
+        // (compressed on disk), then merged a slice of actions at a time (one aggregation over 460k EPA actions
+        // ran the engine out of memory), each slice compressed on disk
+        const mergeSlices = Math.max(1, Math.ceil(actionIds.length / (a.sqlSliceRows ?? 100_000)))
+        let after = yield* members(silverSnapshot)
+        if (mergeSlices > 1) {
+          yield* parquetView("members_now", after)
+          after = `SELECT * FROM ${t("members_now")}`
+        }
+        for (let j = 0; j < mergeSlices; j++)
+          yield* parquetView(
+            `merged_now_${j}`,
+            mergedActionsSql(
+              mergeSlices === 1
+                ? after
+                : `SELECT * FROM (${after}) WHERE hash(action_id) % ${mergeSlices} = ${j}`
+            )
+          )
+        yield* view(
+          "merged_now",
+          Array.from({ length: mergeSlices }, (_v, j) => `SELECT * FROM ${t(`merged_now_${j}`)}`).join(
+            " UNION ALL "
+          )
+        )
         yield* table(
           "merged_after",
-          `SELECT m.*, o.__ord FROM (${mergedActionsSql(yield* members(silverSnapshot))}) m
-           LEFT JOIN (SELECT action_id, 4611686018427387904 + min(__ord) AS __ord FROM ${t("chg")} GROUP BY action_id) o
-           USING (action_id)`
+          `SELECT m.*, o.__ord FROM ${t("merged_now")} m LEFT JOIN ${t("action_ord")} o USING (action_id)`
         )
       }
       const contrib = (k: EntityKind) => {

@@ -30,11 +30,21 @@ export const side = (dir: string, name: string, vectorized: boolean): Side => ({
   )
 })
 
-export const parity = (plugin: NormalizerPlugin) => {
+/** `bulkSliceRows`: tiny slices make the vectorized side's sliced steps (slugs, fallback, joins, merges) run in parts. */
+export const parity = (plugin: NormalizerPlugin, options: { readonly bulkSliceRows?: number } = {}) => {
   const registry = makeRegistry([plugin])
   const ingest = (s: Side, files: ReadonlyArray<string>, mode: "daily" | "historical", date: string) =>
     s.rt.runPromise(
-      ingestFiles(files, { registry, mode, date, ingestedAt: INGESTED_AT, vectorized: s.vectorized })
+      ingestFiles(files, {
+        registry,
+        mode,
+        date,
+        ingestedAt: INGESTED_AT,
+        vectorized: s.vectorized,
+        ...(s.vectorized && options.bulkSliceRows !== undefined
+          ? { bulkSliceRows: options.bulkSliceRows }
+          : {})
+      })
     )
 
   const silver = (s: Side) =>
