@@ -170,7 +170,9 @@ const generated = performance.now()
 
 const before = process.resourceUsage().maxRSS
 const t0 = performance.now()
+const cpu0 = process.cpuUsage()
 const result = resolve(map, inputs, [], { suggestions: false })
+const cpu = process.cpuUsage(cpu0)
 const t1 = performance.now()
 
 // Quality of the new names' companies against the generated truth (pairs new-new and new-existing in blocks)
@@ -198,7 +200,7 @@ console.log(
   `setup: map built in ${((built - started) / 1000).toFixed(1)} s, new names in ${((generated - built) / 1000).toFixed(1)} s`
 )
 console.log(
-  `resolve: ${((t1 - t0) / 1000).toFixed(1)} s (${result.compared.toLocaleString()} comparisons, ${(result.compared / NEW).toFixed(1)} per new name)`
+  `resolve: ${((t1 - t0) / 1000).toFixed(1)} s, ${((cpu.user + cpu.system) / 1e6).toFixed(1)} CPU s (${result.compared.toLocaleString()} comparisons, ${(result.compared / NEW).toFixed(1)} per new name)`
 )
 console.log(`peak RSS: ${mb(process.resourceUsage().maxRSS)} (before resolve ${mb(before)})`)
 console.log(

@@ -114,16 +114,20 @@ export const THRESHOLDS = { merge: 0.92, suggest: 0.72 } as const
 /** Token weights by statistics, while those have seen the same number of names (they only grow). */
 const weights = new WeakMap<TokenStats, { names: number; byToken: Map<string, number> }>()
 
-const weight = (stats: TokenStats, t: string): number => {
+const weightsOf = (stats: TokenStats): Map<string, number> => {
   let memo = weights.get(stats)
   if (memo === undefined || memo.names !== stats.size) {
     memo = { names: stats.size, byToken: new Map() }
     weights.set(stats, memo)
   }
-  let w = memo.byToken.get(t)
+  return memo.byToken
+}
+
+const weight = (stats: TokenStats, memo: Map<string, number>, t: string): number => {
+  let w = memo.get(t)
   if (w === undefined) {
     w = isStopword(t) ? 0 : (isDescriptor(t) ? 0.3 : isStateName(t) ? 0.6 : 1) * stats.idf(t)
-    memo.byToken.set(t, w)
+    memo.set(t, w)
   }
   return w
 }
@@ -136,10 +140,41 @@ const weight = (stats: TokenStats, t: string): number => {
 const sims = new Map<string, Map<string, number>>()
 const SIMS_CAP = 50_000
 
+/**
+ * Whether two words can reach the Jaro-Winkler of {@link tokenSim} (0.93), from an upper bound: Jaro is at most
+ * (m/|a| + m/|b| + 1) / 3 with m matched characters at most the shorter length (or the letters the words have
+ * in common, for the second test), and Winkler adds 0.1 × (1 - Jaro) per common leading character (at most 4).
+ * Words of unrelated lengths or letters (most pairs of a large vocabulary) are answered without Jaro. The
+ * bound is kept a little above the exact one, so a pair near the threshold is always computed.
+ */
+const ALIKE = 0.93 - 1e-9
+const winklerBound = (a: string, b: string, m: number): number => {
+  const jaroMax = (m / a.length + m / b.length + 1) / 3
+  let p = 0
+  while (p < 4 && p < a.length && p < b.length && a.charCodeAt(p) === b.charCodeAt(p)) p++
+  return jaroMax + p * 0.1 * (1 - jaroMax)
+}
+const mayBeAlike = (a: string, b: string): boolean =>
+  winklerBound(a, b, Math.min(a.length, b.length)) >= ALIKE
+const letterCounts = new Int32Array(128)
+const mayBeAlikeByLetters = (a: string, b: string): boolean => {
+  for (let i = 0; i < a.length; i++) letterCounts[a.charCodeAt(i) & 127]!++
+  let common = 0
+  for (let i = 0; i < b.length; i++) {
+    const c = b.charCodeAt(i) & 127
+    if (letterCounts[c]! > 0) {
+      letterCounts[c]!--
+      common++
+    }
+  }
+  letterCounts.fill(0)
+  return winklerBound(a, b, common) >= ALIKE
+}
+
 /** Token equality for matching: equal, or one misspelling apart in a long word (REHABILITAION). */
-const tokenSim = (a: string, b: string): number => {
+export const tokenSim = (a: string, b: string): number => {
   if (a === b) return 1
-  if (a.length < 5 || b.length < 5) return 0
+  if (a.length < 5 || b.length < 5 || !mayBeAlike(a, b)) return 0
   let row = sims.get(a)
   if (row === undefined) {
     if (sims.size >= SIMS_CAP) sims.clear()
@@ -148,7 +183,7 @@ const tokenSim = (a: string, b: string): number => {
   }
   let sim = row.get(b)
   if (sim === undefined) {
-    const jw = /\d/.test(a) || /\d/.test(b) ? 0 : jaroWinkler(a, b)
+    const jw = /\d/.test(a) || /\d/.test(b) || !mayBeAlikeByLetters(a, b) ? 0 : jaroWinkler(a, b)
     sim = jw >= 0.93 ? jw : 0
     row.set(b, sim)
   }
@@ -194,10 +229,11 @@ const joinPairs = (xs: ReadonlyArray<string>, other: ReadonlyArray<string>): Rea
 
 /** Weighted share of `xs` found in `ys`. */
 const coverage = (stats: TokenStats, xs: ReadonlyArray<string>, ys: ReadonlyArray<string>): number => {
+  const memo = weightsOf(stats)
   let total = 0
   let got = 0
   for (const x of xs) {
-    const w = weight(stats, x)
+    const w = weight(stats, memo, x)
     total += w
     let best = 0
     for (const y of ys) {

@@ -1,6 +1,15 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as fc from "fast-check"
-import { type CompareContext, compare, compareLinked, prepare, type Site, TokenStats } from "../src/index"
+import {
+  type CompareContext,
+  compare,
+  compareLinked,
+  jaroWinkler,
+  prepare,
+  type Site,
+  TokenStats,
+  tokenSim
+} from "../src/index"
 
 // names from few words so that pairs share words, spellings, joins, acronyms, trade names and legal forms
 const WORDS = [
@@ -62,6 +71,33 @@ describe("compareLinked", () => {
           }
       }),
       { numRuns: 400 }
+    )
+  })
+})
+
+describe("tokenSim", () => {
+  it("equals its definition (Jaro-Winkler of long words without digits, from 0.93) whatever bounds skip (property)", () => {
+    // few letters, and the second word often an edit of the first: near pairs on both sides of 0.93
+    const word = fc.stringMatching(/^[ABEINRST]{3,12}1?$/)
+    const pair = word.chain((a) =>
+      fc.tuple(
+        fc.constant(a),
+        fc.oneof(
+          word,
+          fc
+            .tuple(fc.nat(11), fc.constantFrom("A", "E", "", "RS", "IN"))
+            .map(([i, c]) => a.slice(0, i % (a.length + 1)) + c + a.slice((i % (a.length + 1)) + 1))
+        )
+      )
+    )
+    fc.assert(
+      fc.property(pair, ([a, b]) => {
+        const jw = jaroWinkler(a, b)
+        const expected =
+          a === b ? 1 : a.length < 5 || b.length < 5 || /\d/.test(a) || /\d/.test(b) || jw < 0.93 ? 0 : jw
+        expect(tokenSim(a, b)).toBe(expected)
+      }),
+      { numRuns: 20000 }
     )
   })
 })
