@@ -1226,27 +1226,17 @@ export const materializeScoreRows = (
       yield* bulk.sql(`CREATE TABLE ${table} AS ${scoreRowsSql(relation, key)}`)
       return table
     }
-    // the few rows first, then the action merge over them alone
+    // the mapping over distinct slugs first, then one pass over silver for the chosen rows, merged and keyed
+    // as they are read (no intermediate copy: they can be most of silver when the batch touches big companies)
     const own = ownRows(relation, key.sql)
     const slugTable = `${table}_slugs`
-    const ownTable = `${table}_own`
     const made = Effect.gen(function* () {
       yield* bulk.sql(`CREATE TABLE ${slugTable} AS ${own.distinctSlugs}`)
       const slugs = (yield* bulk.sql(own.slugsOf(slugTable, only))).map((r) => String(r.company_slug))
       const actions = (yield* bulk.sql(own.actionsOf(slugs))).map((r) => String(r.action))
-      yield* bulk.sql(`CREATE TABLE ${ownTable} AS ${own.rowsOf(slugs, actions)}`)
-      yield* bulk.sql(`CREATE TABLE ${table} AS ${scoreRowsSql(`SELECT * FROM ${ownTable}`, key)}`)
+      yield* bulk.sql(`CREATE TABLE ${table} AS ${scoreRowsSql(own.rowsOf(slugs, actions), key)}`)
     })
-    yield* made.pipe(
-      Effect.ensuring(
-        Effect.ignore(
-          Effect.andThen(
-            bulk.sql(`DROP TABLE IF EXISTS ${slugTable}`),
-            bulk.sql(`DROP TABLE IF EXISTS ${ownTable}`)
-          )
-        )
-      )
-    )
+    yield* made.pipe(Effect.ensuring(Effect.ignore(bulk.sql(`DROP TABLE IF EXISTS ${slugTable}`))))
     return table
   })
 
