@@ -325,7 +325,12 @@ export const compareLinked = (a: Prepared, b: Prepared, ctx: CompareContext): Co
   judge(a, b, ctx, false)
 
 const judge = (a: Prepared, b: Prepared, ctx: CompareContext, distinct: boolean): Comparison | undefined => {
-  const stateConflict = a.states.size > 0 && b.states.size > 0 && !shareAny(a.states, b.states)
+  // the states' agreement too only when a rule or the result needs it
+  let statesApart: boolean | undefined
+  const stateConflict = () => {
+    statesApart ??= a.states.size > 0 && b.states.size > 0 && !shareAny(a.states, b.states)
+    return statesApart
+  }
   const [ac, bc] = alignJoins(a.core, b.core)
   const covA = coverage(ctx.stats, ac, bc)
   const covB = coverage(ctx.stats, bc, ac)
@@ -357,13 +362,20 @@ const judge = (a: Prepared, b: Prepared, ctx: CompareContext, distinct: boolean)
           decision,
           rule,
           score: Math.round(score * 1000) / 1000,
-          parts: { name, containment, jaroWinkler: jw(), site: site(), naics: naics(), stateConflict }
+          parts: {
+            name,
+            containment,
+            jaroWinkler: jw(),
+            site: site(),
+            naics: naics(),
+            stateConflict: stateConflict()
+          }
         }
   if (a.input.frs.some((f) => b.input.frs.includes(f))) return out("merge", "same EPA FRS registry id", 1)
   if (a.ids.length === 0 || b.ids.length === 0) return out("distinct", "no name left to compare", 0)
   // A local government is its place: the same name in another state is another body.
   const government = a.name.government || b.name.government
-  if (government && stateConflict) return out("distinct", "local governments of different states", 0)
+  if (government && stateConflict()) return out("distinct", "local governments of different states", 0)
   if (a.name.key === b.name.key) return out("merge", "same normalised name", 1)
   // Same words up to spelling and weight; a local government's every identity word must agree ("CITY OF
   // PANAMA CITY" vs "… BEACH"). Words of one name beyond the other may only be generic ones, on one side.
@@ -398,7 +410,7 @@ const judge = (a: Prepared, b: Prepared, ctx: CompareContext, distinct: boolean)
     )
       continue
     const sameState = shareAny(x.states, y.states)
-    if (naics() >= 0 && (acr.length >= 4 ? !stateConflict : sameState))
+    if (naics() >= 0 && (acr.length >= 4 ? !stateConflict() : sameState))
       return out("merge", "acronym of the other name", 0.9)
   }
   // Trade names: "X DBA Y" and "Y" are one operator
