@@ -12,6 +12,7 @@ import {
   type CommitOutcome,
   currentSchema,
   currentSnapshot,
+  type DataFile,
   dedupKeyOf,
   defaultSpec,
   duckdbType,
@@ -589,25 +590,47 @@ export const make = (options: LakehouseDuckDbOptions = {}) =>
             removeDeletes = []
           }
           if (chosen.length === 0 && removeDeletes.length === 0) return { _tag: "NoChange", table } as const
-          const sub = { ...p, dataFiles: chosen }
-          const source = yield* sqlOfPlan(name, sub)
+          // one write per partition: each stays small enough to be sorted (`SORT_MAX_ROWS`) where the whole
+          // table rewritten at once (a compaction that applies deletes) would be too big to sort
+          const byPartition = new Map<string, Array<(typeof p.dataFiles)[number]>>()
+          for (const d of chosen) {
+            const k = `${d.specId}|${JSON.stringify(d.dataFile.partition, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`
+            byPartition.set(k, [...(byPartition.get(k) ?? []), d])
+          }
           const schema = currentSchema(m)
           const result = yield* withConn((c) =>
             Effect.gen(function* () {
-              const addedData = yield* writeFiles({
-                conn: c,
-                io,
-                ...(options.tempDir === undefined ? {} : { tempDir: options.tempDir }),
-                table: name,
-                location: m.location,
-                schema,
-                partition: bindSpec(defaultSpec(m), schema),
-                // compacted files stay sorted (the rows of several sorted files, sorted again)
-                sortBy: sortColumns(m),
-                sourceSql: source,
-                targetFileSizeBytes: goal,
-                bytesPerRow: bytesPerRow(m)
-              })
+              const addedData: Array<DataFile> = []
+              yield* Effect.forEach(
+                byPartition.values(),
+                (files) =>
+                  Effect.gen(function* () {
+                    const source = yield* sqlOfPlan(name, { ...p, dataFiles: files })
+                    const out = yield* writeFiles({
+                      conn: c,
+                      io,
+                      ...(options.tempDir === undefined ? {} : { tempDir: options.tempDir }),
+                      table: name,
+                      location: m.location,
+                      schema,
+                      partition: bindSpec(defaultSpec(m), schema),
+                      // compacted files stay sorted (the rows of several sorted files, sorted again)
+                      sortBy: sortColumns(m),
+                      sourceSql: source,
+                      targetFileSizeBytes: goal,
+                      bytesPerRow: bytesPerRow(m)
+                    })
+                    addedData.push(...out)
+                  }),
+                { discard: true }
+              ).pipe(
+                Effect.tapError(() =>
+                  cleanupFiles(
+                    name,
+                    addedData.map((f) => f.filePath)
+                  )
+                )
+              )
               return yield* commitChanges(ctx, id, {
                 operation: "replace",
                 addedData,
