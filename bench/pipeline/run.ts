@@ -182,6 +182,9 @@ const agencyRun = async (
   log(
     `${agency} historical ingest ${rows}: ${ingest.seconds}s (${ingest.cpuSeconds} CPU s, load ${ingest.load}), peak RSS ${ingest.peakRssMB} MB, scratch ${ingest.scratchPeakMB} MB`
   )
+  // a failed run (e.g. the engine out of memory) also exits quickly: its time must not pass for a result
+  if (ingest.summary.ok === false)
+    throw new Error(`${agency} historical ingest failed: ${JSON.stringify(ingest.summary).slice(0, 500)}`)
   const again = timedRss(home, ["ingest", ...files, "--mode", "historical", "--date", "2026-01-01"])
   log(`${agency} replay: ${again.seconds}s (${again.cpuSeconds} CPU s, load ${again.load})`)
   return {
