@@ -14,6 +14,7 @@ import {
   syncEntityServing,
   updateEntities,
   variantsFromRecords,
+  variantsFromSilver,
   withCompanyRollup
 } from "../src/Entities"
 import { EntityStore } from "../src/EntityStore"
@@ -155,6 +156,44 @@ describe("company roll-up through the entity map", () => {
     expect(second.newVariants).toBe(0)
     expect(second.compared).toBe(0)
     expect(second.version).toBe(first.version)
+  })
+
+  it("reads silver's sites only for names the map does not know, and finds a name an interrupted run left out", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "entities-silver-"))
+    try {
+      const records = current(fc.sample(arbRecord(), { numRuns: 40, seed: 11 })).filter(
+        (r) => r.agency === "osha"
+      )
+      const slugs = [...new Set(records.map((r) => r.company_slug))].sort()
+      expect(slugs.length).toBeGreaterThan(2)
+      const program = Effect.gen(function* () {
+        const w = yield* Warehouse
+        yield* w.silverCommit(
+          "osha",
+          { id: "s1", batchId: "b1" },
+          null,
+          (async function* () {
+            yield records.map((record) => ({ record, replaces: false }))
+          })()
+        )
+        const all = yield* variantsFromSilver(["osha"])
+        // the map knows every name but the first: only that one is read, with the same inputs as a full read
+        const only = yield* variantsFromSilver(["osha"], (slug) => slug !== slugs[0])
+        const none = yield* variantsFromSilver(["osha"], () => true)
+        // an ingest whose entity step never ran: the next update finds every name; one more finds none
+        const first = yield* updateEntities({ agencies: ["osha"] })
+        const again = yield* updateEntities({ agencies: ["osha"] })
+        return { all, only, none, first, again }
+      }).pipe(Effect.provide(EntityStore.layerMemory), Effect.provide(layerLocal(dir)))
+      const { all, only, none, first, again } = await Effect.runPromise(program)
+      expect(all.map((v) => v.key).sort()).toEqual(slugs)
+      expect(only).toEqual(all.filter((v) => v.key === slugs[0]))
+      expect(none).toEqual([])
+      expect(first.newVariants).toBe(slugs.length)
+      expect(again.newVariants).toBe(0)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })
 
