@@ -13,7 +13,7 @@
  *  7. with `--faa N`: the same for a generated FAA closed enforcement case report of N rows.
  *
  *   pnpm exec tsx bench/pipeline/run.ts [--violations 1000000] [--big 5000000] [--small 100000] [--daily 10000]
- *     [--epa 0] [--faa 0]
+ *     [--epa 0] [--faa 0] [--serving yes|no]
  *
  * Results are printed as JSON (last stdout line) and belong in bench/pipeline/README.md.
  */
@@ -33,6 +33,9 @@ const { values } = parseArgs({
     daily: { type: "string", default: "10000" },
     epa: { type: "string", default: "0" },
     faa: { type: "string", default: "0" },
+    // "no": skip the `--mode daily` runs of step 4 (each needs a `serving rebuild` of its history first, which
+    // at 5M rows takes longer than everything else together)
+    serving: { type: "string", default: "yes" },
     out: { type: "string", default: "bench/out" }
   }
 })
@@ -44,6 +47,7 @@ const SMALL = Number(values.small)
 const DAILY = Number(values.daily)
 const EPA = Number(values.epa)
 const FAA = Number(values.faa)
+const SERVING = values.serving !== "no"
 const log = (s: string) => process.stderr.write(`${s}\n`)
 
 const dataset = async (violations: number, seed: number) => {
@@ -295,7 +299,7 @@ const dailyServing = (home: string, name: string) => {
   log(`daily (serving) on ${name}: ${run.seconds}s (${run.cpuSeconds} CPU s)`)
   return { rebuild, run }
 }
-const servingSmall = dailyServing(homeS, "home-small-daily")
+const servingSmall = SERVING ? dailyServing(homeS, "home-small-daily") : undefined
 const dailySmall = timedRss(homeS, ["ingest", ...daily.files, "--mode", "historical", "--date", "2026-01-02"])
 const big = BIG === N ? main : await dataset(BIG, 1)
 const homeB = BIG === N ? homeN : join(work, "home-big")
@@ -304,7 +308,7 @@ if (BIG !== N) {
   bigIngest = timedRss(homeB, ["ingest", ...big.files, "--mode", "historical", "--date", "2026-01-01"])
   log(`historical ingest ${BIG}: ${bigIngest.seconds}s, peak RSS ${bigIngest.peakRssMB} MB`)
 }
-const servingBig = dailyServing(homeB, "home-big-daily")
+const servingBig = SERVING ? dailyServing(homeB, "home-big-daily") : undefined
 const dailyBig = timedRss(homeB, ["ingest", ...daily.files, "--mode", "historical", "--date", "2026-01-02"])
 const servingOf = (m: ReturnType<typeof dailyServing>, history: number) => ({
   history,
@@ -333,10 +337,14 @@ results.daily = {
   },
   ratio: +(dailyBig.seconds / dailySmall.seconds).toFixed(2),
   // `--mode daily` (serving included), each after a `serving rebuild` of its history
-  servingOnSmallHistory: servingOf(servingSmall, SMALL),
-  servingOnBigHistory: servingOf(servingBig, BIG),
-  servingRatio: +(servingBig.run.seconds / servingSmall.run.seconds).toFixed(2),
-  servingCpuRatio: +(servingBig.run.cpuSeconds / servingSmall.run.cpuSeconds).toFixed(2)
+  ...(servingSmall !== undefined && servingBig !== undefined
+    ? {
+        servingOnSmallHistory: servingOf(servingSmall, SMALL),
+        servingOnBigHistory: servingOf(servingBig, BIG),
+        servingRatio: +(servingBig.run.seconds / servingSmall.run.seconds).toFixed(2),
+        servingCpuRatio: +(servingBig.run.cpuSeconds / servingSmall.run.cpuSeconds).toFixed(2)
+      }
+    : {})
 }
 if (bigIngest)
   results.big = {
