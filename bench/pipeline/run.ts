@@ -76,7 +76,7 @@ const timedRss = (home: string, args: ReadonlyArray<string>) => {
         "bash",
         [
           "-c",
-          `( m=0; while :; do s=$(find "$TMPDIR" -type f -links 1 -printf "%s\\n" 2>/dev/null | awk "{t+=\\$1} END {print t+0}"); if [ "\${s:-0}" -gt "$m" ]; then m=$s; echo $m > "$TMPDIR.peak"; fi; sleep 0.2; done ) & S=$!
+          `( m=0; while :; do s=$(find "$TMPDIR" -type f -links 1 -printf "%s\\n" 2>/dev/null | awk "{t+=\\$1} END {printf \\"%.0f\\\\n\\", t}"); if [ "\${s:-0}" -gt "$m" ]; then m=$s; echo $m > "$TMPDIR.peak"; fi; sleep 0.2; done ) & S=$!
            /usr/bin/time -v "$@" 2>&1 1>"$TMPDIR.stdout" | grep -E "Maximum resident|User time|System time"; kill $S; true`,
           "x",
           // what `pnpm ventureos` runs: the CLI's bundle (built before the first measurement)

@@ -223,14 +223,18 @@ export const variantsFromSilver = (
       // FRS ids only where the records can have them: reading every OSHA violation's details JSON for
       // nothing was most of this query's time
       const frs = FRS_AGENCIES.has(agency) ? FRS_SQL : "NULL::VARCHAR"
+      // The first distinct sites / codes of each name in order, as a bounded top-N per name over the distinct
+      // pairs (hash aggregates, which spill): an ordered list(DISTINCT …) keeps every distinct site of a name
+      // in memory, and a 5M-row lake (a name with ~100k sites) ran the engine out of its memory limit.
+      const firstOf = (col: string, n: number) =>
+        `SELECT company_slug, min(${col}, ${n}) AS l FROM (SELECT DISTINCT company_slug, ${col} FROM v WHERE ${col} IS NOT NULL) GROUP BY company_slug`
       const rows = yield* w.bulk.sql(`
-        SELECT company_slug AS slug, count(*)::BIGINT AS n,
-          to_json(list(DISTINCT site ORDER BY site)[1:${20}]) AS sites,
-          to_json(list(DISTINCT naics ORDER BY naics) FILTER (WHERE naics IS NOT NULL)[1:10]) AS naics,
-          to_json(list(DISTINCT frs ORDER BY frs) FILTER (WHERE frs IS NOT NULL)[1:10]) AS frs
-        FROM (
-          SELECT company_slug, ${site} AS site, naics, ${frs} AS frs FROM (${rel}))
-        GROUP BY company_slug ORDER BY company_slug`)
+        WITH v AS (SELECT company_slug, ${site} AS site, naics, ${frs} AS frs FROM (${rel})),
+          n AS (SELECT company_slug, count(*)::BIGINT AS n FROM v GROUP BY company_slug),
+          s AS (${firstOf("site", 20)}), i AS (${firstOf("naics", 10)}), f AS (${firstOf("frs", 10)})
+        SELECT n.company_slug AS slug, n.n, to_json(s.l) AS sites, to_json(i.l) AS naics, to_json(f.l) AS frs
+        FROM n LEFT JOIN s USING (company_slug) LEFT JOIN i USING (company_slug) LEFT JOIN f USING (company_slug)
+        ORDER BY slug`)
       for (const row of rows) {
         const parse = <A>(v: unknown): Array<A> => (v == null ? [] : (JSON.parse(String(v)) as Array<A>))
         const input: VariantInput = {
