@@ -162,6 +162,7 @@ const afterIngest = (args: Args) => async (s: import("./commands/Ingest").Ingest
   const exit = await Effect.runPromiseExit(
     updateEntities({
       agencies: ["osha", "epa", "faa"],
+      batches: s.results,
       ...(records === undefined ? {} : { records })
     }).pipe(Effect.provide(lakeLayer()))
   )

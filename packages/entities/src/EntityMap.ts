@@ -52,6 +52,12 @@ export interface EntityMap {
   readonly companies: Readonly<Record<string, CompanyEntry>>
   /** Pairs for a person to review (similar names in different companies), strongest first; kept across runs. */
   readonly suggestions?: ReadonlyArray<Suggestion>
+  /**
+   * Where the map is known to be complete: per source (e.g. an agency's silver table), the snapshot whose every
+   * name it holds. Set by the caller that read the names; `resolve` does not carry it (after an override the
+   * next update reads everything again).
+   */
+  readonly complete?: Readonly<Record<string, string>>
 }
 
 /** An operator's correction; the matcher replays all of them, in order, on every resolve. */

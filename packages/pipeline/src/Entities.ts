@@ -16,8 +16,9 @@ import {
   ServingStore,
   type ServingStoreError
 } from "@ventureos/serving"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Option } from "effect"
 import { EntityStore, type EntityStoreError } from "./EntityStore"
+import type { BatchResult } from "./Ingest"
 import { timed } from "./Timings"
 import type { GoldHistoryRow, GoldTotalsRow, WarehouseShape } from "./Warehouse"
 import { type CompanyRollup, Warehouse, type WarehouseError } from "./Warehouse"
@@ -189,7 +190,12 @@ const FRS_SQL = `NULLIF(regexp_extract(coalesce(json_extract_string(violation_de
 export const variantsFromSilver = (
   agencies: ReadonlyArray<string>,
   /** Slugs already resolved (the map's variants): their rows are not aggregated (see below). */
-  known?: (slug: string) => boolean
+  known?: (slug: string) => boolean,
+  /**
+   * Per agency, the only slugs that can be new (a batch's touched names, when nothing else landed since the map
+   * was complete), or null when nothing can be; agencies not listed are read whole.
+   */
+  only?: Readonly<Record<string, ReadonlySet<string> | null>>
 ): Effect.Effect<Array<VariantInput>, WarehouseError, Warehouse> =>
   Effect.gen(function* () {
     const w = yield* Warehouse
@@ -199,6 +205,8 @@ export const variantsFromSilver = (
     for (const agency of agencies) {
       const head = yield* w.silverHead(agency)
       if (head === null) continue
+      const limit = only?.[agency]
+      if (limit === null) continue
       const silver = yield* w.bulk.silverRelation(agency, head)
       // Only names the map does not know are resolved, so only their rows need aggregating: one narrow read
       // of the slugs first, then the sites / industries of the new ones. A daily file on a big history
@@ -206,12 +214,15 @@ export const variantsFromSilver = (
       // (not the batch's own names) keeps a name whose resolution was interrupted found by the next run.
       let rel = silver
       if (known !== undefined) {
-        const slugs = (yield* w.bulk.sql(`SELECT DISTINCT company_slug AS slug FROM (${silver})`)).map((r) =>
-          String(r.slug)
-        )
+        const slugs =
+          limit !== undefined
+            ? [...limit]
+            : (yield* w.bulk.sql(`SELECT DISTINCT company_slug AS slug FROM (${silver})`)).map((r) =>
+                String(r.slug)
+              )
         const fresh = slugs.filter((s) => !known(s))
         if (fresh.length === 0) continue
-        if (fresh.length < slugs.length)
+        if (fresh.length < slugs.length || limit !== undefined)
           rel = `SELECT * FROM (${silver}) WHERE company_slug IN (${fresh.map(sqlStr).join(", ")})`
       }
       const names = new Map<string, string>()
@@ -319,29 +330,101 @@ export const updateEntities = (options: {
   readonly agencies: ReadonlyArray<string>
   readonly records?: Iterable<Violation>
   readonly now?: string
+  /**
+   * This run's batches: when an agency's silver moved only by them since the snapshot the map is complete for,
+   * only the names they touched are read (a daily file on millions of rows read every row's name otherwise).
+   */
+  readonly batches?: ReadonlyArray<
+    Pick<BatchResult, "agency" | "sourceId" | "status" | "silverSnapshot" | "touched">
+  >
 }): Effect.Effect<EntityUpdate, WarehouseError | EntityStoreError, Warehouse | EntityStore> =>
   Effect.gen(function* () {
     const store = yield* EntityStore
     const map = yield* timed("entities", "load the map", store.load)
-    const all =
-      options.records !== undefined
-        ? variantsFromRecords(options.records)
-        : yield* timed(
-            "entities",
-            "name variants from silver",
-            variantsFromSilver(options.agencies, (slug) => map.variants[slug] !== undefined)
-          )
+    const fromSilver = options.records === undefined
+    const { heads, only } = fromSilver ? yield* silverScope(map, options) : { heads: {}, only: {} }
+    const all = !fromSilver
+      ? variantsFromRecords(options.records ?? [])
+      : yield* timed(
+          "entities",
+          "name variants from silver",
+          variantsFromSilver(options.agencies, (slug) => map.variants[slug] !== undefined, only)
+        )
     const fresh = all.filter((v) => map.variants[v.key] === undefined)
     const overrides = yield* store.overrides
-    if (fresh.length === 0 && map.version > 0)
+    // the silver snapshots every name of which the saved map holds (read from silver just now)
+    const complete = (m: EntityMap): EntityMap =>
+      fromSilver && Object.keys(heads).length > 0 ? { ...m, complete: { ...map.complete, ...heads } } : m
+    if (fresh.length === 0 && map.version > 0) {
+      const same = Object.entries(heads).every(([a, h]) => map.complete?.[a] === h)
+      if (!same) yield* timed("entities", "save the map", store.save(complete(map)))
       return summary({ map, moved: [], suggestions: [], compared: 0 }, 0)
+    }
     const r = yield* timed(
       "entities",
       `resolve ${fresh.length} new names`,
       Effect.sync(() => resolve(map, fresh, overrides, options.now === undefined ? {} : { now: options.now }))
     )
-    yield* timed("entities", "save the map", store.save(r.map))
+    yield* timed("entities", "save the map", store.save(complete(r.map)))
     return summary(r, fresh.length)
+  })
+
+/**
+ * Per agency: its silver head (recorded in the map once read), and what needs reading: nothing when the map
+ * is complete for the head already (a replay), the names this run's batches touched when silver moved only by
+ * them since the map was complete (each batch landed on the previous one's snapshot, the first on the map's),
+ * else everything (a run whose entity step failed, another writer's batch, an override since).
+ */
+const silverScope = (
+  map: EntityMap,
+  options: Parameters<typeof updateEntities>[0]
+): Effect.Effect<
+  {
+    readonly heads: Record<string, string>
+    readonly only: Record<string, ReadonlySet<string> | null>
+  },
+  WarehouseError,
+  Warehouse
+> =>
+  Effect.gen(function* () {
+    const w = yield* Warehouse
+    const heads: Record<string, string> = {}
+    const only: Record<string, ReadonlySet<string> | null> = {}
+    if (w.bulk === undefined) return { heads, only }
+    for (const agency of options.agencies) {
+      const head = yield* w.silverHead(agency)
+      if (head === null) continue
+      heads[agency] = head
+      const complete = map.complete?.[agency]
+      if (complete === undefined) continue
+      if (complete === head) {
+        only[agency] = null
+        continue
+      }
+      const mine = (options.batches ?? []).filter((b) => b.agency === agency && b.status === "ingested")
+      if (mine.length === 0 || mine.at(-1)?.silverSnapshot !== head) continue
+      let parent = complete
+      let chained = true
+      for (const b of mine) {
+        const landed = yield* w.silverFindSource(agency, b.sourceId)
+        if (
+          Option.isNone(landed) ||
+          landed.value.parentId !== parent ||
+          landed.value.snapshotId !== b.silverSnapshot
+        ) {
+          chained = false
+          break
+        }
+        parent = landed.value.snapshotId
+      }
+      if (chained)
+        only[agency] = new Set(
+          mine.flatMap((b) =>
+            b.touched.company.filter((k) => k.startsWith("COMPANY#")).map((k) => k.slice("COMPANY#".length))
+          )
+        )
+    }
+    return { heads, only }
   })
 
 /** Record an operator's override and re-resolve the map under it (overrides always win); returns the new map. */

@@ -158,6 +158,88 @@ describe("company roll-up through the entity map", () => {
     expect(second.version).toBe(first.version)
   })
 
+  it("after a batch that landed on the snapshot the map is complete for, reads only the batch's touched names; otherwise everything", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "entities-scope-"))
+    try {
+      const firms = [
+        "ACME WIDGETS",
+        "GLOBEX",
+        "INITECH",
+        "UMBRELLA",
+        "HOOLI",
+        "STARK",
+        "WAYNE",
+        "TYRELL",
+        "CYBERDYNE"
+      ]
+      const all = current(fc.sample(arbRecord(), { numRuns: 90, seed: 21 })).map((r, i) => {
+        const name = firms[i % firms.length]!
+        return {
+          ...r,
+          agency: "osha",
+          company_name: name,
+          company_slug: name.toLowerCase().replace(" ", "-")
+        } as Violation
+      })
+      const slugs = [...new Set(all.map((r) => r.company_slug))].sort()
+      expect(slugs.length).toBeGreaterThan(5)
+      const part = (i: number) => all.filter((r) => slugs.indexOf(r.company_slug) % 4 === i)
+      const program = Effect.gen(function* () {
+        const w = yield* Warehouse
+        const commit = (id: string, records: ReadonlyArray<Violation>) =>
+          Effect.gen(function* () {
+            const landed = yield* w.silverCommit(
+              "osha",
+              { id, batchId: id },
+              yield* w.silverHead("osha"),
+              (async function* () {
+                yield records.map((record) => ({ record, replaces: false }))
+              })()
+            )
+            const touched = [...new Set(records.map((r) => `COMPANY#${r.company_slug}`))]
+            return {
+              agency: "osha",
+              sourceId: id,
+              status: "ingested" as const,
+              silverSnapshot: landed.snapshotId,
+              touched: { company: touched, city: [], state: [] }
+            }
+          })
+        const store = yield* EntityStore
+        const b1 = yield* commit("s1", part(0))
+        const first = yield* updateEntities({ agencies: ["osha"], batches: [b1] })
+        const head1 = yield* w.silverHead("osha")
+        const complete1 = (yield* store.load).complete
+        // a batch on top of it: only its touched names are read
+        const b2 = yield* commit("s2", part(1))
+        const honest = yield* updateEntities({ agencies: ["osha"], batches: [b2] })
+        // so a batch that (as a test) claims to touch none finds nothing: the read was limited to the batch
+        const b3 = yield* commit("s3", part(2))
+        const lying = yield* updateEntities({
+          agencies: ["osha"],
+          batches: [{ ...b3, touched: { company: [], city: [], state: [] } }]
+        })
+        // another writer's batch (not this run's): everything is read
+        yield* commit("s4", part(3))
+        const unknownWriter = yield* updateEntities({ agencies: ["osha"], batches: [] })
+        const replay = yield* updateEntities({ agencies: ["osha"], batches: [] })
+        return { first, head1, complete1, honest, lying, unknownWriter, replay, map: yield* store.load }
+      }).pipe(Effect.provide(EntityStore.layerMemory), Effect.provide(layerLocal(dir)))
+      const r = await Effect.runPromise(program)
+      const names = (i: number) => new Set(part(i).map((v) => v.company_slug)).size
+      expect(r.first.newVariants).toBe(names(0))
+      expect(r.complete1).toEqual({ osha: r.head1 })
+      expect(r.honest.newVariants).toBe(names(1))
+      expect(r.lying.newVariants).toBe(0)
+      // another writer's batch breaks the chain: everything is read, which also finds what the lying run hid
+      expect(r.unknownWriter.newVariants).toBe(names(2) + names(3))
+      expect(r.replay.newVariants).toBe(0)
+      expect(Object.keys(r.map.variants).sort()).toEqual(slugs)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
   it("reads silver's sites only for names the map does not know, and finds a name an interrupted run left out", async () => {
     const dir = await mkdtemp(join(tmpdir(), "entities-silver-"))
     try {
