@@ -2,15 +2,10 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { Violation } from "@ventureos/core"
-import { makeRegistry, oshaPlugin } from "@ventureos/normalizers"
-import { layerFileSystem, RawArchive } from "@ventureos/storage/archive"
+import { oshaPlugin } from "@ventureos/normalizers"
 import { generateOsha, INSPECTION_HEADER, VIOLATION_HEADER } from "@ventureos/testkit"
-import { Effect, Layer, ManagedRuntime, Option } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import type { BatchResult } from "../src/Ingest"
-import { ingestFiles } from "../src/IngestFiles"
-import { Warehouse } from "../src/Warehouse"
-import { layerLocal } from "../src/WarehouseIceberg"
+import { parity, side } from "./parity"
 
 /**
  * The vectorized (SQL) ingest must be indistinguishable from the row-at-a-time reference: same counts, same
@@ -18,9 +13,7 @@ import { layerLocal } from "../src/WarehouseIceberg"
  * generated rows with every quirk, and hand-made edge cases. Both run on the same Iceberg warehouse type.
  */
 
-const registry = makeRegistry([oshaPlugin])
 const NORMALIZER_FIX = join(import.meta.dirname, "../../normalizers/test/fixtures/osha")
-const INGESTED_AT = "2026-11-28T12:00:00.000Z"
 let dir: string
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "vos-vec-"))
@@ -118,96 +111,9 @@ const edgeCases = async (out: string) => {
   )
 }
 
-interface Side {
-  readonly rt: ManagedRuntime.ManagedRuntime<Warehouse | RawArchive, never>
-  readonly vectorized: boolean
-  /** Tiny slices make the vectorized path's JavaScript work (slugs, fallback rows) run in many parts. */
-  readonly slice?: number
-}
-
-const side = (name: string, vectorized: boolean, slice?: number): Side => ({
-  vectorized,
-  ...(slice === undefined ? {} : { slice }),
-  rt: ManagedRuntime.make(
-    Layer.mergeAll(layerLocal(join(dir, name, "warehouse")), layerFileSystem(join(dir, name, "lake")))
-  )
-})
-
-const ingest = (s: Side, files: ReadonlyArray<string>, mode: "daily" | "historical", date: string) =>
-  s.rt.runPromise(
-    ingestFiles(files, { registry, mode, date, ingestedAt: INGESTED_AT, vectorized: s.vectorized })
-  )
-
-const silver = (s: Side) =>
-  s.rt.runPromise(
-    Effect.gen(function* () {
-      const wh = yield* Warehouse
-      const head = yield* wh.silverHead("osha")
-      const rel = yield* wh.bulk!.silverRelation("osha", head)
-      const rows = yield* wh.bulk!.readViolations(`SELECT * FROM (${rel})`)
-      return [...rows].sort((a, b) => (a.violation_id < b.violation_id ? -1 : 1))
-    })
-  )
-
-const gold = (s: Side) =>
-  s.rt.runPromise(
-    Effect.gen(function* () {
-      const wh = yield* Warehouse
-      return {
-        company: yield* wh.goldTotals("company"),
-        city: yield* wh.goldTotals("city"),
-        state: yield* wh.goldTotals("state")
-      }
-    })
-  )
-
-const rejects = (s: Side, r: BatchResult) =>
-  r.rejectsKey === null
-    ? []
-    : s.rt.runPromise(Effect.flatMap(RawArchive, (a) => a.getText(r.rejectsKey!))).then((t) =>
-        Option.getOrElse(t, () => "")
-          .split("\n")
-          .filter((l) => l !== "")
-          .map((l) => JSON.parse(l) as { file: string; row: number })
-          .sort((a, b) => a.file.localeCompare(b.file) || a.row - b.row)
-      )
-
-const comparable = (r: BatchResult) => ({
-  ...r,
-  // snapshot ids are random; whether a snapshot was made is compared
-  silverSnapshot: r.silverSnapshot === null ? null : "a snapshot",
-  decided: undefined,
-  touched: {
-    company: [...r.touched.company].sort(),
-    city: [...r.touched.city].sort(),
-    state: [...r.touched.state].sort()
-  },
-  changed: r.changed.map((v) => [v.violation_id, v.content_hash]),
-  previous: r.previous.map((v) => [v.violation_id, v.content_hash])
-})
-
-/** Ingest the same files on both sides and compare everything observable. */
-const same = async (
-  sql: Side,
-  js: Side,
-  files: ReadonlyArray<string>,
-  mode: "daily" | "historical",
-  date: string
-) => {
-  const [a] = await ingest(sql, files, mode, date)
-  const [b] = await ingest(js, files, mode, date)
-  // staged rows (all but the malformed ones) are decided once, by SQL or by JavaScript
-  expect(a!.decided!.sql + a!.decided!.js).toBeLessThanOrEqual(a!.rows)
-  expect(a!.decided!.sql + a!.decided!.js).toBeGreaterThanOrEqual(a!.accepted + a!.skipped)
-  expect(b!.decided).toBeUndefined()
-  expect(comparable(a!)).toEqual(comparable(b!))
-  expect(await rejects(sql, a!)).toEqual(await rejects(js, b!))
-  const [sa, sb] = [await silver(sql), await silver(js)]
-  expect(sa.length).toBe(sb.length)
-  for (let i = 0; i < sa.length; i++) expect(sa[i], sb[i]!.violation_id).toEqual(sb[i])
-  expect(await gold(sql)).toEqual(await gold(js))
-  return a!
-}
+const { same } = parity(oshaPlugin)
+/** Tiny slices make the vectorized path's sliced work (slugs, fallback rows, joins) run in many parts. */
+const sliced = parity(oshaPlugin, { bulkSliceRows: 3 })
 
 /** A correction file: every third record changes penalty, every fifth is deleted, every seventh moves date. */
 const corrections = async (src: string, out: string, every = 1) => {
@@ -232,8 +138,8 @@ const corrections = async (src: string, out: string, every = 1) => {
 
 describe("vectorized OSHA ingest == row-at-a-time ingest", () => {
   it("on the real sample rows, then a daily correction file (feed included)", async () => {
-    const sql = side("sample-sql", true)
-    const js = side("sample-js", false)
+    const sql = side(dir, "sample-sql", true)
+    const js = side(dir, "sample-js", false)
     try {
       const files = [
         join(NORMALIZER_FIX, "sample/osha_violation.csv"),
@@ -263,17 +169,17 @@ describe("vectorized OSHA ingest == row-at-a-time ingest", () => {
   })
 
   it("on the golden quirk rows and on hand-made edge cases", async () => {
-    const sql = side("edge-sql", true, 3)
-    const js = side("edge-js", false)
+    const sql = side(dir, "edge-sql", true)
+    const js = side(dir, "edge-js", false)
     try {
       const golden = [
         join(NORMALIZER_FIX, "golden/osha_violation.csv"),
         join(NORMALIZER_FIX, "golden/osha_inspection.csv")
       ]
-      await same(sql, js, golden, "historical", "2026-01-01")
+      await sliced.same(sql, js, golden, "historical", "2026-01-01")
       const edge = join(dir, "edge")
       await edgeCases(edge)
-      const r = await same(
+      const r = await sliced.same(
         sql,
         js,
         [join(edge, "osha_violation.csv"), join(edge, "osha_inspection.csv")],
@@ -297,8 +203,8 @@ describe("vectorized OSHA ingest == row-at-a-time ingest", () => {
       brokenRate: 0.02,
       duplicateRate: 0.01
     })
-    const sql = side("gen-sql", true)
-    const js = side("gen-js", false)
+    const sql = side(dir, "gen-sql", true)
+    const js = side(dir, "gen-js", false)
     try {
       const files = [join(gen, m.files.violations), join(gen, m.files.inspections)]
       const r = await same(sql, js, files, "historical", "2026-01-01")
