@@ -162,6 +162,23 @@ export const jsonMembers = (entries: ReadonlyArray<readonly [string, string]>): 
 }
 
 /**
+ * The hashed columns (all silver columns but lineage and the details) named as themselves: the `columns` of
+ * {@link contentHashSql} for a query whose columns already carry the silver names. `withOptional` adds the
+ * columns hashed only when not null (`HashOmittedWhenNull`, e.g. EPA's `action_id`); without it they are
+ * always null for the agency.
+ */
+export const silverColumnsByName = (withOptional: boolean): Readonly<Record<string, string>> => {
+  const lineage = new Set<string>(LineageFields)
+  const omittable = new Set<string>(HashOmittedWhenNull)
+  return Object.fromEntries(
+    violationColumnList
+      .map((c) => c.name as string)
+      .filter((c) => c !== "violation_details" && !lineage.has(c) && (withOptional || !omittable.has(c)))
+      .map((c) => [c, c])
+  )
+}
+
+/**
  * `contentHash` of a record given its business columns as SQL text expressions (`violation_details` as its
  * canonical JSON text): md5 of the sorted-key JSON (32 hex digits).
  */

@@ -6,6 +6,7 @@ import {
   detailCell,
   jsonObject,
   money,
+  silverColumnsByName,
   sqlStr,
   state,
   text,
@@ -244,9 +245,7 @@ const records = (
         : []
   )
   if (parts.length === 0) return ""
-  const asText: Record<string, string> = {}
-  for (const c of COLUMNS) if (c !== "violation_details") asText[c] = c
-  const hash = contentHashSql(asText, "violation_details")
+  const hash = contentHashSql(silverColumnsByName(true), "violation_details")
   return `WITH o AS (${parts.map((p) => `(${p})`).join(" UNION ALL BY NAME ")})
     SELECT * EXCLUDE (source_file, source_row, normalizer_id, normalizer_version, ingested_at),
       CASE WHEN NOT __js THEN ${hash} END AS content_hash,

@@ -1,12 +1,16 @@
-import {
-  HashOmittedWhenNull,
-  LineageFields,
-  MONTHS,
-  TWO_DIGIT_YEAR_PIVOT,
-  violationColumnList
-} from "@ventureos/core"
+import { MONTHS, TWO_DIGIT_YEAR_PIVOT } from "@ventureos/core"
 import type { StagedFile, VectorizedInput, VectorizedNormalizer } from "../Plugin"
-import { cell, contentHashSql, jsonObject, money, type Rule, sqlStr, text, violationId } from "../Sql"
+import {
+  cell,
+  contentHashSql,
+  jsonObject,
+  money,
+  type Rule,
+  silverColumnsByName,
+  sqlStr,
+  text,
+  violationId
+} from "../Sql"
 import {
   ACTION_TYPES,
   DAYS_SANCTION,
@@ -153,17 +157,6 @@ const texts = (input: VectorizedInput): string => {
 }
 
 /** Silver columns the content hash covers (`contentHash`: no lineage, no null `action_id`), by name. */
-const HASHED: Readonly<Record<string, string>> = Object.fromEntries(
-  violationColumnList
-    .map((c) => c.name as string)
-    .filter(
-      (c) =>
-        c !== "violation_details" &&
-        !(LineageFields as ReadonlyArray<string>).includes(c) &&
-        !(HashOmittedWhenNull as ReadonlyArray<string>).includes(c)
-    )
-    .map((c) => [c, c])
-)
 
 const records = (
   input: VectorizedInput,
@@ -245,7 +238,7 @@ const records = (
       NULL::VARCHAR AS action_id,
       __source_file AS source_file, __row AS source_row, 'faa' AS normalizer_id, ${sqlStr(VERSION)} AS normalizer_version,
       ${sqlStr(input.ingestedAt)}::TIMESTAMPTZ AS ingested_at`
-  const hash = contentHashSql(HASHED, "violation_details")
+  const hash = contentHashSql(silverColumnsByName(false), "violation_details")
   // an id longer than the schema allows is rejected by JavaScript's record check
   return `WITH r AS (${union(files, one)}),
     o AS (SELECT ${columns} FROM r)

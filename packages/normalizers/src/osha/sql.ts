@@ -9,6 +9,7 @@ import {
   jsTrim,
   money,
   type Rule,
+  silverColumnsByName,
   sqlStr,
   state,
   text,
@@ -170,33 +171,7 @@ const records = (
       NULL::VARCHAR AS action_id,
       __source_file AS source_file, __row AS source_row, 'osha' AS normalizer_id, ${sqlStr(VERSION)} AS normalizer_version,
       ${sqlStr(input.ingestedAt)}::TIMESTAMPTZ AS ingested_at`
-  const asText: Record<string, string> = {}
-  for (const c of [
-    "violation_id",
-    "agency",
-    "source_dataset",
-    "source_record_id",
-    "company_name",
-    "company_slug",
-    "address",
-    "city",
-    "state",
-    "zip",
-    "naics",
-    "sic",
-    "event_date",
-    "opened_date",
-    "closed_date",
-    "penalty_initial",
-    "penalty_current",
-    "violation_type",
-    "violation_type_code",
-    "status",
-    "description",
-    "city_slug"
-  ])
-    asText[c] = c
-  const hash = contentHashSql(asText, "violation_details")
+  const hash = contentHashSql(silverColumnsByName(false), "violation_details")
   return `WITH insp AS (SELECT * FROM ${insp.sql === "" ? "(SELECT NULL::VARCHAR AS __act WHERE false)" : inspectionTable(input)} WHERE ${inSlice("__act")}),
     r AS (${union(violations, one)}),
     o AS (SELECT ${columns} FROM r)
