@@ -18,7 +18,9 @@ export const paths = (home = ventureosHome()) => ({
   warehouse: join(home, "warehouse"),
   normalized: join(home, "normalized"),
   /** the entity map and the operator's overrides (EntityStore.layerFileSystem) */
-  entities: join(home, "lake", "entities")
+  entities: join(home, "lake", "entities"),
+  /** remembered sha256 of ingested input files (a replay of an unchanged file does not read it again) */
+  inputHashes: join(home, "cache", "input-sha256")
 })
 
 /** The entity map of the lake under the home folder. */

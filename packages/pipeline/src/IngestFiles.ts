@@ -1,7 +1,13 @@
 import { basename } from "node:path"
 import { UnusableFileError } from "@ventureos/core"
 import { CsvFileError, describeDatasets, detect, type Registry, readHeader } from "@ventureos/normalizers"
-import { RawArchive, RawArchiveError, sha256File } from "@ventureos/storage/archive"
+import {
+  type FileHashCache,
+  observe,
+  RawArchive,
+  RawArchiveError,
+  sha256File
+} from "@ventureos/storage/archive"
 import { Effect } from "effect"
 import { bronzeKey, bronzeVersionKey, type IngestMode } from "./Gatekeeper"
 import { type BatchResult, type IngestInputError, type IngestOptions, ingestBatch } from "./Ingest"
@@ -13,6 +19,11 @@ export interface IngestFilesOptions extends IngestOptions {
   /** Archive date (yyyy-mm-dd) for the bronze keys; default today (UTC). */
   readonly date?: string
   readonly onBatch?: (r: BatchResult) => void
+  /**
+   * Remembered sha256 of the input files (the CLI keeps one under its home folder): a file ingested before
+   * and unchanged since is not read again to find that it is a replay.
+   */
+  readonly hashCache?: FileHashCache
 }
 
 /** The longest file name an ingest archives (file systems allow 255 bytes per name, S3 1,024 per key). */
@@ -125,13 +136,26 @@ export const planBatches = (
  */
 export const archiveOnce = (
   key: string,
-  localPath: string
+  localPath: string,
+  hashCache?: FileHashCache
 ): Effect.Effect<string, RawArchiveError, RawArchive> =>
   Effect.gen(function* () {
     const archive = yield* RawArchive
+    // the input as it was before the copy read it (undefined: unreadable, let the put report it)
+    const before =
+      hashCache === undefined
+        ? undefined
+        : yield* Effect.promise(() => observe(localPath).catch(() => undefined))
     const first = yield* archive.putFileOnce(key, localPath)
-    if (first.created) return key
-    const sha = yield* Effect.promise(() => sha256File(localPath))
+    if (first.created) {
+      // the copy hashed the input's bytes: remembered, so that a replay of this file does not read it again
+      if (before !== undefined && hashCache !== undefined && first.object.sha256 !== "")
+        yield* Effect.promise(() => hashCache.remember(before, first.object.sha256))
+      return key
+    }
+    const sha = yield* Effect.promise(() =>
+      hashCache === undefined ? sha256File(localPath) : hashCache.sha256(localPath)
+    )
     if (first.object.sha256 === sha) return key
     const vkey = bronzeVersionKey(key, sha)
     const v = yield* archive.putFileOnce(vkey, localPath)
@@ -163,7 +187,7 @@ export const ingestFiles = (
       const keys: Array<string> = []
       for (const [i, p] of b.paths.entries()) {
         const key = b.keys[i]!
-        const stored = archived.get(key) ?? (yield* archiveOnce(key, p))
+        const stored = archived.get(key) ?? (yield* archiveOnce(key, p, options.hashCache))
         archived.set(key, stored)
         keys.push(stored)
       }

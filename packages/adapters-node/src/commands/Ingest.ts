@@ -3,9 +3,10 @@ import { open } from "node:fs/promises"
 import { join, resolve } from "node:path"
 import { detect, type Registry, readHeader } from "@ventureos/normalizers"
 import { type BatchResult, type IngestMode, ingestFiles, type Warehouse } from "@ventureos/pipeline"
-import type { RawArchive } from "@ventureos/storage/archive"
+import { makeFileHashCache, type RawArchive } from "@ventureos/storage/archive"
 import { Effect, type Layer } from "effect"
 import { type Args, emit, flagString, UsageError } from "../Args"
+import { paths } from "../Layers"
 import { makeProgress } from "../Progress"
 
 /** True for a real calendar date `yyyy-mm-dd` (2024-02-29 yes, 2023-02-29 and 2024-13-45 no). */
@@ -181,6 +182,7 @@ export const runIngest = async (
       mode,
       agency: flagString(args, "agency") ?? "auto",
       ...(date !== undefined ? { date } : {}),
+      hashCache: makeFileHashCache(paths().inputHashes),
       onProgress: (n) => progress.update(base + n),
       onBatch: (r) => {
         base += r.rows

@@ -1,10 +1,35 @@
 import { createHash } from "node:crypto"
-import { createReadStream, createWriteStream, type Stats } from "node:fs"
-import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises"
+import { createReadStream, createWriteStream } from "node:fs"
+import {
+  copyFile,
+  link,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  utimes,
+  writeFile
+} from "node:fs/promises"
 import { dirname, join, relative, sep } from "node:path"
 import { type Readable, Transform } from "node:stream"
 import { pipeline } from "node:stream/promises"
 import { Context, Effect, Layer, Option, Schema } from "effect"
+import {
+  type FileIdentity,
+  formatEntry,
+  identityOf,
+  nowNs,
+  type Observation,
+  parseEntry,
+  RACY_MARGIN_NS,
+  readIfAny,
+  sameIdentity,
+  sha256File,
+  writeAtomic
+} from "./FileHashes"
 
 /** An object in the raw archive: stored unchanged, identified by key and content hash. */
 export interface RawObject {
@@ -62,21 +87,19 @@ export class RawArchive extends Context.Service<RawArchive, RawArchiveShape>()(
   "@ventureos/storage/RawArchive"
 ) {}
 
+/**
+ * The local archive's folder of hash records (`<root>/.sha256/<key>.json`), outside the key space: no key
+ * starts with it and `list` does not walk it.
+ */
+const HASHES = ".sha256"
+
 const validKey = (key: string): boolean =>
   key.length > 0 &&
   key.length <= 1024 &&
   !key.startsWith("/") &&
+  !key.startsWith(`${HASHES}/`) &&
+  key !== HASHES &&
   !key.split("/").some((p) => p === ".." || p === "." || p === "")
-
-/** sha256 of a local file, streamed. */
-export const sha256File = (path: string): Promise<string> =>
-  new Promise((res, rej) => {
-    const h = createHash("sha256")
-    createReadStream(path)
-      .on("data", (c) => h.update(c))
-      .on("error", rej)
-      .on("end", () => res(h.digest("hex")))
-  })
 
 /**
  * Write a stream to `dest` and hash it in the same pass (the bronze copy used to be a copy, then a second
@@ -99,25 +122,20 @@ export const copyHashing = async (
   return { sha256: h.digest("hex"), size }
 }
 
+/** Files smaller than this get no hash record (manifests, rejects: hashing them costs less than the record). */
+const RECORD_MIN_BYTES = 1n << 20n
+
 /**
- * The sha256 of archive files this process wrote or hashed, by path, trusted while the file's size, mtime and
- * inode are unchanged (archive writes replace files by rename, never in place): a batch's `head` and
- * `download` after `putFile` no longer hash the whole file again.
+ * A hash record is trusted while the file keeps the device, inode, size and mtime it recorded, and only if
+ * that mtime was already in the past when the hash was taken (not racily clean: see FileHashes). ctime is
+ * recorded but not compared: the archive's own `download` hard-links the file (and the ingest removes that
+ * link), which moves ctime without touching a byte. What keeps this safe for bronze: the archive sets a new
+ * object's mtime to before its copy began (below), so any later write, which sets mtime to the time of the
+ * write, moves it; and a stale record could never turn other input bytes into a replay, because the input
+ * is hashed (or looked up) on its own and compared with it.
  */
-const knownHashes = new Map<
-  string,
-  { readonly size: number; readonly mtimeMs: number; readonly ino: number; readonly sha256: string }
->()
-const rememberHash = (p: string, s: Stats, sha256: string) => {
-  if (knownHashes.size >= 10_000) knownHashes.clear()
-  knownHashes.set(p, { size: s.size, mtimeMs: s.mtimeMs, ino: s.ino, sha256 })
-}
-const knownHash = (p: string, s: Stats): string | undefined => {
-  const k = knownHashes.get(p)
-  return k !== undefined && k.size === s.size && k.mtimeMs === s.mtimeMs && k.ino === s.ino
-    ? k.sha256
-    : undefined
-}
+const trustedRecord = (e: { readonly o: Observation }, current: FileIdentity, marginNs: bigint): boolean =>
+  sameIdentity(e.o.id, current, false) && e.o.id.mtimeNs + marginNs < e.o.at
 
 const fail = (op: string, key: string, e: unknown) =>
   new RawArchiveError({
@@ -127,8 +145,30 @@ const fail = (op: string, key: string, e: unknown) =>
     detail: e instanceof Error ? e.message : String(e)
   })
 
-/** The local-folder archive (keys map to paths under `root`; writes are atomic via rename). */
-export const makeFileSystem = (root: string): RawArchiveShape => {
+/**
+ * The local-folder archive (keys map to paths under `root`; writes are atomic via rename). Hashes of large
+ * objects are recorded under `<root>/.sha256` (see `trustedRecord`), so another process (a replay) does not
+ * read a 200 MB object again to learn its sha256.
+ */
+export const makeFileSystem = (
+  root: string,
+  options: { readonly racyMarginNs?: bigint } = {}
+): RawArchiveShape => {
+  const margin = options.racyMarginNs ?? RACY_MARGIN_NS
+  /**
+   * The sha256 of files this archive wrote or hashed, by path, trusted while the file's identity is unchanged
+   * (archive writes replace files by rename, never in place): a batch's `head` and `download` after `putFile`
+   * do not hash the whole file again, nor read its record.
+   */
+  const knownHashes = new Map<string, { readonly id: FileIdentity; readonly sha256: string }>()
+  const rememberHash = (p: string, id: FileIdentity, sha256: string) => {
+    if (knownHashes.size >= 10_000) knownHashes.clear()
+    knownHashes.set(p, { id, sha256 })
+  }
+  const knownHash = (p: string, id: FileIdentity): string | undefined => {
+    const k = knownHashes.get(p)
+    return k !== undefined && sameIdentity(k.id, id, false) ? k.sha256 : undefined
+  }
   const pathOf = (op: string, key: string) =>
     validKey(key)
       ? Effect.succeed(join(root, ...key.split("/")))
@@ -140,15 +180,52 @@ export const makeFileSystem = (root: string): RawArchiveShape => {
             detail: "keys are relative, '/'-separated, without '.' or '..' parts"
           })
         )
+  const recordOf = (p: string) => join(root, HASHES, `${relative(root, p)}.json`)
+  /** Remember the hash in this process and, for a large file, in its record. */
+  const record = async (o: Observation, sha256: string) => {
+    rememberHash(o.path, o.id, sha256)
+    if (o.id.size >= RECORD_MIN_BYTES)
+      await writeAtomic(recordOf(o.path), formatEntry(o, sha256)).catch(() => undefined)
+  }
   const objectAt = async (key: string, p: string): Promise<RawObject> => {
-    const s = await stat(p)
-    let sha = knownHash(p, s)
+    // the clock before the stat: a hash taken after it is of bytes at least this new (see `settled`)
+    const at = nowNs()
+    const id = identityOf(await stat(p, { bigint: true }))
+    let sha = knownHash(p, id)
+    if (sha === undefined && id.size >= RECORD_MIN_BYTES) {
+      const text = await readIfAny(recordOf(p))
+      const e = text === undefined ? undefined : parseEntry(text, p)
+      if (e !== undefined && trustedRecord(e, id, margin)) {
+        sha = e.sha256
+        rememberHash(p, id, sha)
+      }
+    }
     if (sha === undefined) {
       sha = await sha256File(p)
-      rememberHash(p, s, sha)
+      const after = identityOf(await stat(p, { bigint: true }))
+      // remembered only when the bytes did not change while they were read; recorded for other processes
+      // only when they were already settled then
+      if (sameIdentity(id, after)) {
+        if (id.mtimeNs + margin < at) await record({ path: p, at, id }, sha)
+        else rememberHash(p, id, sha)
+      }
     }
-    return { key, size: s.size, etag: sha, sha256: sha }
+    return { key, size: Number(id.size), etag: sha, sha256: sha }
   }
+  /**
+   * Copy `localPath` to the private temporary file `tmp` and hash it in the same pass; then set its mtime to
+   * before the copy began, so that any write after this one moves it (the hash record needs no racy-clean
+   * wait). Returns the observation to record once `tmp` is published under its key.
+   */
+  const copyPrivate = async (localPath: string, tmp: string) => {
+    const at = nowNs()
+    const { sha256 } = await copyHashing(createReadStream(localPath, { highWaterMark: 1 << 20 }), tmp)
+    const past = Number(at - 2n * margin - 1_000_000_000n) / 1e9
+    await utimes(tmp, past, past)
+    return { at, sha256 }
+  }
+  const publish = async (p: string, copied: { at: bigint; sha256: string }) =>
+    record({ path: p, at: copied.at, id: identityOf(await stat(p, { bigint: true })) }, copied.sha256)
   const atomicWrite = async (p: string, write: (tmp: string) => Promise<void>) => {
     await mkdir(dirname(p), { recursive: true })
     const tmp = `${p}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
@@ -160,11 +237,11 @@ export const makeFileSystem = (root: string): RawArchiveShape => {
       Effect.flatMap(pathOf("put", key), (p) =>
         Effect.tryPromise({
           try: async () => {
-            let sha = ""
+            let copied = { at: 0n, sha256: "" }
             await atomicWrite(p, async (tmp) => {
-              sha = (await copyHashing(createReadStream(localPath, { highWaterMark: 1 << 20 }), tmp)).sha256
+              copied = await copyPrivate(localPath, tmp)
             })
-            rememberHash(p, await stat(p), sha)
+            await publish(p, copied)
             return objectAt(key, p)
           },
           catch: (e) => fail("put", key, e)
@@ -181,13 +258,10 @@ export const makeFileSystem = (root: string): RawArchiveShape => {
             const tmp = `${p}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
             try {
               // copied and hashed in one pass
-              const { sha256 } = await copyHashing(
-                createReadStream(localPath, { highWaterMark: 1 << 20 }),
-                tmp
-              )
+              const copied = await copyPrivate(localPath, tmp)
               // link fails with EEXIST when the key is taken, and never shows a half-written file
               await link(tmp, p)
-              rememberHash(p, await stat(p), sha256)
+              await publish(p, copied)
             } catch (e) {
               if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e
               return { object: await objectAt(key, p), created: false }
@@ -281,6 +355,7 @@ export const makeFileSystem = (root: string): RawArchiveShape => {
             }
             for (const ent of entries) {
               const p = join(dir, ent.name)
+              if (dir === root && ent.name === HASHES) continue
               if (ent.isDirectory()) await walk(p)
               else if (!ent.name.includes(".tmp-")) {
                 const key = relative(root, p).split(sep).join("/")
@@ -299,7 +374,13 @@ export const makeFileSystem = (root: string): RawArchiveShape => {
       }),
     remove: (key) =>
       Effect.flatMap(pathOf("remove", key), (p) =>
-        Effect.tryPromise({ try: () => rm(p, { force: true }), catch: (e) => fail("remove", key, e) })
+        Effect.tryPromise({
+          try: async () => {
+            await rm(p, { force: true })
+            await rm(recordOf(p), { force: true })
+          },
+          catch: (e) => fail("remove", key, e)
+        })
       )
   }
 }

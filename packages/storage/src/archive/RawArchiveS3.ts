@@ -11,14 +11,8 @@ import {
   type S3ClientConfig
 } from "@aws-sdk/client-s3"
 import { Effect, Layer, Option } from "effect"
-import {
-  copyHashing,
-  RawArchive,
-  RawArchiveError,
-  type RawArchiveShape,
-  type RawObject,
-  sha256File
-} from "./RawArchive"
+import { sha256File } from "./FileHashes"
+import { copyHashing, RawArchive, RawArchiveError, type RawArchiveShape, type RawObject } from "./RawArchive"
 
 export interface RawArchiveS3Options {
   readonly bucket: string

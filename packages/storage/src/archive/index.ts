@@ -1,1 +1,2 @@
+export * from "./FileHashes"
 export * from "./RawArchive"
