@@ -32,7 +32,10 @@ export const MAX_FILE_NAME = 200
 /** A plan: which local files go into which batch, under which bronze keys. */
 export interface FileBatch {
   readonly agency: string
-  /** Local paths; the first is the records file. */
+  /**
+   * Local paths; the first is the records file (with `release`, the records files of a release come first,
+   * in the order given, then the lookup files).
+   */
   readonly paths: ReadonlyArray<string>
   readonly keys: ReadonlyArray<string>
 }
@@ -40,13 +43,23 @@ export interface FileBatch {
 /**
  * Group local files into batches: each records file is one batch, together with the lookup files of the
  * same plugin (OSHA violations + inspections).
+ *
+ * With `release`, the records files of one plugin's *different* datasets given together are one batch (a
+ * release: EPA's NPDES formal actions and ECHO cases): one silver commit, one gold pass, and an action
+ * published in both files merged once instead of once per file (a generated 1M-row EPA release merged its
+ * 460k actions twice). Gold is the same either way (an action counts once in any batch split: the actions
+ * test's property). Two files of the *same* dataset stay in separate batches, in order: within one batch the
+ * first version of a record id wins and a different later one is rejected as a duplicate, while a later
+ * batch replaces it. Backfill plans per records file (it splits one file's rows into items), so it does not
+ * ask for releases.
  */
 export const planBatches = (
   paths: ReadonlyArray<string>,
   registry: Registry,
   mode: IngestMode,
   date: string,
-  agency = "auto"
+  agency = "auto",
+  options: { readonly release?: boolean } = {}
 ): Effect.Effect<ReadonlyArray<FileBatch>, UnusableFileError> =>
   Effect.tryPromise({
     try: async () => {
@@ -88,7 +101,8 @@ export const planBatches = (
           requires: d.dataset.requiresLookups ?? []
         })
       }
-      const batches: Array<FileBatch> = []
+      // each group: records files (one per dataset with `release`, else one), then the plugin's lookups
+      const groups: Array<{ plugin: string; agency: string; records: Array<(typeof found)[number]> }> = []
       for (const rec of found.filter((f) => f.role === "records")) {
         const lookups = found.filter((f) => f.role === "lookup" && f.plugin === rec.plugin)
         for (const needed of rec.requires)
@@ -98,13 +112,22 @@ export const planBatches = (
               `${rec.dataset} rows are joined to their ${needed} rows, but no ${needed} file was given`,
               `the ${needed} file passed together with it; nothing was archived`
             )
-        const ps = [rec.path, ...lookups.map((l) => l.path)]
-        batches.push({
-          agency: rec.agency,
-          paths: ps,
-          keys: ps.map((p) => bronzeKey(mode, rec.agency, date, basename(p)))
-        })
+        const open =
+          options.release === true
+            ? groups.find((g) => g.plugin === rec.plugin && !g.records.some((r) => r.dataset === rec.dataset))
+            : undefined
+        if (open !== undefined) open.records.push(rec)
+        else groups.push({ plugin: rec.plugin, agency: rec.agency, records: [rec] })
       }
+      const batches: Array<FileBatch> = groups.map((g) => {
+        const lookups = found.filter((f) => f.role === "lookup" && f.plugin === g.plugin)
+        const ps = [...g.records, ...lookups].map((f) => f.path)
+        return {
+          agency: g.agency,
+          paths: ps,
+          keys: ps.map((p) => bronzeKey(mode, g.agency, date, basename(p)))
+        }
+      })
       const orphan = found.find(
         (f) => f.role === "lookup" && !found.some((r) => r.role === "records" && r.plugin === f.plugin)
       )
@@ -180,7 +203,17 @@ export const ingestFiles = (
 > =>
   Effect.gen(function* () {
     const date = options.date ?? new Date().toISOString().slice(0, 10)
-    const batches = yield* planBatches(paths, options.registry, options.mode, date, options.agency ?? "auto")
+    // a release's files (EPA's two exports) are one batch: see `planBatches`
+    const batches = yield* planBatches(
+      paths,
+      options.registry,
+      options.mode,
+      date,
+      options.agency ?? "auto",
+      {
+        release: true
+      }
+    )
     const results: Array<BatchResult> = []
     const archived = new Map<string, string>()
     for (const b of batches) {

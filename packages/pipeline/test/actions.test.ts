@@ -17,7 +17,7 @@ import { Effect, Layer } from "effect"
 import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type EntityKind, foldDeltas, goldFromSilver, toEntityStats } from "../src/Gold"
-import { ingestFiles } from "../src/IngestFiles"
+import { ingestFiles, planBatches } from "../src/IngestFiles"
 import { Warehouse, type WarehouseShape } from "../src/Warehouse"
 import { layerLocal } from "../src/WarehouseIceberg"
 import { makeMemory } from "../src/WarehouseMemory"
@@ -220,22 +220,26 @@ describe("EPA: one enforcement action, counted once (real sample rows)", () => {
 
     const dir = await scratch("vos-actions-")
     const golds: Array<Record<string, unknown>> = []
-    for (const [i, order] of [
-      [NPDES, ECHO],
-      [ECHO, NPDES]
-    ].entries()) {
+    // one file per command in either order, then both files in one command: one batch (a release)
+    for (const [i, order] of [[[NPDES], [ECHO]], [[ECHO], [NPDES]], [[NPDES, ECHO]]].entries()) {
       const wh = makeMemory()
       // the second order in small chunks (lookups and action groups a slice at a time)
-      for (const [j, f] of order.entries())
-        await ingest(
+      for (const [j, files] of order.entries()) {
+        const batches = await ingest(
           wh,
           join(dir, `lake-${i}`),
-          [f!],
+          files,
           `2025-12-0${j + 1}`,
           true,
           registry,
           i === 1 ? 300 : undefined
         )
+        expect(batches).toHaveLength(1)
+        expect(batches[0]!.keys).toHaveLength(files.length)
+      }
+      // the same files again: a replay (of the release's batch too), nothing read or written
+      const again = await ingest(wh, join(dir, `lake-${i}`), order.at(-1)!, `2025-12-0${order.length}`)
+      expect(again.map((r) => r.status)).toEqual(["replayed"])
       const silver = await Effect.runPromise(
         wh.silverLookup(
           "epa",
@@ -255,7 +259,27 @@ describe("EPA: one enforcement action, counted once (real sample rows)", () => {
       golds.push(company)
     }
     expect(golds[0]).toEqual(golds[1])
+    expect(golds[2]).toEqual(golds[0])
   }, 120_000)
+})
+
+describe("EPA release batches (planBatches)", () => {
+  it("one file of each dataset of a plugin per batch; a second file of a dataset is a later batch; OSHA unchanged", async () => {
+    const dir = await scratch("vos-plan-")
+    const later = join(dir, "npdes_formal_actions_2.csv")
+    await writeFile(later, await readFile(NPDES))
+    const osha = [join(SAMPLES, "osha_violation.csv"), join(SAMPLES, "osha_inspection.csv")]
+    const paths = [NPDES, osha[0]!, later, osha[1]!, ECHO]
+    const plan = (release: boolean) =>
+      Effect.runPromise(planBatches(paths, registry, "historical", "2026-01-02", "auto", { release }))
+    expect((await plan(true)).map((b) => b.paths)).toEqual([[NPDES, ECHO], osha, [later]])
+    expect((await plan(true))[0]!.keys).toEqual([
+      "bronze/historical/epa/2026/01/02/npdes_formal_actions_FL.csv",
+      "bronze/historical/epa/2026/01/02/echo_cases_FL.csv"
+    ])
+    // without releases (backfill): one records file per batch, as given
+    expect((await plan(false)).map((b) => b.paths)).toEqual([[NPDES], osha, [later], [ECHO]])
+  })
 })
 
 // Property: rows of a few real shared actions (several permits per action among them) plus an action of
@@ -325,10 +349,14 @@ const makePool = async (): Promise<Pool> => {
   }
 }
 
-/** One delivery: rows of one file (by pool index), each possibly re-published with another penalty. */
+/**
+ * One delivery: rows of one file (by pool index), each possibly re-published with another penalty; `together`:
+ * given in one command with the next delivery, which makes the two one batch when they are the two files.
+ */
 interface Delivery {
   readonly file: "npdes" | "echo"
   readonly rows: ReadonlyArray<{ readonly at: number; readonly penalty: string | null }>
+  readonly together: boolean
 }
 
 /** Any split of each file's rows into batches, interleaved in any order. */
@@ -358,24 +386,32 @@ const arbSplit = (pool: Pool, corrections: boolean): fc.Arbitrary<ReadonlyArray<
       })
     : fc.constant(null)
   return fc
-    .tuple(batches("npdes"), batches("echo"), fc.infiniteStream(fc.boolean()), fc.infiniteStream(penalty))
-    .map(([n, e, coin, pen]) => {
+    .tuple(
+      batches("npdes"),
+      batches("echo"),
+      fc.infiniteStream(fc.boolean()),
+      fc.infiniteStream(penalty),
+      fc.infiniteStream(fc.boolean())
+    )
+    .map(([n, e, coin, pen, both]) => {
       const out: Array<Delivery> = []
       const a = [...n]
       const b = [...e]
       const it = coin[Symbol.iterator]()
       const p = pen[Symbol.iterator]()
+      const j = both[Symbol.iterator]()
       while (a.length + b.length > 0) {
         const next = (a.length > 0 && (b.length === 0 || it.next().value)) === true ? a.shift()! : b.shift()!
         out.push({
           file: next.file,
-          rows: next.rows.map((at) => ({ at, penalty: p.next().value as string | null }))
+          rows: next.rows.map((at) => ({ at, penalty: p.next().value as string | null })),
+          together: j.next().value === true
         })
       }
       // corrections: a few rows re-published later with other figures
       if (corrections && out.length > 0) {
         const again = out[0]!.rows.map((r) => ({ at: r.at, penalty: p.next().value ?? "777" }))
-        out.push({ file: out[0]!.file, rows: again })
+        out.push({ file: out[0]!.file, rows: again, together: false })
       }
       return out
     })
@@ -388,6 +424,8 @@ const runDeliveries = async (
   dir: string,
   reg: Registry = registry
 ) => {
+  // files of one command (deliveries marked `together` with the next one)
+  let command: Array<string> = []
   for (const [i, d] of deliveries.entries()) {
     const lines = d.rows.map(({ at, penalty }) => {
       const row = pool.rows[at]!
@@ -399,7 +437,21 @@ const runDeliveries = async (
     const f = join(dir, `in-${i}`, d.file === "npdes" ? "npdes_formal_actions.csv" : "echo_cases.csv")
     await mkdir(join(dir, `in-${i}`), { recursive: true })
     await writeFile(f, `${[pool.header[d.file], ...lines].join("\r\n")}\r\n`)
-    await ingest(wh, dir, [f], `2026-01-${String((i % 28) + 1).padStart(2, "0")}`, true, reg)
+    command.push(f)
+    // an NPDES and an ECHO delivery in one command (at most one file of each)
+    const next = deliveries[i + 1]
+    if (d.together && command.length === 1 && next !== undefined && next.file !== d.file) continue
+    const results = await ingest(
+      wh,
+      dir,
+      command,
+      `2026-01-${String((i % 28) + 1).padStart(2, "0")}`,
+      true,
+      reg
+    )
+    // the two files of a release are one batch
+    expect(results.map((r) => r.keys.length)).toEqual([command.length])
+    command = []
   }
 }
 
