@@ -400,6 +400,38 @@ export const scoreFactsOf = (
 
 const q = (s: string) => `'${s.replaceAll("'", "''")}'`
 
+/** Every details field the rules read, parsed once per row (`x[1..]`). */
+const DETAIL_PATHS = [
+  "activity_nr",
+  "fta_insp_nr",
+  "gravity",
+  "emphasis",
+  "rec",
+  "inspection.insp_type",
+  "sanction.normalized",
+  "action.normalized",
+  ...SNC_KEYS
+]
+const DETAIL_X_SQL = (det: string) =>
+  `json_extract_string(${det}, [${DETAIL_PATHS.map((p) => q(`$."${p}"`)).join(", ")}])`
+/** Whether the details hold a key at all (evidence a rule can be judged), from their key list `dk`. */
+const DETAIL_FLAGS = [
+  { column: "__has_insp_type", sql: "coalesce(list_contains(dk, 'inspection.insp_type'), false)" },
+  { column: "__has_gravity", sql: "coalesce(list_contains(dk, 'gravity'), false)" },
+  { column: "__has_emphasis", sql: "coalesce(list_contains(dk, 'emphasis'), false)" },
+  { column: "__has_snc", sql: `coalesce(list_has_any(dk, [${SNC_KEYS.map(q).join(", ")}]), false)` }
+]
+
+/**
+ * The rows of `relation` (silver columns) with what the fact queries read of their details, parsed once:
+ * `__x` and the `__has_*` flags instead of `violation_details` (~1 KB of JSON a row, which every fact query
+ * parsed again). `scoreFactsSql(…, { parsed: true })` reads them.
+ */
+export const parsedDetailsSql = (relation: string): string =>
+  `SELECT * EXCLUDE (dk), ${DETAIL_FLAGS.map((f) => `${f.sql} AS ${f.column}`).join(", ")}
+    FROM (SELECT * EXCLUDE (violation_details), ${DETAIL_X_SQL("CAST(violation_details AS VARCHAR)")} AS __x,
+      json_keys(CAST(violation_details AS VARCHAR)) AS dk FROM (${relation}))`
+
 /**
  * The facts as one DuckDB query over `relation` (silver columns; several agencies' tables unioned). `keySql`
  * groups records (a company key expression); `only` limits the result to these keys.
@@ -408,7 +440,9 @@ export const scoreFactsSql = (
   relation: string,
   w: ScoreWindow,
   keySql: string,
-  only?: ReadonlyArray<string>
+  only?: ReadonlyArray<string>,
+  /** The relation carries its details parsed (`parsedDetailsSql`) instead of `violation_details`. */
+  options: { readonly parsed?: boolean } = {}
 ): string => {
   const inw = `(d > DATE ${q(w.start)} AND d <= DATE ${q(w.asOf)})`
   const o = "agency = 'osha' AND inw"
@@ -419,19 +453,7 @@ export const scoreFactsSql = (
     `CAST(coalesce(sum(CAST(${col} * 100 AS BIGINT)) FILTER (WHERE ${cond}), 0) AS VARCHAR)`
   const perAgency = (f: (a: string) => string) => ScoreAgencies.map(f).join(",\n  ")
   const qualifies = "(vt IN ('willful', 'repeat') OR (fta AND vt = 'serious'))"
-  // Every details field the rules read, parsed once per row (x[1..]), and the keys present (dk).
-  const paths = [
-    "activity_nr",
-    "fta_insp_nr",
-    "gravity",
-    "emphasis",
-    "rec",
-    "inspection.insp_type",
-    "sanction.normalized",
-    "action.normalized",
-    ...SNC_KEYS
-  ]
-  const x = (field: string) => `coalesce(x[${paths.indexOf(field) + 1}], '')`
+  const x = (field: string) => `coalesce(x[${DETAIL_PATHS.indexOf(field) + 1}], '')`
   const sncYes = SNC_KEYS.map((k) => `upper(${x(k)}) IN (${SNC_YES.map(q).join(", ")})`).join(" OR ")
   const faaClass = `CASE
     WHEN ${x("sanction.normalized")} = 'CONSOLIDATED CASE' THEN 'consolidated'
@@ -441,16 +463,23 @@ export const scoreFactsSql = (
       THEN 'suspension'
     WHEN vt = 'civil_penalty' THEN 'civil_penalty'
     ELSE 'other' END`
-  const has = (key: string) => `coalesce(list_contains(dk, ${q(key)}), false)`
+  const flags = DETAIL_FLAGS.map((f) => f.column).join(", ")
+  const limit =
+    only === undefined ? "" : `WHERE k IN (${only.length === 0 ? "NULL" : only.map(q).join(", ")})`
+  // the details' fields parsed here, or read as they are where the relation has them (`parsedDetailsSql`)
   return `WITH src AS (
   SELECT ${keySql} AS k, violation_id AS id, agency, source_dataset AS ds, company_name AS name, state,
     CAST(event_date AS DATE) AS d, violation_type AS vt,
     CAST(penalty_initial AS DECIMAL(18,2)) AS pi, CAST(penalty_current AS DECIMAL(18,2)) AS pc,
-    CAST(violation_details AS VARCHAR) AS det
+    ${options.parsed === true ? `__x AS x, ${flags}` : "CAST(violation_details AS VARCHAR) AS det"}
   FROM (${relation}) WHERE status <> 'deleted' AND agency IN ('osha', 'epa', 'faa')
 ), parsed AS (
-  SELECT *, json_extract_string(det, [${paths.map((p) => q(`$."${p}"`)).join(", ")}]) AS x, json_keys(det) AS dk
-  FROM src ${only === undefined ? "" : `WHERE k IN (${only.length === 0 ? "NULL" : only.map(q).join(", ")})`}
+  ${
+    options.parsed === true
+      ? `SELECT * FROM src ${limit}`
+      : `SELECT * EXCLUDE (det, dk), ${DETAIL_FLAGS.map((f) => `${f.sql} AS ${f.column}`).join(", ")}
+  FROM (SELECT *, ${DETAIL_X_SQL("det")} AS x, json_keys(det) AS dk FROM src ${limit})`
+  }
 ), base AS (
   SELECT k, id, agency, ds, name, state, d, vt, pi, pc,
     coalesce(${inw}, false) AS inw,
@@ -460,10 +489,10 @@ export const scoreFactsSql = (
     ${x("gravity")} = '10' AS g10,
     ${x("emphasis")} = 'X' AS egregious,
     ${x("inspection.insp_type")} = 'M' OR ${x("rec")} = 'A' AS fatcat_item,
-    ${has("inspection.insp_type")} AS has_insp_type,
-    ds = 'osha_violation' OR ${has("gravity")} AS has_gravity,
-    ds = 'osha_violation' OR ${has("emphasis")} AS has_emphasis,
-    coalesce(list_has_any(dk, [${SNC_KEYS.map(q).join(", ")}]), false) AS has_snc,
+    __has_insp_type AS has_insp_type,
+    ds = 'osha_violation' OR __has_gravity AS has_gravity,
+    ds = 'osha_violation' OR __has_emphasis AS has_emphasis,
+    __has_snc AS has_snc,
     ${sncYes} AS snc_yes,
     ${faaClass} AS faa_class
   FROM parsed
@@ -1192,8 +1221,8 @@ const rowsSql = (table: string, w: ScoreWindow, only?: ReadonlyArray<string>) =>
       ? `SELECT * FROM ${table}`
       : `SELECT * FROM ${table} WHERE __company IN (${only.length === 0 ? "NULL" : only.map(q).join(", ")})`
   return {
-    companies: scoreFactsSql(limited, w, "__company"),
-    facilities: scoreFactsSql(limited, w, "(__company || '|' || __facility)")
+    companies: scoreFactsSql(limited, w, "__company", undefined, { parsed: true }),
+    facilities: scoreFactsSql(limited, w, "(__company || '|' || __facility)", undefined, { parsed: true })
   }
 }
 
@@ -1240,10 +1269,10 @@ export const materializeScoreRows = (
     return table
   })
 
-/** The rows {@link materializeScoreRows} keeps: live records, actions merged, company and facility keys. */
+/** The rows {@link materializeScoreRows} keeps: live records, actions merged, company and facility keys, details parsed. */
 export const scoreRowsSql = (relation: string, key: ScoreKey = companySlugKey): string =>
-  `SELECT *, ${key.sql} AS __company, ${FACILITY_SQL} AS __facility
-    FROM (${collapsedActionsSql(relation)}) WHERE status <> 'deleted' AND agency IN ('osha', 'epa', 'faa')`
+  parsedDetailsSql(`SELECT *, ${key.sql} AS __company, ${FACILITY_SQL} AS __facility
+    FROM (${collapsedActionsSql(relation)}) WHERE status <> 'deleted' AND agency IN ('osha', 'epa', 'faa')`)
 
 /** The fact queries over a table of {@link scoreRowsSql} rows, limited to `only` company keys when given. */
 export const scoreRowsFactsSql = (table: string, w: ScoreWindow, only?: ReadonlyArray<string>) =>

@@ -12,6 +12,8 @@ import {
   minusYears,
   type ScoreFacts,
   scoreBoardsOf,
+  scoreRowsFactsSql,
+  scoreRowsSql,
   scoreSql,
   scoresFromFacts,
   scoresOf,
@@ -61,9 +63,24 @@ const relationOf = (vs: ReadonlyArray<Violation>): string =>
         )
         .join(", ")}) t(${COLS.join(", ")})`
 
-const sqlScores = async (vs: ReadonlyArray<Violation>, asOf: string, only?: ReadonlyArray<string>) => {
+let tables = 0
+/**
+ * The scores by SQL: over silver's rows (`scoreSql`), or (`rows`) over a table of `scoreRowsSql` rows, keyed
+ * and with their details parsed once, as the serving sync materializes them (`scoreRowsFactsSql`).
+ */
+const sqlScores = async (
+  vs: ReadonlyArray<Violation>,
+  asOf: string,
+  only?: ReadonlyArray<string>,
+  via: "silver" | "rows" = "silver"
+) => {
   const w = scoreWindow(asOf)
-  const sql = scoreSql(relationOf(vs), w, companySlugKey.sql, only)
+  let sql = scoreSql(relationOf(vs), w, companySlugKey.sql, only)
+  if (via === "rows") {
+    const table = `score_rows_test_${tables++}`
+    await lake.run(lake.lakehouse.query(`CREATE TABLE ${table} AS ${scoreRowsSql(relationOf(vs))}`))
+    sql = scoreRowsFactsSql(table, w, only)
+  }
   const companies = (await lake.run(lake.lakehouse.query(sql.companies))).map(factsFromRow)
   const byCompany = new Map<string, Array<ScoreFacts>>()
   for (const f of (await lake.run(lake.lakehouse.query(sql.facilities))).map(factsFromRow)) {
@@ -307,6 +324,11 @@ describe("SQL facts == TypeScript reference (property)", () => {
           // only: the same scores for a subset of keys
           const some = ["COMPANY#acme", "COMPANY#o-brien"]
           expect(await sqlScores(vs, asOf, some)).toEqual(ref.filter((s) => some.includes(s.entity_key)))
+          // the same over the materialized score rows (details parsed once, no details column)
+          expect(await sqlScores(vs, asOf, undefined, "rows")).toEqual(ref)
+          expect(await sqlScores(vs, asOf, some, "rows")).toEqual(
+            ref.filter((s) => some.includes(s.entity_key))
+          )
         }
       ),
       { numRuns: 40 }
