@@ -23,7 +23,14 @@ import { runStats, runTop } from "./commands/Query"
 import { loadScoreKey, runServing } from "./commands/Serving"
 import { count } from "./Format"
 import { BOOLEAN_FLAGS, COMMANDS, checkFlags, commandHelp, usage } from "./Help"
-import { entityStoreLayer, lakeLayer, servingLayer, ventureosHome } from "./Layers"
+import {
+  archiveLayer,
+  entityStoreLayer,
+  lakeLayer,
+  plainLakeLayer,
+  servingLayer,
+  ventureosHome
+} from "./Layers"
 import { makeProgress } from "./Progress"
 import { defaultRegistry } from "./Registry"
 import { samplePaths, samplesDir } from "./Samples"
@@ -93,7 +100,8 @@ type Rescore = ReadonlyArray<string>
 const afterIngestServing = (args: Args) => async (s: Summary, rescore?: Rescore) => {
   const daily = (flagString(args, "mode") ?? "historical") === "daily"
   const lake = lakeLayer()
-  const pending = await Effect.runPromise(pendingServing.pipe(Effect.provide(lake)))
+  // the outbox is in the raw archive: listed without opening the lake (a historical run has no serving work)
+  const pending = await Effect.runPromise(pendingServing.pipe(Effect.provide(archiveLayer())))
   const skipped = "skipped (historical): run ventureos serving rebuild"
   if (!daily) {
     process.stderr.write(
@@ -164,7 +172,7 @@ const afterIngest = (args: Args) => async (s: import("./commands/Ingest").Ingest
       agencies: ["osha", "epa", "faa"],
       batches: s.results,
       ...(records === undefined ? {} : { records })
-    }).pipe(Effect.provide(lakeLayer()))
+    }).pipe(Effect.provide(plainLakeLayer()))
   )
   const entities = Exit.isSuccess(exit)
     ? { ...exit.value, moved: exit.value.moved.length }
@@ -302,7 +310,13 @@ const demo = async (args: Args): Promise<number> => {
     positionals: samplePaths(),
     flags: new Map([...args.flags, ["mode", "daily"]])
   }
-  const code = await runIngest(demoArgs, defaultRegistry, lakeLayer(home), afterIngest(demoArgs))
+  const code = await runIngest(
+    demoArgs,
+    defaultRegistry,
+    lakeLayer(home),
+    afterIngest(demoArgs),
+    archiveLayer(home)
+  )
   if (code !== 0) return code
   // Writing a brand replaces it: running the demo again stores the same configs.
   const brands = sampleBrands()
@@ -364,7 +378,7 @@ export const runCli = async (argv: ReadonlyArray<string>): Promise<number> => {
       case "normalize":
         return await normalize(args, args.positionals, join(ventureosHome(), "normalized", "records.jsonl"))
       case "ingest":
-        return await runIngest(args, defaultRegistry, lakeLayer(), afterIngest(args))
+        return await runIngest(args, defaultRegistry, lakeLayer(), afterIngest(args), archiveLayer())
       case "backfill":
         return await runBackfillCommand(args, defaultRegistry, lakeLayer())
       case "top":

@@ -3,7 +3,7 @@ import { EntityStore, layerCompanyRollup, layerLocalLake, type Warehouse } from 
 import type { ServingStore, ServingStoreError } from "@ventureos/serving"
 import { ServingStoreDynamo } from "@ventureos/serving/dynamodb"
 import type { Lakehouse } from "@ventureos/storage"
-import type { RawArchive } from "@ventureos/storage/archive"
+import { layerFileSystem, type RawArchive } from "@ventureos/storage/archive"
 import { type Config, Layer } from "effect"
 
 /** `$VENTUREOS_HOME`, default `./.ventureos`: every piece of local state lives under it. */
@@ -23,9 +23,22 @@ export const paths = (home = ventureosHome()) => ({
   inputHashes: join(home, "cache", "input-sha256")
 })
 
+/** The raw archive (bronze, manifests, rejects, pending serving records) alone: no DuckDB, no catalog. */
+export const archiveLayer = (home = ventureosHome()): Layer.Layer<RawArchive> =>
+  layerFileSystem(paths(home).lake)
+
 /** The entity map of the lake under the home folder. */
 export const entityStoreLayer = (home = ventureosHome()): Layer.Layer<EntityStore> =>
   EntityStore.layerFileSystem(paths(home).entities)
+
+/**
+ * The lake without the company rollup of gold reads: for steps that read silver only (the entity update),
+ * which then do not load and roll up the entity map first.
+ */
+export const plainLakeLayer = (
+  home = ventureosHome()
+): Layer.Layer<RawArchive | Warehouse | Lakehouse | EntityStore> =>
+  Layer.merge(layerLocalLake(home), entityStoreLayer(home))
 
 /**
  * Raw archive + Iceberg warehouse + entity map under the home folder: everything ingest needs (no serving
@@ -34,7 +47,7 @@ export const entityStoreLayer = (home = ventureosHome()): Layer.Layer<EntityStor
 export const lakeLayer = (
   home = ventureosHome()
 ): Layer.Layer<RawArchive | Warehouse | Lakehouse | EntityStore> => {
-  const base = Layer.merge(layerLocalLake(home), entityStoreLayer(home))
+  const base = plainLakeLayer(home)
   // the rolled-up Warehouse wins over the plain one (Layer.merge: the later layer's services win)
   return Layer.merge(base, Layer.orDie(Layer.provide(layerCompanyRollup, base)))
 }

@@ -1,3 +1,5 @@
+import { grouped } from "./Format"
+
 /** Progress on stderr: a redrawn bar with rows/s on a TTY, a plain line every few seconds otherwise. */
 export const makeProgress = (label: string, total?: number, unit = "rows") => {
   const start = Date.now()
@@ -9,13 +11,13 @@ export const makeProgress = (label: string, total?: number, unit = "rows") => {
     last = now
     const secs = Math.max((now - start) / 1000, 0.001)
     const rate = Math.round(rows / secs)
-    let line = `${label}: ${rows.toLocaleString("en-US")} ${unit}, ${rate.toLocaleString("en-US")} ${unit}/s`
+    let line = `${label}: ${grouped(rows)} ${unit}, ${grouped(rate)} ${unit}/s`
     if (total !== undefined && total > 0) {
       const pct = Math.min(rows / total, 1)
       const eta = rate > 0 ? Math.max(0, Math.round((total - rows) / rate)) : 0
       const width = 24
       const bar = "#".repeat(Math.round(pct * width)).padEnd(width, ".")
-      line = `${label} [${bar}] ${(pct * 100).toFixed(0)}% ${rows.toLocaleString("en-US")}/${total.toLocaleString("en-US")} ${rate.toLocaleString("en-US")} ${unit}/s ETA ${eta}s`
+      line = `${label} [${bar}] ${(pct * 100).toFixed(0)}% ${grouped(rows)}/${grouped(total)} ${grouped(rate)} ${unit}/s ETA ${eta}s`
     }
     if (tty) process.stderr.write(`\r\x1b[2K${line}${final ? "\n" : ""}`)
     else process.stderr.write(`${line}\n`)

@@ -1,7 +1,7 @@
 import { losslessNumber } from "@ventureos/storage/duckdb"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { count, fit, money } from "../src/Format"
+import { count, fit, grouped, money } from "../src/Format"
 
 describe("human output", () => {
   it("money: thousands separators on the exact decimal string", () => {
@@ -16,6 +16,18 @@ describe("human output", () => {
         const s = `${cents < 0n ? "-" : ""}${abs / 100n}.${String(abs % 100n).padStart(2, "0")}`
         // removing the separators gives the amount back
         expect(money(s).replace("$", "").replaceAll(",", "")).toBe(s)
+      })
+    )
+  })
+  it("grouped prints whole numbers as toLocaleString('en-US') does (without loading ICU)", () => {
+    expect(grouped(1000355)).toBe("1,000,355")
+    expect(grouped(-1234)).toBe("-1,234")
+    expect(grouped(999)).toBe("999")
+    expect(grouped(1.5)).toBe("1.5")
+    expect(grouped(-0)).toBe((-0).toLocaleString("en-US"))
+    fc.assert(
+      fc.property(fc.oneof(fc.integer(), fc.maxSafeInteger(), fc.double({ noNaN: true })), (n) => {
+        expect(grouped(n)).toBe(n.toLocaleString("en-US"))
       })
     )
   })

@@ -149,22 +149,13 @@ const isZero = (d: GoldDelta) =>
   Object.values(d.by_type).every((v) => v === 0)
 
 /**
- * Ingest one batch of archived bronze objects: the first key is the batch's identity; all keys are
- * normalized together (OSHA violations need their inspection file). Exactly-once: a completed batch
- * (manifest present for the same bytes) is a no-op; a batch interrupted after its silver commit is
- * finished from silver history (deltas = the commit's parent vs. the commit) instead of re-applied.
+ * What the ledger says of a batch: its bronze objects (by `head`), its source id (keys + sha256s) and the
+ * manifest under its records key; `replayed` when that manifest completed these same bytes (a redelivery).
+ * Reads the raw archive only (no warehouse): the CLI answers a replay from it before opening the lake.
  */
-export const ingestBatch = (
-  keys: ReadonlyArray<string>,
-  options: IngestOptions
-): Effect.Effect<
-  BatchResult,
-  UnusableFileError | IngestInputError | WarehouseError | RawArchiveError,
-  RawArchive | Warehouse
-> =>
+const batchLedger = (keys: ReadonlyArray<string>) =>
   Effect.gen(function* () {
     const archive = yield* RawArchive
-    const warehouse = yield* Warehouse
     const parsed: Array<BronzeKey> = []
     for (const k of keys) {
       const b = parseBronzeKey(k)
@@ -189,29 +180,60 @@ export const ingestBatch = (
     const prior = yield* archive.getText(mKey)
     const priorManifest = Option.isSome(prior) ? (JSON.parse(prior.value) as Manifest) : undefined
     const m = priorManifest
-    if (
+    const replayed: BatchResult | undefined =
       m !== undefined &&
       m.status === "complete" &&
       (m.sourceId === sourceId || (m.previousSources ?? []).includes(sourceId))
-    ) {
-      // A redelivery of bytes already ingested: nothing is read or written, and nothing is reported as done.
-      return {
-        key: main.key,
-        keys,
-        mode: main.mode,
-        agency: main.agency,
-        sourceId,
-        status: "replayed",
-        ...NO_WORK,
-        silverSnapshot: m.silverSnapshot,
-        feed: r.feed,
-        rejectsKey: null,
-        manifestKey: mKey,
-        changed: [],
-        previous: [],
-        touched: { company: [], city: [], state: [] }
-      } satisfies BatchResult
-    }
+        ? {
+            // A redelivery of bytes already ingested: nothing is read or written, nothing reported as done.
+            key: main.key,
+            keys,
+            mode: main.mode,
+            agency: main.agency,
+            sourceId,
+            status: "replayed",
+            ...NO_WORK,
+            silverSnapshot: m.silverSnapshot,
+            feed: r.feed,
+            rejectsKey: null,
+            manifestKey: mKey,
+            changed: [],
+            previous: [],
+            touched: { company: [], city: [], state: [] }
+          }
+        : undefined
+    return { main, r, objs, sourceId, mKey, priorManifest, replayed }
+  })
+
+/**
+ * The batch's result when it is a replay (its bytes already completed: see {@link ingestBatch}), from the raw
+ * archive alone; none when it has work to do (then `ingestBatch` does it, and checks the ledger again).
+ */
+export const replayedBatch = (
+  keys: ReadonlyArray<string>
+): Effect.Effect<Option.Option<BatchResult>, IngestInputError | RawArchiveError, RawArchive> =>
+  Effect.map(batchLedger(keys), (l) => Option.fromUndefinedOr(l.replayed))
+
+/**
+ * Ingest one batch of archived bronze objects: the first key is the batch's identity; all keys are
+ * normalized together (OSHA violations need their inspection file). Exactly-once: a completed batch
+ * (manifest present for the same bytes) is a no-op; a batch interrupted after its silver commit is
+ * finished from silver history (deltas = the commit's parent vs. the commit) instead of re-applied.
+ */
+export const ingestBatch = (
+  keys: ReadonlyArray<string>,
+  options: IngestOptions
+): Effect.Effect<
+  BatchResult,
+  UnusableFileError | IngestInputError | WarehouseError | RawArchiveError,
+  RawArchive | Warehouse
+> =>
+  Effect.gen(function* () {
+    const archive = yield* RawArchive
+    const warehouse = yield* Warehouse
+    const ledger = yield* batchLedger(keys)
+    if (ledger.replayed !== undefined) return ledger.replayed
+    const { main, r, objs, sourceId, mKey, priorManifest } = ledger
 
     // Staging of processes killed mid-batch is removed by the next run; this batch's own is removed below.
     yield* Effect.promise(() => sweepStaleScratchOnce())

@@ -8,9 +8,15 @@ import {
   RawArchiveError,
   sha256File
 } from "@ventureos/storage/archive"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { bronzeKey, bronzeVersionKey, type IngestMode } from "./Gatekeeper"
-import { type BatchResult, type IngestInputError, type IngestOptions, ingestBatch } from "./Ingest"
+import {
+  type BatchResult,
+  type IngestInputError,
+  type IngestOptions,
+  ingestBatch,
+  replayedBatch
+} from "./Ingest"
 import { retryOnConflict, type Warehouse, type WarehouseError } from "./Warehouse"
 
 export interface IngestFilesOptions extends IngestOptions {
@@ -192,15 +198,20 @@ export const archiveOnce = (
     return vkey
   })
 
-/** Archive local files into bronze unchanged (write-once), then ingest them batch by batch. */
-export const ingestFiles = (
+/** A batch whose files are in bronze: the keys that hold exactly its bytes (the records file's first). */
+export interface ArchivedBatch {
+  readonly agency: string
+  readonly keys: ReadonlyArray<string>
+}
+
+/**
+ * Plan local files into batches and archive them into bronze unchanged (write-once), in order; reads and
+ * writes the raw archive only (the CLI answers a replay from the archive before it opens the lake).
+ */
+export const archiveFiles = (
   paths: ReadonlyArray<string>,
   options: IngestFilesOptions
-): Effect.Effect<
-  ReadonlyArray<BatchResult>,
-  UnusableFileError | IngestInputError | WarehouseError | RawArchiveError,
-  RawArchive | Warehouse
-> =>
+): Effect.Effect<ReadonlyArray<ArchivedBatch>, UnusableFileError | RawArchiveError, RawArchive> =>
   Effect.gen(function* () {
     const date = options.date ?? new Date().toISOString().slice(0, 10)
     // a release's files (EPA's two exports) are one batch: see `planBatches`
@@ -214,7 +225,7 @@ export const ingestFiles = (
         release: true
       }
     )
-    const results: Array<BatchResult> = []
+    const out: Array<ArchivedBatch> = []
     const archived = new Map<string, string>()
     for (const b of batches) {
       const keys: Array<string> = []
@@ -224,9 +235,53 @@ export const ingestFiles = (
         archived.set(key, stored)
         keys.push(stored)
       }
-      const r = yield* retryOnConflict(ingestBatch(keys, options))
+      out.push({ agency: b.agency, keys })
+    }
+    return out
+  })
+
+/** Ingest archived batches in order (each exactly once: a completed one is a replay). */
+export const ingestArchived = (
+  batches: ReadonlyArray<ArchivedBatch>,
+  options: IngestFilesOptions
+): Effect.Effect<
+  ReadonlyArray<BatchResult>,
+  UnusableFileError | IngestInputError | WarehouseError | RawArchiveError,
+  RawArchive | Warehouse
+> =>
+  Effect.gen(function* () {
+    const results: Array<BatchResult> = []
+    for (const b of batches) {
+      const r = yield* retryOnConflict(ingestBatch(b.keys, options))
       options.onBatch?.(r)
       results.push(r)
     }
     return results
   })
+
+/**
+ * The replayed results of archived batches when every one of them is a replay (their bytes already completed),
+ * from the raw archive alone; none when any has work to do.
+ */
+export const allReplayed = (
+  batches: ReadonlyArray<ArchivedBatch>
+): Effect.Effect<Option.Option<ReadonlyArray<BatchResult>>, IngestInputError | RawArchiveError, RawArchive> =>
+  Effect.gen(function* () {
+    const results: Array<BatchResult> = []
+    for (const b of batches) {
+      const r = yield* replayedBatch(b.keys)
+      if (Option.isNone(r)) return Option.none()
+      results.push(r.value)
+    }
+    return Option.some(results)
+  })
+
+/** Archive local files into bronze unchanged (write-once), then ingest them batch by batch. */
+export const ingestFiles = (
+  paths: ReadonlyArray<string>,
+  options: IngestFilesOptions
+): Effect.Effect<
+  ReadonlyArray<BatchResult>,
+  UnusableFileError | IngestInputError | WarehouseError | RawArchiveError,
+  RawArchive | Warehouse
+> => Effect.flatMap(archiveFiles(paths, options), (batches) => ingestArchived(batches, options))

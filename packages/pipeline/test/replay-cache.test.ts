@@ -16,9 +16,9 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { makeRegistry, oshaPlugin } from "@ventureos/normalizers"
 import { layerFileSystem, makeFileHashCache, type RawArchive } from "@ventureos/storage/archive"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Option } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { ingestFiles } from "../src/IngestFiles"
+import { allReplayed, archiveFiles, ingestFiles } from "../src/IngestFiles"
 import { Warehouse } from "../src/Warehouse"
 import { makeMemory } from "../src/WarehouseMemory"
 
@@ -89,12 +89,28 @@ describe("replay with remembered hashes", () => {
     expect(await makeFileHashCache(cacheDir, margin).lookup(v)).toBe(sha(v1))
     expect(await makeFileHashCache(cacheDir, margin).lookup(ins)).toBe(sha(await readFile(ins)))
     expect(await ingest()).toMatchObject({ status: "replayed", inserted: 0, updated: 0 })
+    // the CLI's early answer: archive and ledger only (no warehouse in the layer at all)
+    const early = () =>
+      Effect.runPromise(
+        Effect.flatMap(
+          archiveFiles([v, ins], {
+            registry,
+            mode: "daily",
+            date: "2026-01-02",
+            hashCache: makeFileHashCache(cacheDir, margin)
+          }),
+          allReplayed
+        ).pipe(Effect.provide(layerFileSystem(join(home, "lake"))))
+      )
+    const answered = await early()
+    expect(Option.getOrThrow(answered).map((r) => r.status)).toEqual(["replayed"])
 
     // other bytes of the same size with the old mtime put back: ingested (the correction applied)
     const before = await stat(v, { bigint: true })
     await writeFile(v, v2)
     touchBack(v, before.mtimeNs)
     expect((await stat(v, { bigint: true })).mtimeNs).toBe(before.mtimeNs)
+    expect(Option.isNone(await early()), "changed bytes are work, not a replay").toBe(true)
     const corrected = await ingest()
     expect(corrected).toMatchObject({ status: "ingested", updated: 1 })
     await settle()
