@@ -24,6 +24,9 @@ const PLACE = ["address", "city", "state", "zip", "city_slug"]
  * Each "first" is an `arg_min` over a (rank, violation id) key, not an ordered aggregate (`first(x ORDER BY
  * …)`): ordered aggregates buffer every group's rows per column, and a bulk ingest of ~500k EPA actions ran
  * the engine out of memory with them; `arg_min` keeps one value per group.
+ * Only groups of several live members are aggregated: a group of one (most actions: ~83% of the generated
+ * release's are in one file only, once) is its member as it is (every "first" of one row is that row), which
+ * spares the aggregation of struct-packed rows for most of a bulk batch's actions.
  */
 export const mergedActionsSql = (membersSql: string): string => {
   const byIdentity = `struct_pack(r := ${rankSql(ActionIdentityPrecedence)}, v := violation_id)`
@@ -40,13 +43,16 @@ export const mergedActionsSql = (membersSql: string): string => {
     "penalty_current"
   ]
   const rep = SILVER.filter((c) => !PLACE.includes(c) && !SPECIAL.includes(c))
+  // the live members once (read three times below), and the groups of several
+  const live = `WITH __live AS MATERIALIZED (SELECT * FROM (${membersSql}) WHERE status <> 'deleted'),
+    __several AS MATERIALIZED (SELECT agency, action_id FROM __live GROUP BY agency, action_id HAVING count(*) > 1)`
   const inner = `SELECT agency, action_id,
       arg_min(${pack(rep)}, ${byIdentity}) AS __rep,
       arg_min(${pack(PLACE)}, ${byPlace}) AS __place,
       arg_min(event_date, ${byIdentity}) FILTER (WHERE event_date IS NOT NULL) AS event_date,
       arg_min(penalty_initial, ${byPenalty}) FILTER (WHERE penalty_initial IS NOT NULL) AS penalty_initial,
       arg_min(penalty_current, ${byPenalty}) FILTER (WHERE penalty_current IS NOT NULL) AS penalty_current
-    FROM (${membersSql}) WHERE status <> 'deleted' GROUP BY agency, action_id`
+    FROM __live SEMI JOIN __several USING (agency, action_id) GROUP BY agency, action_id`
   const column = (c: string): string =>
     PLACE.includes(c)
       ? `__place.${c} AS ${c}`
@@ -55,7 +61,11 @@ export const mergedActionsSql = (membersSql: string): string => {
         : SPECIAL.includes(c)
           ? c
           : `__rep.${c} AS ${c}`
-  return `SELECT ${SILVER.map(column).join(", ")} FROM (${inner})`
+  const alone = (c: string): string => (c === "violation_details" ? "NULL::VARCHAR AS violation_details" : c)
+  // a subquery, so the statement can stand where a SELECT can (`liveActionsSql` unions it)
+  return `SELECT * FROM (${live}
+    SELECT ${SILVER.map(column).join(", ")} FROM (${inner})
+    UNION ALL SELECT ${SILVER.map(alone).join(", ")} FROM __live ANTI JOIN __several USING (agency, action_id))`
 }
 
 /**

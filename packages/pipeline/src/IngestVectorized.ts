@@ -562,30 +562,37 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<BatchCore, Wa
              SELECT action_id FROM ${t("chg")} WHERE action_id IS NOT NULL
              UNION ALL SELECT action_id FROM ${t("old")} WHERE action_id IS NOT NULL AND violation_id IN (${replacedIds}))`
         )
-      const actionIds =
-        probe?.y === true
-          ? (yield* sql(`SELECT action_id FROM ${t("actions")}`)).map((r) => String(r.action_id))
-          : []
-      if (actionIds.length > 0) {
-        const members = (snapshot: string | null) =>
-          Effect.gen(function* () {
-            const few = actionIds.length <= 20_000
-            const rel = yield* bulk.silverRelation(a.agency, snapshot)
-            // an inline list is a filter DuckDB pushes into the scan
-            const filter = few ? actionIds.map(sqlStr).join(", ") : `SELECT action_id FROM ${t("actions")}`
-            return `SELECT ${SILVER_COLS_NARROW} FROM (${rel}) WHERE action_id IN (${filter})`
-          })
-        yield* table("merged_before", mergedActionsSql(yield* members(base)))
+      const [ac] =
+        probe?.y === true ? yield* sql(`SELECT count(*)::BIGINT AS n FROM ${t("actions")}`) : [{ n: 0 }]
+      const actionCount = Number(ac?.n ?? 0)
+      if (actionCount > 0) {
+        // an inline list is a filter DuckDB pushes into the scan (a bulk batch's ~1M ids stay in their table)
+        const filter =
+          actionCount <= 20_000
+            ? (yield* sql(`SELECT action_id FROM ${t("actions")}`))
+                .map((r) => sqlStr(String(r.action_id)))
+                .join(", ")
+            : `SELECT action_id FROM ${t("actions")}`
+        const membersBefore = `SELECT ${SILVER_COLS_NARROW} FROM (${yield* bulk.silverRelation(a.agency, base)}) WHERE action_id IN (${filter})`
+        yield* table("merged_before", mergedActionsSql(membersBefore))
         // one statement each: the merge, the batch's first row per action (naming order) and their join
         yield* table(
           "action_ord",
           `SELECT action_id, 4611686018427387904 + min(__ord) AS __ord FROM ${t("chg")} WHERE action_id IS NOT NULL GROUP BY action_id`
         )
-        // a bulk batch touches hundreds of thousands of actions: their members are read from silver once
-        // (compressed on disk), then merged a slice of actions at a time (one aggregation over 460k EPA actions
-        // ran the engine out of memory), each slice compressed on disk
-        const mergeSlices = Math.max(1, Math.ceil(actionIds.length / (a.sqlSliceRows ?? 100_000)))
-        let after = yield* members(silverSnapshot)
+        // The members after the commit: silver before it minus the replaced ids plus the changed rows (what
+        // the silver write committed), so the new snapshot is not read again (a 1M-row EPA release's members:
+        // ~8 CPU s to read and copy). Finishing a landed batch reads its commit.
+        let after =
+          a.landed === undefined
+            ? `SELECT ${SILVER_COLS_NARROW} FROM ${t("chg")} WHERE action_id IS NOT NULL
+               UNION ALL SELECT * FROM (${membersBefore}) WHERE violation_id NOT IN (${replacedIds})`
+            : `SELECT ${SILVER_COLS_NARROW} FROM (${yield* bulk.silverRelation(a.agency, silverSnapshot)}) WHERE action_id IN (${filter})`
+        // A bulk batch touches up to a million actions: merged a slice of actions at a time, their members
+        // copied once (compressed on disk) and each slice's result too. Only groups of several members are
+        // aggregated (`mergedActionsSql`), so a slice holds 1M actions (9 slices of 100k, each reading every
+        // member, took ~10 CPU s for a 1M-row EPA release; an aggregation of every group ran out of memory).
+        const mergeSlices = Math.max(1, Math.ceil(actionCount / (a.sqlSliceRows ?? 1_000_000)))
         if (mergeSlices > 1) {
           yield* parquetView("members_now", after)
           after = `SELECT * FROM ${t("members_now")}`
@@ -618,7 +625,7 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<BatchCore, Wa
                 SELECT ${e.key} AS entity_key, NULL AS __name, -1 AS s, NULL AS __ord, *
                 FROM ${t("old")} WHERE status <> 'deleted' AND ${e.where} AND action_id IS NULL
                   AND violation_id IN (${replacedIds})`
-        if (actionIds.length === 0) return own
+        if (actionCount === 0) return own
         return `${own}
                 UNION ALL
                 SELECT ${e.key} AS entity_key, ${e.name} AS __name, 1 AS s, __ord, * EXCLUDE (__ord)
