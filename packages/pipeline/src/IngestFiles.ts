@@ -17,6 +17,7 @@ import {
   ingestBatch,
   replayedBatch
 } from "./Ingest"
+import { timed } from "./Timings"
 import { retryOnConflict, type Warehouse, type WarehouseError } from "./Warehouse"
 
 export interface IngestFilesOptions extends IngestOptions {
@@ -231,7 +232,9 @@ export const archiveFiles = (
       const keys: Array<string> = []
       for (const [i, p] of b.paths.entries()) {
         const key = b.keys[i]!
-        const stored = archived.get(key) ?? (yield* archiveOnce(key, p, options.hashCache))
+        const stored =
+          archived.get(key) ??
+          (yield* timed("ingest", `bronze ${basename(p)}`, archiveOnce(key, p, options.hashCache)))
         archived.set(key, stored)
         keys.push(stored)
       }

@@ -164,6 +164,14 @@ export const runIngest = async (
   /** The raw archive of `layer` on its own (built in a moment): replays are answered from it alone. */
   archive?: Layer.Layer<RawArchive>
 ): Promise<number> => {
+  if (process.env.VENTUREOS_TIMINGS === "1") {
+    // what the run spent before any ingest work: node's start, loading the CLI bundle (and building it, when
+    // a source changed since), parsing the command line (performance.now() counts from the process's start)
+    const cpu = process.cpuUsage()
+    process.stderr.write(
+      `[cli] ${performance.now().toFixed(0)} ms rss ${Math.round(process.memoryUsage().rss / 1e6)}: start-up (cpu ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms)\n`
+    )
+  }
   if (args.positionals.length === 0) throw new UsageError("ingest needs at least one file or directory")
   const mode = (flagString(args, "mode") ?? "historical") as IngestMode
   if (mode !== "daily" && mode !== "historical")
