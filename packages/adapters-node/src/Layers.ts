@@ -1,10 +1,9 @@
 import { join, resolve } from "node:path"
 import { EntityStore, layerCompanyRollup, layerLocalLake, type Warehouse } from "@ventureos/pipeline"
 import type { ServingStore, ServingStoreError } from "@ventureos/serving"
-import { ServingStoreDynamo } from "@ventureos/serving/dynamodb"
 import type { Lakehouse } from "@ventureos/storage"
 import { layerFileSystem, type RawArchive } from "@ventureos/storage/archive"
-import { type Config, Layer } from "effect"
+import { type Config, Effect, Layer } from "effect"
 
 /** `$VENTUREOS_HOME`, default `./.ventureos`: every piece of local state lives under it. */
 export const ventureosHome = (): string => resolve(process.env.VENTUREOS_HOME ?? ".ventureos")
@@ -59,4 +58,11 @@ export const lakeLayer = (
 export const servingLayer = (
   home = ventureosHome()
 ): Layer.Layer<ServingStore, ServingStoreError | Config.ConfigError> =>
-  ServingStoreDynamo.layerLocal({ home })
+  // the DynamoDB driver (AWS SDK) is loaded when a command first uses the store, not with the CLI: an ingest
+  // without serving work (a historical run, a replay) does not pay its start-up
+  Layer.unwrap(
+    Effect.map(
+      Effect.promise(() => import("@ventureos/serving/dynamodb")),
+      (m) => m.ServingStoreDynamo.layerLocal({ home })
+    )
+  )

@@ -1,8 +1,3 @@
-import {
-  applyBronzeLifecycle,
-  bronzeIntelligentTieringConfiguration,
-  bronzeLifecycleConfiguration
-} from "@ventureos/storage/archive/s3"
 import { type Args, flagString, UsageError } from "../Args"
 
 /**
@@ -13,6 +8,9 @@ export const runBronze = async (args: Args): Promise<number> => {
   const [sub] = args.positionals
   if (sub !== "lifecycle") throw new UsageError(`bronze needs lifecycle, got "${sub ?? ""}"`)
   const prefix = flagString(args, "prefix") ?? ""
+  // loaded here, not with the CLI: the S3 client's modules cost every other command ~20-60 ms to start
+  const { applyBronzeLifecycle, bronzeIntelligentTieringConfiguration, bronzeLifecycleConfiguration } =
+    await import("@ventureos/storage/archive/s3")
   const config = {
     lifecycle: bronzeLifecycleConfiguration(prefix),
     intelligentTiering: bronzeIntelligentTieringConfiguration(prefix)
