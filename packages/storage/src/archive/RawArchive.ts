@@ -221,11 +221,18 @@ export const makeFileSystem = (
     const at = nowNs()
     const { sha256 } = await copyHashing(createReadStream(localPath, { highWaterMark: 1 << 20 }), tmp)
     const past = Number(at - 2n * margin - 1_000_000_000n) / 1e9
-    await utimes(tmp, past, past)
-    return { at, sha256 }
+    // a file system that refuses to set times only costs the record (the next process hashes the object)
+    const backdated = await utimes(tmp, past, past).then(
+      () => true,
+      () => false
+    )
+    return { at, sha256, backdated }
   }
-  const publish = async (p: string, copied: { at: bigint; sha256: string }) =>
-    record({ path: p, at: copied.at, id: identityOf(await stat(p, { bigint: true })) }, copied.sha256)
+  const publish = async (p: string, copied: { at: bigint; sha256: string; backdated: boolean }) => {
+    const o = { path: p, at: copied.at, id: identityOf(await stat(p, { bigint: true })) }
+    if (copied.backdated) await record(o, copied.sha256)
+    else rememberHash(p, o.id, copied.sha256)
+  }
   const atomicWrite = async (p: string, write: (tmp: string) => Promise<void>) => {
     await mkdir(dirname(p), { recursive: true })
     const tmp = `${p}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
@@ -237,7 +244,7 @@ export const makeFileSystem = (
       Effect.flatMap(pathOf("put", key), (p) =>
         Effect.tryPromise({
           try: async () => {
-            let copied = { at: 0n, sha256: "" }
+            let copied = { at: 0n, sha256: "", backdated: false }
             await atomicWrite(p, async (tmp) => {
               copied = await copyPrivate(localPath, tmp)
             })
