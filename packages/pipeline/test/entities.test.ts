@@ -261,15 +261,25 @@ describe("company roll-up through the entity map", () => {
         const all = yield* variantsFromSilver(["osha"])
         // the map knows every name but the first: only that one is read, with the same inputs as a full read
         const only = yield* variantsFromSilver(["osha"], (slug) => slug !== slugs[0])
+        // the same with the new names joined as a relation (the form of lists too long for a literal IN)
+        const joined = yield* variantsFromSilver(["osha"], (slug) => slug !== slugs[0], undefined, 0)
+        const joinedAll = yield* variantsFromSilver(
+          ["osha"],
+          (slug) => slug === "",
+          { osha: new Set(slugs) },
+          0
+        )
         const none = yield* variantsFromSilver(["osha"], () => true)
         // an ingest whose entity step never ran: the next update finds every name; one more finds none
         const first = yield* updateEntities({ agencies: ["osha"] })
         const again = yield* updateEntities({ agencies: ["osha"] })
-        return { all, only, none, first, again }
+        return { all, only, joined, joinedAll, none, first, again }
       }).pipe(Effect.provide(EntityStore.layerMemory), Effect.provide(layerLocal(dir)))
-      const { all, only, none, first, again } = await Effect.runPromise(program)
+      const { all, only, joined, joinedAll, none, first, again } = await Effect.runPromise(program)
       expect(all.map((v) => v.key).sort()).toEqual(slugs)
       expect(only).toEqual(all.filter((v) => v.key === slugs[0]))
+      expect(joined).toEqual(only)
+      expect(joinedAll).toEqual(all)
       expect(none).toEqual([])
       expect(first.newVariants).toBe(slugs.length)
       expect(again.newVariants).toBe(0)
