@@ -64,7 +64,10 @@ export class Backfill extends Construct {
           VENTUREOS_RAW_BUCKET: rawBucket,
           VENTUREOS_WAREHOUSE: tableBucketArn(names.tableBucket(s.name)),
           VENTUREOS_CATALOG_SIGNING: "s3tables",
-          VENTUREOS_DUCKDB_MEMORY: `${Math.floor(s.ingest.memoryMb * 0.6)}MB`
+          VENTUREOS_DUCKDB_MEMORY: `${Math.floor(s.ingest.memoryMb * 0.6)}MB`,
+          // two glibc malloc arenas instead of one per allocating thread: DuckDB's queries move between libuv's
+          // pool threads, and each arena kept what its queries freed (a 5M-row local ingest: 1.49 -> 1.24 GB RSS)
+          MALLOC_ARENA_MAX: "2"
         }
       })
     this.planner = fn("Planner", "backfill-plan", "backfill.plan", "backfill: bronze files -> work items")
