@@ -350,8 +350,29 @@ export const updateEntities = (options: {
 }): Effect.Effect<EntityUpdate, WarehouseError | EntityStoreError, Warehouse | EntityStore> =>
   Effect.gen(function* () {
     const store = yield* EntityStore
-    const map = yield* timed("entities", "load the map", store.load)
     const fromSilver = options.records === undefined
+    // A replay (or any run after which silver is where the map was complete for it): nothing to read or resolve,
+    // which the map's stamp tells without parsing the map (the same answer as the path below, which would find
+    // every agency's head equal to the map's `complete` snapshot, read no names and save nothing)
+    let stamped = false
+    if (fromSilver && store.stamp !== undefined) {
+      const stamp = yield* store.stamp
+      stamped = Option.isSome(stamp)
+      if (Option.isSome(stamp) && stamp.value.version > 0) {
+        const heads = yield* silverHeads(options.agencies)
+        if (heads?.every(([a, h]) => h === null || stamp.value.complete[a] === h))
+          return {
+            version: stamp.value.version,
+            variants: stamp.value.variants,
+            companies: stamp.value.companies,
+            newVariants: 0,
+            compared: 0,
+            moved: [],
+            suggestions: 0
+          }
+      }
+    }
+    const map = yield* timed("entities", "load the map", store.load)
     const { heads, only } = fromSilver ? yield* silverScope(map, options) : { heads: {}, only: {} }
     const all = !fromSilver
       ? variantsFromRecords(options.records ?? [])
@@ -368,6 +389,8 @@ export const updateEntities = (options: {
     if (fresh.length === 0 && map.version > 0) {
       const same = Object.entries(heads).every(([a, h]) => map.complete?.[a] === h)
       if (!same) yield* timed("entities", "save the map", store.save(complete(map)))
+      // a map stored without a stamp (before stamps, or replaced by hand) gets one: the next replay skips it
+      else if (fromSilver && !stamped && store.writeStamp !== undefined) yield* store.writeStamp(map)
       return summary({ map, moved: [], suggestions: [], compared: 0 }, 0)
     }
     const r = yield* timed(
@@ -377,6 +400,18 @@ export const updateEntities = (options: {
     )
     yield* timed("entities", "save the map", store.save(complete(r.map)))
     return summary(r, fresh.length)
+  })
+
+/** Each agency's silver head (null: no silver yet); undefined for a warehouse without bulk SQL (memory). */
+const silverHeads = (
+  agencies: ReadonlyArray<string>
+): Effect.Effect<Array<readonly [string, string | null]> | undefined, WarehouseError, Warehouse> =>
+  Effect.gen(function* () {
+    const w = yield* Warehouse
+    if (w.bulk === undefined) return undefined
+    const out: Array<readonly [string, string | null]> = []
+    for (const agency of agencies) out.push([agency, yield* w.silverHead(agency)])
+    return out
   })
 
 /**

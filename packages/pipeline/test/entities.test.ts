@@ -1,4 +1,4 @@
-import { mkdtemp, rename, rm, writeFile } from "node:fs/promises"
+import { mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { Violation } from "@ventureos/core"
@@ -335,6 +335,76 @@ describe("syncEntityServing", () => {
 })
 
 describe("EntityStore.layerFileSystem", () => {
+  it("a replay's update answers from the map's stamp without parsing the map; any other state loads it", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "entity-stamp-"))
+    try {
+      const records = current(fc.sample(arbRecord(), { numRuns: 40, seed: 11 })).filter(
+        (r) => r.agency === "osha"
+      )
+      const slugs = new Set(records.map((r) => r.company_slug))
+      const ent = join(dir, "entities")
+      const run = <A, E>(e: Effect.Effect<A, E, Warehouse | EntityStore>) =>
+        Effect.runPromise(
+          e.pipe(
+            Effect.provide(EntityStore.layerFileSystem(ent)),
+            Effect.provide(layerLocal(join(dir, "wh")))
+          )
+        )
+      const commit = (id: string, rows: ReadonlyArray<Violation>) =>
+        Effect.flatMap(Warehouse, (w) =>
+          Effect.flatMap(w.silverHead("osha"), (head) =>
+            w.silverCommit(
+              "osha",
+              { id, batchId: id },
+              head,
+              (async function* () {
+                yield rows.map((record) => ({ record, replaces: false }))
+              })()
+            )
+          )
+        )
+      const update = updateEntities({ agencies: ["osha", "epa"] })
+      await run(commit("s1", records.slice(0, 20)))
+      const first = await run(update)
+      expect(first.newVariants).toBeGreaterThan(0)
+      const stampFile = join(ent, "map.stamp.json")
+      const stamp = JSON.parse(await readFile(stampFile, "utf8")) as Record<string, unknown>
+      expect(stamp).toMatchObject({
+        version: first.version,
+        variants: first.variants,
+        companies: first.companies
+      })
+
+      // a replay: silver is where the map is complete for it; the answer is the stamp's (planted counts show it
+      // is read instead of the map)
+      await writeFile(stampFile, JSON.stringify({ ...stamp, variants: 999_999 }))
+      expect(await run(update)).toMatchObject({ newVariants: 0, compared: 0, variants: 999_999 })
+      // the same map file replaced by another writer (same bytes, another inode): the stamp is not its own, so
+      // the map is loaded, and stamped for the next run
+      await writeFile(join(ent, "map.json.other"), await readFile(join(ent, "map.json")))
+      await rename(join(ent, "map.json.other"), join(ent, "map.json"))
+      expect(await run(update)).toMatchObject({ newVariants: 0, variants: first.variants })
+      const restamped = JSON.parse(await readFile(stampFile, "utf8")) as Record<string, unknown>
+      expect(restamped.mapId).not.toBe(stamp.mapId)
+      await writeFile(stampFile, JSON.stringify({ ...restamped, variants: 888_888 }))
+      expect(await run(update)).toMatchObject({ newVariants: 0, variants: 888_888 })
+      // a corrupt stamp: the map is loaded, no error
+      for (const text of ["", "{", "null", JSON.stringify({ ...stamp, complete: [] })]) {
+        await writeFile(stampFile, text)
+        expect(await run(update)).toMatchObject({ newVariants: 0, variants: first.variants })
+      }
+      // silver moved since: the new names are read and resolved, and the new map gets its own stamp
+      await run(commit("s2", records.slice(20)))
+      const second = await run(update)
+      expect(second.variants).toBe(slugs.size)
+      expect(second.newVariants).toBe(slugs.size - first.variants)
+      expect(JSON.parse(await readFile(stampFile, "utf8"))).toMatchObject({ variants: slugs.size })
+      expect(await run(update)).toMatchObject({ newVariants: 0, variants: slugs.size })
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
   it("parses map.json once per process while it is unchanged, and again when another writer replaced it", async () => {
     const dir = await mkdtemp(join(tmpdir(), "entity-store-"))
     try {
