@@ -1,8 +1,9 @@
 import { readFileSync, writeFileSync } from "node:fs"
 import { basename, join } from "node:path"
 import type { Violation } from "@ventureos/core"
+import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { criminalDefendant, epaCompanyName } from "../../src/epa/names"
+import { collapseAll, criminalDefendant, epaCompanyName, NEEDS_COLLAPSE } from "../../src/epa/names"
 import {
   CsvFileError,
   detect,
@@ -333,6 +334,19 @@ describe("EPA ECHO enforcement cases: golden real rows", () => {
 })
 
 describe("EPA name rules", () => {
+  it("a name NEEDS_COLLAPSE does not flag is one the collapse leaves as it is (property)", () => {
+    // mostly ordinary characters, now and then one the replacements act on
+    const char = fc.oneof(
+      { arbitrary: fc.constantFrom(..."As ,"), weight: 12 },
+      { arbitrary: fc.constantFrom("?", "\t", "\u00a0", "\u0091", "\u0096", "\u0085", "\uFFFD"), weight: 1 }
+    )
+    fc.assert(
+      fc.property(fc.string({ unit: char, maxLength: 8 }), (s) => {
+        if (!NEEDS_COLLAPSE.test(s)) expect(collapseAll(s)).toBe(s)
+      }),
+      { numRuns: 5000 }
+    )
+  })
   it("cleans the README example", () => {
     expect(
       epaCompanyName("CSX TRANSPORTATION - WINSTON Y (Permit FL0032581) Administrative Consent Order")
