@@ -1040,7 +1040,8 @@ const byRank = (a: { total: number; entity_key: string }, b: { total: number; en
  * A stored leaderboard after the scores of `touched` companies changed (`scores`: their new scores; a touched
  * company without one has no live records left), without reading any other company's score: the stored
  * entries of the others plus the touched companies' new entries, re-ranked and cut at `limit`. Companies the
- * stored board did not list rank below its last entry and their scores did not change (same as-of date), so
+ * stored board did not list rank below its last entry and their scores did not change (not touched: on a new
+ * as-of date every company with a record at the window's edges counts as touched), so
  * the result is exact when the stored board was not full (it listed every company above zero) or when the
  * new cut ends at or above its last entry. Otherwise (a listed company fell and someone unlisted may take its
  * place) it is undefined: only a ranking of every company decides it. No stored board: nobody was in the
@@ -1286,6 +1287,14 @@ export const dropScoreRows = (table: string | undefined): Effect.Effect<void, ne
         w.bulk === undefined ? Effect.void : Effect.ignore(w.bulk.sql(`DROP TABLE IF EXISTS ${table}`))
       )
 
+/** Every state gold has totals for (once a state had a record its totals stay, zero or not): upper-case codes. */
+const goldStates: Effect.Effect<ReadonlySet<string>, WarehouseError, Warehouse> = Effect.gen(function* () {
+  const states = new Set<string>()
+  for (const r of yield* (yield* Warehouse).goldTotals("state"))
+    if (r.agency === "all") states.add(r.entity_key.slice("STATE#".length).toUpperCase())
+  return states
+})
+
 /** Companies scored (and stored) at a time: a score carries its rules' id lists and its facilities. */
 const SCORE_BATCH = 500
 const chunks = <A>(xs: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> => {
@@ -1360,6 +1369,12 @@ export const syncScores = (
     })
     const totals = yield* work.pipe(Effect.ensuring(dropScoreRows(rows)))
     const boards = scoreBoardsOf(totals, { limit: options.limit ?? 25, asOf, updatedAt: options.now })
+    // a state where no company has live records any more gets an empty board too, replacing a stored one that
+    // still lists who was there (scoreBoardsOf knows only the states of today's scores)
+    const covered = new Set(boards.map((b) => b.scope))
+    for (const st of [...(yield* goldStates)].filter((x) => /^[A-Z]{2}$/.test(x)).sort())
+      if (!covered.has(`state:${st}`))
+        boards.push(boardOf(`state:${st}`, [], { asOf, updatedAt: options.now }))
     const listed = [...new Set(boards.flatMap((b) => b.entries.map((e) => e.entity_key as string)))]
     const names = yield* goldNames(listed)
     const named = boards.map((b) => ({
@@ -1371,14 +1386,59 @@ export const syncScores = (
   })
 
 /**
+ * The companies (score keys) whose facts can differ between two as-of dates: those with a live record dated
+ * where the window or a recency tier starts or ends between them, (min, max] shifted by 0, 1, 3 and 5 years
+ * (records entering or leaving the window or a tier; `minusYears` is monotone, so these intervals are exact),
+ * and, for an EPA action group with such a member, every member's company (the group is scored as one merged
+ * record under one of them). Undefined without a SQL engine.
+ */
+export const companiesAtEdges = (
+  key: ScoreKey,
+  from: string,
+  to: string
+): Effect.Effect<ReadonlyArray<string> | undefined, WarehouseError, Warehouse> =>
+  Effect.gen(function* () {
+    const warehouse = yield* Warehouse
+    const bulk = warehouse.bulk
+    if (bulk === undefined) return undefined
+    const relations: Array<string> = []
+    for (const a of ScoreAgencies) {
+      const head = yield* warehouse.silverHead(a)
+      if (head !== null)
+        relations.push(
+          `SELECT company_slug, agency, action_id, event_date FROM (${yield* bulk.silverRelation(a, head)}) WHERE status <> 'deleted'`
+        )
+    }
+    if (relations.length === 0) return []
+    const [lo, hi] = from < to ? [from, to] : [to, from]
+    const edges = [0, 1, 3, 5]
+      .map(
+        (y) => `(event_date > DATE ${q(minusYears(lo, y))} AND event_date <= DATE ${q(minusYears(hi, y))})`
+      )
+      .join(" OR ")
+    const live = relations.map((r) => `(${r})`).join(" UNION ALL ")
+    const rows = yield* bulk.sql(
+      `WITH live AS (${live}), edge AS (SELECT company_slug, agency, action_id FROM live WHERE ${edges}),
+        slugs AS (
+          SELECT company_slug FROM edge
+          UNION SELECT l.company_slug FROM live l
+            JOIN (SELECT DISTINCT agency, action_id FROM edge WHERE action_id IS NOT NULL) g USING (agency, action_id))
+      SELECT DISTINCT ${key.sql} AS k FROM slugs WHERE company_slug IS NOT NULL`
+    )
+    return rows.map((r) => String(r.k))
+  })
+
+/**
  * The daily path of {@link syncScores}: score only the touched companies (their own silver rows) and update
  * the stored leaderboards in place ({@link mergeScoreBoard}), so the cost follows the batch, not the number
- * of companies. Undefined, having written nothing, when the stored boards cannot decide it: none yet, another
- * as-of date or score version (every company's window moved, and every score item carries its as-of date),
- * or a board whose cut would reach below what it listed. The caller then ranks every company.
+ * of companies. On a new as-of date the companies whose facts the move changes ({@link companiesAtEdges}) are
+ * rescored too; every other stored score is still exact and keeps the as-of date it was computed on. Undefined
+ * when the stored boards cannot decide it: none yet or another score version (nothing written), boards of
+ * different dates or a board whose cut would reach below what it listed (the scores are written by then, no
+ * board). The caller then ranks every company.
  */
 const syncTouchedScores = (
-  keys: ReadonlyArray<string>,
+  touchedKeys: ReadonlyArray<string>,
   options: {
     readonly asOf: string
     readonly updatedAt: string
@@ -1387,10 +1447,24 @@ const syncTouchedScores = (
   }
 ): Effect.Effect<ScoreSyncReport | undefined, WarehouseError | ServingStoreError, Warehouse | ServingStore> =>
   Effect.gen(function* () {
+    let keys = touchedKeys
     const serving = yield* ServingStore
-    const current = (b: ScoreBoard) => b.as_of === options.asOf && b.version === SCORE_VERSION
     const national = yield* serving.getScoreBoard("national")
-    if (Option.isNone(national) || !current(national.value)) return undefined
+    if (Option.isNone(national) || national.value.version !== SCORE_VERSION) return undefined
+    // the as-of date the stored boards (and every score not rescored since) were ranked at
+    const storedAsOf = national.value.as_of
+    const current = (b: ScoreBoard) => b.as_of === storedAsOf && b.version === SCORE_VERSION
+    if (storedAsOf !== options.asOf) {
+      // a new day: only companies with a record at one of the window's edges between the two dates can have
+      // another score (every other company's facts are the same), so they are rescored with the batch's
+      const moved = yield* timed(
+        "scores",
+        `as of ${storedAsOf} -> ${options.asOf}: companies with records at the window's edges`,
+        companiesAtEdges(options.key ?? companySlugKey, storedAsOf, options.asOf)
+      )
+      if (moved === undefined) return undefined
+      keys = [...new Set([...keys, ...moved])].sort()
+    }
     const { limit, ...common } = options
     const rows = yield* timed(
       "scores",
@@ -1428,10 +1502,8 @@ const syncTouchedScores = (
     const scoresWritten = batches.reduce((n, b) => n + b.written, 0)
     // Every board a touched company is on now or was on before: the national one and those of the states
     // gold knows (a state's gold totals stay once it had a record), fewer reads than each company's old score.
-    const states = new Set<string>()
+    const states = new Set<string>(yield* goldStates)
     for (const s of scores) for (const st of s.states) states.add(st)
-    for (const r of yield* (yield* Warehouse).goldTotals("state"))
-      if (r.agency === "all") states.add(r.entity_key.slice("STATE#".length).toUpperCase())
     const touched = new Set(keys)
     const scopes = [
       "national",
