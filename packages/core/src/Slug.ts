@@ -50,12 +50,17 @@ const TRUNCATED_SUFFIX_PREFIXES = ["INCORPORATED", "CORPORATION", "COMPANY", "LI
 const MAX_SLUG = 80
 const NAME_TRUNCATION = 50
 
+/** Printable ASCII only: NFKD leaves it as it is and nothing is folded (the common case in agency files). */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/
+
 const asciiFold = (s: string): string =>
-  s
-    .normalize("NFKD")
-    .replace(/[\u0300-\u036f]/g, "")
-    // U+FFFD and anything else outside ASCII carries no identity we can trust
-    .replace(/[^\x20-\x7e]/g, " ")
+  PRINTABLE_ASCII.test(s)
+    ? s
+    : s
+        .normalize("NFKD")
+        .replace(/[\u0300-\u036f]/g, "")
+        // U+FFFD and anything else outside ASCII carries no identity we can trust
+        .replace(/[^\x20-\x7e]/g, " ")
 
 const toSlug = (words: ReadonlyArray<string>): string => {
   let out = ""
@@ -67,12 +72,40 @@ const toSlug = (words: ReadonlyArray<string>): string => {
   return out.toLowerCase()
 }
 
-const words = (s: string): Array<string> =>
-  s
-    .replace(/[^A-Za-z0-9]+/g, " ")
-    .trim()
-    .split(" ")
-    .filter((w) => w !== "")
+/** The runs of ASCII letters and digits, in order (everything else separates words). */
+const words = (s: string): Array<string> => s.match(/[A-Za-z0-9]+/g) ?? []
+
+// The rewrites of `companySlug`, compiled once. Each runs only when the name holds a character (or word) that
+// every one of its matches contains, so a plain name skips the scans that cannot change it: a 1M-row OSHA
+// catalog has ~145k distinct names and these scans were most of their slug time. Skipping a rewrite that
+// cannot match leaves the result as it was (test/slug-reference.ts keeps the unguarded version to compare).
+const TRADE_NAME = /\s+(?:D\s*\/?\s*B\s*\/?\s*A|T\/A|AKA|A\/K\/A)\b.*$/
+const STORE_PREFIX = /^\d{3,}\s*-\s*/
+const THE_PAREN = /\(\s*THE\s*\)/g
+const THE_LEADING = /^THE\s+/
+const UNIT_NUMBER =
+  /\s*-?\s*\b(?:STORE|STORES?\s+NO|UNIT|LOCATION|LOC|BRANCH|FACILITY)\s*(?:NO\.?|NUMBER|#)?\s*#?\s*\d+[A-Z]?\b/g
+/** Every match of UNIT_NUMBER contains one of these words (STORES and LOCATION start with STORE and LOC). */
+const UNIT_WORD = /STORE|UNIT|LOC|BRANCH|FACILITY/
+const DIGIT = /\d/
+const HASH_NUMBER = /\s*#\s*[A-Z]?\d+[A-Z]?\b/g
+const QUOTE = /["'`’]/
+const QUOTE_IN_WORD = /(\w)["'`’](\w)/g
+const QUOTES = /["'`’]/g
+const INITIAL_BEFORE_INITIAL = /\b([A-Z])\.(?=[A-Z]\b\.?)/g
+const INITIALS = /\b([A-Z])\.([A-Z])\./g
+const PERIODS = /\./g
+const INNER_HYPHEN = /([A-Z0-9])-(?=[A-Z0-9])/g
+const AMPERSANDS = /&/g
+const PLUSES = /\+/g
+const WHITESPACE_RUNS = /\s+/g
+/** A whitespace run that is not one plain space: only then does collapsing the runs change the name. */
+const ODD_WHITESPACE = /[^\S ]|\s\s/
+const DIGITS_ONLY = /^\d+$/
+
+/** Whitespace runs as one space, trimmed. */
+const collapseSpaces = (s: string): string =>
+  (ODD_WHITESPACE.test(s) ? s.replace(WHITESPACE_RUNS, " ") : s).trim()
 
 /**
  * The canonical company slug. Deterministic and conservative: it folds spellings of the *same* name
@@ -81,28 +114,29 @@ const words = (s: string): Array<string> =>
  * `Florida Power & Light Company`). Returns `undefined` when nothing usable remains.
  */
 export const companySlug = (raw: string): Slug | undefined => {
-  const original = asciiFold(raw).toUpperCase().replace(/\s+/g, " ").trim()
+  const original = collapseSpaces(asciiFold(raw).toUpperCase())
   let s = original
   // Keep the legal entity, not the trade name: "X DBA Y", "X D/B/A Y", "X T/A Y"
-  s = s.replace(/\s+(?:D\s*\/?\s*B\s*\/?\s*A|T\/A|AKA|A\/K\/A)\b.*$/, "")
+  s = s.replace(TRADE_NAME, "")
   // Leading store numbers: "0423-WAL-MART STORES" (3+ digits so "7-ELEVEN" survives)
-  s = s.replace(/^\d{3,}\s*-\s*/, "")
+  s = s.replace(STORE_PREFIX, "")
   // "(THE)" anywhere, leading "THE "
-  s = s.replace(/\(\s*THE\s*\)/g, " ").replace(/^THE\s+/, "")
+  if (s.includes("(")) s = s.replace(THE_PAREN, " ")
+  s = s.replace(THE_LEADING, "")
   // Store / unit numbers: "# 1204", "STORE #1903", "STORE NO. 12", "- STORE 2998", "UNIT 5"
-  s = s.replace(
-    /\s*-?\s*\b(?:STORE|STORES?\s+NO|UNIT|LOCATION|LOC|BRANCH|FACILITY)\s*(?:NO\.?|NUMBER|#)?\s*#?\s*\d+[A-Z]?\b/g,
-    " "
-  )
-  s = s.replace(/\s*#\s*[A-Z]?\d+[A-Z]?\b/g, " ")
+  if (DIGIT.test(s)) {
+    if (UNIT_WORD.test(s)) s = s.replace(UNIT_NUMBER, " ")
+    if (s.includes("#")) s = s.replace(HASH_NUMBER, " ")
+  }
   // Apostrophes and stray quotes inside words: WEGMAN"S, SAM'S -> WEGMANS, SAMS
-  s = s.replace(/(\w)["'`’](\w)/g, "$1$2").replace(/["'`’]/g, " ")
+  if (QUOTE.test(s)) s = s.replace(QUOTE_IN_WORD, "$1$2").replace(QUOTES, " ")
   // Periods inside abbreviations: L.L.C. -> LLC, U.S. -> US
-  s = s.replace(/\b([A-Z])\.(?=[A-Z]\b\.?)/g, "$1").replace(/\b([A-Z])\.([A-Z])\./g, "$1$2")
-  s = s.replace(/\./g, "")
+  if (s.includes("."))
+    s = s.replace(INITIAL_BEFORE_INITIAL, "$1").replace(INITIALS, "$1$2").replace(PERIODS, "")
   // Hyphen between letters is spelling, not a separator: WAL-MART == WALMART, 7-ELEVEN == 7ELEVEN
-  s = s.replace(/([A-Z0-9])-(?=[A-Z0-9])/g, "$1")
-  s = s.replace(/&/g, " AND ").replace(/\+/g, " AND ")
+  if (s.includes("-")) s = s.replace(INNER_HYPHEN, "$1")
+  if (s.includes("&")) s = s.replace(AMPERSANDS, " AND ")
+  if (s.includes("+")) s = s.replace(PLUSES, " AND ")
   let ws = words(s)
   // Name cut at 50 chars ending in a partial legal suffix
   if (original.length >= NAME_TRUNCATION - 1 && ws.length > 1) {
@@ -114,7 +148,7 @@ export const companySlug = (raw: string): Slug | undefined => {
   for (let changed = true; changed && ws.length > 1; ) {
     changed = false
     const last = ws[ws.length - 1]!
-    if (LEGAL_SUFFIXES.has(last) || last === "AND" || /^\d+$/.test(last)) {
+    if (LEGAL_SUFFIXES.has(last) || last === "AND" || DIGITS_ONLY.test(last)) {
       ws.pop()
       changed = true
     } else if (ws.length > 3 && ws.slice(-3).join("") === "LLC") {
@@ -137,7 +171,7 @@ export const citySlug = (
   state: UsState | null | undefined
 ): Slug | undefined => {
   if (city == null || state == null) return undefined
-  const folded = asciiFold(city).toUpperCase().replace(/\s+/g, " ").trim()
+  const folded = collapseSpaces(asciiFold(city).toUpperCase())
   if (UNKNOWN_PLACES.has(folded)) return undefined
   const base = toSlug(words(folded.replace(/['’]/g, "")))
   if (base === "") return undefined
