@@ -1,4 +1,4 @@
-import { basename } from "node:path"
+import { basename, resolve } from "node:path"
 import { UnusableFileError } from "@ventureos/core"
 import { CsvFileError, describeDatasets, detect, type Registry, readHeader } from "@ventureos/normalizers"
 import {
@@ -227,15 +227,18 @@ export const archiveFiles = (
       }
     )
     const out: Array<ArchivedBatch> = []
+    // a file several batches share (a lookup file) is archived once; the memo is by path as well as key, so a
+    // second, different file of the same name and date is archived too (under its content-addressed key)
     const archived = new Map<string, string>()
     for (const b of batches) {
       const keys: Array<string> = []
       for (const [i, p] of b.paths.entries()) {
         const key = b.keys[i]!
+        const memo = `${key}\u0000${resolve(p)}`
         const stored =
-          archived.get(key) ??
+          archived.get(memo) ??
           (yield* timed("ingest", `bronze ${basename(p)}`, archiveOnce(key, p, options.hashCache)))
-        archived.set(key, stored)
+        archived.set(memo, stored)
         keys.push(stored)
       }
       out.push({ agency: b.agency, keys })

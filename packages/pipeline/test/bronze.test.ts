@@ -161,6 +161,34 @@ describe("concurrent ingests of different bytes under one name", () => {
   })
 })
 
+describe("two different files of one name in one command", () => {
+  it("both are archived and ingested, in the order given", async () => {
+    const { v1, v2, v1Text, v2Text } = await versions()
+    const layer = Layer.merge(layerFileSystem(join(dir, "same-name")), Layer.succeed(Warehouse, makeMemory()))
+    const results = await Effect.runPromise(
+      ingestFiles([v1, v2, INSPECTIONS], { registry, mode: "daily", date: "2026-01-04" }).pipe(
+        Effect.provide(layer)
+      )
+    )
+    expect(results.map((r) => r.status)).toEqual(["ingested", "ingested"])
+    expect(results[0]!.key).not.toBe(results[1]!.key)
+    expect(results[1]).toMatchObject({ updated: 1, inserted: 0 })
+    const texts = await Effect.runPromise(
+      Effect.gen(function* () {
+        const a = yield* RawArchive
+        const out: Array<string> = []
+        for (const r of results) {
+          const local = join(dir, `same-name-${out.length}`)
+          yield* a.download(r.key, local)
+          out.push(yield* Effect.promise(() => readFile(local, "utf8")))
+        }
+        return out
+      }).pipe(Effect.provide(layer))
+    )
+    expect(texts).toEqual([v1Text, v2Text])
+  })
+})
+
 describe("replays and immutable bronze", () => {
   scenario("local archive", () => layerFileSystem(join(dir, `lake-${Math.random().toString(36).slice(2)}`)))
   scenario("S3 archive (s3rver)", () =>
