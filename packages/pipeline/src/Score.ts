@@ -23,7 +23,7 @@ import {
 import { ServingStore, type ServingStoreError } from "@ventureos/serving"
 import { Effect, Option } from "effect"
 import { timed } from "./Timings"
-import { Warehouse, WarehouseError } from "./Warehouse"
+import { Warehouse, WarehouseError, type WarehouseShape } from "./Warehouse"
 
 /*
  * The explainable offender score (issue 13, item 6; rules, weights and sources in docs/score.md).
@@ -1073,6 +1073,20 @@ export const mergeScoreBoard = (
 // ---------------------------------------------------------------------------------------------------------
 // Over the warehouse
 
+/** Each score agency's silver at its head as a relation of the warehouse's SQL engine (none without silver). */
+const silverHeads = (
+  warehouse: WarehouseShape,
+  bulk: NonNullable<WarehouseShape["bulk"]>
+): Effect.Effect<Array<string>, WarehouseError> =>
+  Effect.gen(function* () {
+    const relations: Array<string> = []
+    for (const a of ScoreAgencies) {
+      const head = yield* warehouse.silverHead(a)
+      if (head !== null) relations.push(yield* bulk.silverRelation(a, head))
+    }
+    return relations
+  })
+
 /**
  * Scores of companies from silver (all companies when `keys` is omitted): DuckDB SQL over every agency's
  * silver table when the warehouse has a SQL engine; otherwise (the in-memory warehouse of tests) each
@@ -1106,11 +1120,7 @@ export const computeScores = (options: {
           ? new Map()
           : groupFacilities((yield* bulk.sql(sql.facilities)).map(factsFromRow))
     } else if (bulk !== undefined) {
-      const relations: Array<string> = []
-      for (const a of ScoreAgencies) {
-        const head = yield* warehouse.silverHead(a)
-        if (head !== null) relations.push(yield* bulk.silverRelation(a, head))
-      }
+      const relations = yield* silverHeads(warehouse, bulk)
       if (relations.length === 0) return []
       const relation = relations.map((r) => `SELECT * FROM (${r})`).join(" UNION ALL BY NAME ")
       const sql = scoreSql(relation, w, key.sql, options.keys)
@@ -1244,11 +1254,7 @@ export const materializeScoreRows = (
     const warehouse = yield* Warehouse
     const bulk = warehouse.bulk
     if (bulk === undefined) return undefined
-    const relations: Array<string> = []
-    for (const a of ScoreAgencies) {
-      const head = yield* warehouse.silverHead(a)
-      if (head !== null) relations.push(yield* bulk.silverRelation(a, head))
-    }
+    const relations = yield* silverHeads(warehouse, bulk)
     if (relations.length === 0) return undefined
     const relation = relations.map((r) => `SELECT * FROM (${r})`).join(" UNION ALL BY NAME ")
     const table = `score_rows_${process.pid}_${materialized++}`
@@ -1401,14 +1407,9 @@ export const companiesAtEdges = (
     const warehouse = yield* Warehouse
     const bulk = warehouse.bulk
     if (bulk === undefined) return undefined
-    const relations: Array<string> = []
-    for (const a of ScoreAgencies) {
-      const head = yield* warehouse.silverHead(a)
-      if (head !== null)
-        relations.push(
-          `SELECT company_slug, agency, action_id, event_date FROM (${yield* bulk.silverRelation(a, head)}) WHERE status <> 'deleted'`
-        )
-    }
+    const relations = (yield* silverHeads(warehouse, bulk)).map(
+      (r) => `SELECT company_slug, agency, action_id, event_date FROM (${r}) WHERE status <> 'deleted'`
+    )
     if (relations.length === 0) return []
     const [lo, hi] = from < to ? [from, to] : [to, from]
     const edges = [0, 1, 3, 5]
