@@ -269,13 +269,14 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<BatchCore, Wa
                 if (values.length === 0) return undefined
                 const out: Record<string, Array<string | null>> = {}
                 for (const c of all) out[c] = []
+                const more = Object.entries(extra)
                 for (const v of values) {
                   const row: Record<string, unknown> = {}
                   for (let i = 0; i < columns.length; i++) {
                     row[columns[i]!] = v[i]
                     out[columns[i]!]!.push(v[i] ?? null)
                   }
-                  for (const [c, f] of Object.entries(extra)) out[c]!.push((row[c] = f(row)))
+                  for (const [c, f] of more) out[c]!.push((row[c] = f(row)))
                   out.slug!.push(slug(row) ?? null)
                 }
                 return JSON.stringify(out)
