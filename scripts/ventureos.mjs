@@ -12,34 +12,6 @@ import * as nodeModule from "node:module"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 
-// glibc gives each thread that allocates its own malloc arena (up to 8 per core) and keeps what is freed there
-// for that arena's later use: DuckDB's queries run on libuv's pool threads (one of four, a different one from
-// query to query) and its own workers, so what one big query freed stays resident while the next grows
-// another arena. A 5M-row historical ingest peaked at 1.49 GB RSS with DuckDB's buffer pool capped at 768 MB,
-// 1.24 GB with two arenas (1M: 1.23 -> 1.07 GB); CPU the same. glibc reads the limit once, at process start,
-// so the CLI runs itself again with it set (unless the caller set it); ~40 ms of start-up.
-if (process.platform === "linux" && !("MALLOC_ARENA_MAX" in process.env)) {
-  const { spawn } = await import("node:child_process")
-  const child = spawn(
-    process.execPath,
-    [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
-    {
-      stdio: "inherit",
-      env: { ...process.env, MALLOC_ARENA_MAX: "2" }
-    }
-  )
-  // a signal sent to this process alone (a benchmark's or a test's kill) stops the run, not just its launcher
-  for (const s of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(s, () => child.kill(s))
-  const { code, signal } = await new Promise((done) =>
-    child.on("exit", (code, signal) => done({ code, signal }))
-  )
-  if (signal !== null) {
-    process.removeAllListeners(signal)
-    process.kill(process.pid, signal)
-  }
-  process.exit(code ?? 1)
-}
-
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..")
 const entry = join(root, "packages/adapters-node/src/bin.ts")
 

@@ -145,8 +145,7 @@ export interface VectorizedNormalizer {
     slugs: { company: string; city: string },
     /**
      * When given, only the rows of this slice (of `count`), partitioned by the key lookups are joined on, so
-     * a large lookup is joined, and a large file's records written, a slice at a time (bounded memory). The
-     * slices together are every row once.
+     * a large lookup is joined a slice at a time (bounded memory). The slices together are every row once.
      */
     slice?: { readonly count: number; readonly index: number }
   ) => string

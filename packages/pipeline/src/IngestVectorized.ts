@@ -57,10 +57,7 @@ export interface VectorizedArgs {
   readonly onProgress?: (rowsDone: number) => void
   /** Values / rows per slice of the JavaScript work (slugs: 50k, fallback rows: 20k by default). */
   readonly sliceRows?: number
-  /**
-   * Rows per slice of the engine's large joins and aggregations (records joined to their lookups: 500k lookup
-   * rows and 1.2M records, gold deltas: 1M).
-   */
+  /** Rows per slice of the engine's large joins and aggregations (lookups joined: 500k, gold deltas: 1M). */
   readonly sqlSliceRows?: number
   /** Only these data rows of a file (a backfill's split; see `Backfill.ts`); default every row. */
   readonly rowRange?: (file: SourceFile) => RowRange | undefined
@@ -316,19 +313,14 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<BatchCore, Wa
       // ~2 KB rows spills uncompressed and was the slowest and largest part of a big batch. Flagged rows and
       // duplicates are then filtered out by views over it (both are few).
       // Joined a slice at a time when the lookups are large (a hash table of millions of wide inspection rows
-      // does not fit the engine's memory), each slice to its own Parquet file. The records bound a slice too:
-      // its lookups' hash table is held while its records stream through and are written, and a 5M-row file's
-      // four slices of ~1.25M records (500k lookups each) peaked 100-150 MB above the 1M file's one slice
-      // (400k lookups, 1M records). A slice keys on the lookup key, so every slice re-reads all records (~7 CPU
-      // s per slice at 5M): the bound keeps a 1M-row file (and its broken rows) in one slice. Row groups are
-      // capped at 8 MB like silver's (the writer holds one open row group of ~1 KB rows per thread).
-      const rowsOf = (lookup: boolean) =>
-        staged.reduce((n, st, i) => n + ((files[i]!.dataset.role === "lookup") === lookup ? st.staged : 0), 0)
-      const slices = Math.max(
-        1,
-        Math.ceil(rowsOf(true) / (a.sqlSliceRows ?? 500_000)),
-        Math.ceil(rowsOf(false) / (a.sqlSliceRows ?? 1_200_000))
+      // does not fit the engine's memory), each slice to its own Parquet file. (Bounding a slice by its records
+      // too, 5 slices of ~1M violations for a 5M-row file instead of 4 of ~1.25M, did not lower the step's peak
+      // RSS reliably: 1.05-1.17 GB in one run, 1.11-1.47 GB in the next at the same load; +6 CPU s.)
+      const lookupRows = staged.reduce(
+        (n, st, i) => n + (files[i]!.dataset.role === "lookup" ? st.staged : 0),
+        0
       )
+      const slices = Math.max(1, Math.ceil(lookupRows / (a.sqlSliceRows ?? 500_000)))
       const recFiles: Array<string> = []
       for (let k = 0; k < slices; k++) {
         const path = join(a.dir, `records-${k}.parquet`)
@@ -337,7 +329,7 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<BatchCore, Wa
             vin,
             { company: t("company_slugs"), city: t("city_slugs") },
             { count: slices, index: k }
-          )})) TO ${sqlStr(path)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE_BYTES '8MB')`
+          )})) TO ${sqlStr(path)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE_BYTES '32MB')`
         )
         recFiles.push(path)
       }
