@@ -17,6 +17,16 @@ import { layerLocal } from "../src/WarehouseIceberg"
 
 const INGESTED_AT = "2026-11-28T12:00:00.000Z"
 
+/** A CSV cell as a file quotes it (only when it holds a quote, comma or line break). */
+export const csvCell = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v)
+
+/** A CSV file's text: the header, then each row's cells in header order (missing = blank), `eol` after each. */
+export const csv = (
+  header: ReadonlyArray<string>,
+  rows: ReadonlyArray<Readonly<Record<string, string>>>,
+  eol = "\n"
+) => [header.join(","), ...rows.map((r) => header.map((h) => csvCell(r[h] ?? "")).join(","))].join(eol) + eol
+
 /** One lake and the path that fills it. */
 export interface Side {
   readonly rt: ManagedRuntime.ManagedRuntime<Warehouse | RawArchive, never>

@@ -60,6 +60,15 @@ export const makeRecord = (f: {
   } as unknown as Violation
 }
 
+/** An ISO date (`yyyy-mm-dd`) between two days, or null. */
+export const arbIsoDate = (min: string, max: string): fc.Arbitrary<string | null> =>
+  fc.option(
+    fc
+      .date({ min: new Date(`${min}T00:00:00Z`), max: new Date(`${max}T00:00:00Z`), noInvalidDate: true })
+      .map((d) => d.toISOString().slice(0, 10)),
+    { nil: null }
+  )
+
 /** Arbitrary record over a small id/company/place space so that collisions (corrections) are frequent. */
 export const arbRecord = (ids = 12): fc.Arbitrary<Violation> =>
   fc

@@ -11,7 +11,7 @@ import { deltasFor, type EntityKind, type GoldDelta } from "../src/Gold"
 import { companiesAtEdges, companySlugKey, mergeScoreBoard, scoreBoardsOf, syncScores } from "../src/Score"
 import { Warehouse, type WarehouseShape } from "../src/Warehouse"
 import { layerLocal } from "../src/WarehouseIceberg"
-import { makeRecord } from "./records"
+import { arbIsoDate, makeRecord } from "./records"
 
 /**
  * A daily sync scores only the companies its batch touched and updates the stored leaderboards in place
@@ -24,17 +24,8 @@ import { makeRecord } from "./records"
 const AS_OF = "2026-11-30"
 const pick = <A>(xs: ReadonlyArray<A>) => fc.constantFrom(...xs)
 
-const date = fc.option(
-  fc
-    .date({
-      min: new Date("2019-01-01T00:00:00Z"),
-      // some after the first as-of dates: they enter the window when a later sync's date passes them
-      max: new Date("2027-12-31T00:00:00Z"),
-      noInvalidDate: true
-    })
-    .map((d) => d.toISOString().slice(0, 10)),
-  { nil: null }
-)
+// some after the first as-of dates: they enter the window when a later sync's date passes them
+const date = arbIsoDate("2019-01-01", "2027-12-31")
 
 /** Few ids, companies and states, so batches update, move and delete each other's records. */
 const violation = fc

@@ -19,6 +19,7 @@ import {
   scoresOf,
   scoreWindow
 } from "../src/Score"
+import { arbIsoDate } from "./records"
 
 /**
  * The offender score on real sample rows (copied from the bundled samples, normalized: `fixtures/score`)
@@ -272,16 +273,7 @@ const money = fc.option(
   fc.bigInt({ min: 0n, max: 2_000_000_000n }).map((c) => `${c / 100n}.${String(c % 100n).padStart(2, "0")}`),
   { nil: null }
 )
-const date = fc.option(
-  fc
-    .date({
-      min: new Date("2010-01-01T00:00:00Z"),
-      max: new Date("2027-12-31T00:00:00Z"),
-      noInvalidDate: true
-    })
-    .map((d) => d.toISOString().slice(0, 10)),
-  { nil: null }
-)
+const date = arbIsoDate("2010-01-01", "2027-12-31")
 
 const violation = fc
   .record({

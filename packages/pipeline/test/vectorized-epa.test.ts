@@ -6,7 +6,7 @@ import { ECHO_CASE_HEADER, generateEpa, NPDES_HEADER } from "@ventureos/testkit"
 import * as fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { BatchResult } from "../src/Ingest"
-import { parity, type Side, side } from "./parity"
+import { csv, parity, type Side, side } from "./parity"
 import { NORMALIZER_FIXTURES } from "./samples"
 
 /**
@@ -29,13 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
-
-const csvCell = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v)
-const csv = (
-  header: ReadonlyArray<string>,
-  rows: ReadonlyArray<Readonly<Record<string, string>>>,
-  eol = "\n"
-) => [header.join(","), ...rows.map((r) => header.map((h) => csvCell(r[h] ?? "")).join(","))].join(eol) + eol
 
 /** Counts of a run's batches (one per dataset) added up. */
 const total = (rs: ReadonlyArray<BatchResult>) => ({

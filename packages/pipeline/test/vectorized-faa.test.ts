@@ -5,7 +5,7 @@ import { faaPlugin } from "@ventureos/normalizers"
 import { FAA_HEADER, generateFaa } from "@ventureos/testkit"
 import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { parity, side } from "./parity"
+import { csvCell, parity, side } from "./parity"
 
 /**
  * The vectorized (SQL) FAA ingest must be indistinguishable from the row-at-a-time reference (`normalizeCase`):
@@ -99,7 +99,6 @@ describe("vectorized FAA ingest == row-at-a-time ingest", () => {
   })
 
   it("on property-generated rows mixing the reports' quirks (fast-check)", async () => {
-    const csvCell = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v)
     // pieces of the real spellings, recombined: split words, misspellings, footnote marks, stray blanks
     const tokens = fc.constantFrom(
       "ORD",

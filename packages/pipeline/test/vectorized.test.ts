@@ -5,7 +5,7 @@ import type { Violation } from "@ventureos/core"
 import { oshaPlugin } from "@ventureos/normalizers"
 import { generateOsha, INSPECTION_HEADER, VIOLATION_HEADER } from "@ventureos/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { parity, side } from "./parity"
+import { csv, parity, side } from "./parity"
 
 /**
  * The vectorized (SQL) ingest must be indistinguishable from the row-at-a-time reference: same counts, same
@@ -21,13 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
-
-const csvCell = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v)
-const csv = (
-  header: ReadonlyArray<string>,
-  rows: ReadonlyArray<Readonly<Record<string, string>>>,
-  eol = "\n"
-) => [header.join(","), ...rows.map((r) => header.map((h) => csvCell(r[h] ?? "")).join(","))].join(eol) + eol
 
 /** Hand-made rows for the rules SQL must either reproduce or hand to JavaScript. */
 const edgeCases = async (out: string) => {
