@@ -1,42 +1,28 @@
-import { createHash } from "node:crypto"
-import { mkdtemp, readFile, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { readFile } from "node:fs/promises"
 import type { Violation } from "@ventureos/core"
-import { epaPlugin, makeRegistry, type Outcome, planNormalize } from "@ventureos/normalizers"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { epaPlugin, type Outcome } from "@ventureos/normalizers"
+import { beforeAll, describe, expect, it } from "vitest"
 import { ECHO_CASE_HEADER, type EpaGeneratorManifest, generateEpa, NPDES_HEADER } from "../src/index"
+import { expectDeterministic, normalizeAll, tempDir } from "./support"
 
-let dir: string
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "ventureos-gen-epa-"))
-})
-afterAll(() => rm(dir, { recursive: true, force: true }))
-
-const sha = async (path: string) =>
-  createHash("sha256")
-    .update(await readFile(path))
-    .digest("hex")
+const at = tempDir("ventureos-gen-epa-")
 // higher broken/duplicate rates than the defaults so a small file has plenty of each
 const opts = (seed: number, out: string) => ({
   rows: 6000,
   seed,
-  outDir: join(dir, out),
+  outDir: at(out),
   brokenRate: 0.01,
   duplicateRate: 0.005
 })
 
 describe("EPA generator", () => {
   it("is deterministic: the same seed writes the same bytes, another seed other bytes", async () => {
-    const [a, b, c] = await Promise.all([
-      generateEpa(opts(7, "a")),
-      generateEpa(opts(7, "b")),
-      generateEpa(opts(8, "c"))
-    ])
-    expect(b).toEqual(a)
-    for (const f of [a.files.npdes, a.files.cases, "manifest.json"])
-      expect(await sha(join(dir, "b", f))).toBe(await sha(join(dir, "a", f)))
-    expect(await sha(join(dir, "c", a.files.npdes))).not.toBe(await sha(join(dir, "a", a.files.npdes)))
+    const c = await expectDeterministic(
+      (seed, out) => generateEpa(opts(seed, out)),
+      at,
+      (m) => [m.files.npdes, m.files.cases],
+      (m) => m.files.npdes
+    )
     expect(c.rows.npdes + c.rows.cases).toBe(6000)
   })
 
@@ -47,13 +33,11 @@ describe("EPA generator", () => {
     let npdesText: string
     beforeAll(async () => {
       m = await generateEpa(opts(1, "n"))
-      const run = await planNormalize([join(dir, "n", m.files.npdes), join(dir, "n", m.files.cases)], {
-        registry: makeRegistry([epaPlugin])
-      })
-      outcomes = []
-      for await (const b of run.outcomes()) outcomes.push(...b)
-      records = outcomes.flatMap((o) => (o._tag === "accepted" ? [o.record] : []))
-      npdesText = await readFile(join(dir, "n", m.files.npdes), "utf8")
+      ;({ outcomes, records } = await normalizeAll(
+        [at("n", m.files.npdes), at("n", m.files.cases)],
+        epaPlugin
+      ))
+      npdesText = await readFile(at("n", m.files.npdes), "utf8")
     })
 
     it("every row is accounted for exactly as the manifest says", () => {

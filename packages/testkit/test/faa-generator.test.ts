@@ -1,27 +1,16 @@
-import { createHash } from "node:crypto"
-import { mkdtemp, readFile, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { readFile } from "node:fs/promises"
 import type { Violation } from "@ventureos/core"
-import { faaPlugin, makeRegistry, type Outcome, planNormalize } from "@ventureos/normalizers"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { faaPlugin, type Outcome, type planNormalize } from "@ventureos/normalizers"
+import { beforeAll, describe, expect, it } from "vitest"
 import { FAA_HEADER, type FaaGeneratorManifest, generateFaa } from "../src/index"
+import { expectDeterministic, lfShare, normalizeAll, tempDir } from "./support"
 
-let dir: string
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "ventureos-faa-gen-"))
-})
-afterAll(() => rm(dir, { recursive: true, force: true }))
-
-const sha = async (path: string) =>
-  createHash("sha256")
-    .update(await readFile(path))
-    .digest("hex")
+const at = tempDir("ventureos-faa-gen-")
 // higher broken/duplicate/re-listing rates than the defaults so a small file has plenty of each
 const opts = (seed: number, out: string) => ({
   rows: 6000,
   seed,
-  outDir: join(dir, out),
+  outDir: at(out),
   brokenRate: 0.01,
   duplicateRate: 0.005,
   relistRate: 0.005
@@ -29,15 +18,12 @@ const opts = (seed: number, out: string) => ({
 
 describe("FAA generator", () => {
   it("is deterministic: the same seed writes the same bytes, another seed other bytes", async () => {
-    const [a, b, c] = await Promise.all([
-      generateFaa(opts(7, "a")),
-      generateFaa(opts(7, "b")),
-      generateFaa(opts(8, "c"))
-    ])
-    expect(b).toEqual(a)
-    for (const f of [a.file, "manifest.json"])
-      expect(await sha(join(dir, "b", f))).toBe(await sha(join(dir, "a", f)))
-    expect(await sha(join(dir, "c", c.file))).not.toBe(await sha(join(dir, "a", a.file)))
+    const c = await expectDeterministic(
+      (seed, out) => generateFaa(opts(seed, out)),
+      at,
+      (m) => [m.file],
+      (m) => m.file
+    )
     expect(c.rows).toBe(6000)
   })
 
@@ -49,12 +35,8 @@ describe("FAA generator", () => {
     let text: string
     beforeAll(async () => {
       m = await generateFaa(opts(1, "n"))
-      const run = await planNormalize([join(dir, "n", m.file)], { registry: makeRegistry([faaPlugin]) })
-      outcomes = []
-      for await (const b of run.outcomes()) outcomes.push(...b)
-      summary = run.summary
-      records = outcomes.flatMap((o) => (o._tag === "accepted" ? [o.record] : []))
-      text = await readFile(join(dir, "n", m.file), "utf8")
+      ;({ outcomes, records, summary } = await normalizeAll([at("n", m.file)], faaPlugin))
+      text = await readFile(at("n", m.file), "utf8")
     })
 
     it("reconciles, and rejects exactly the broken and re-listed rows and skips exactly the duplicates", () => {
@@ -109,10 +91,8 @@ describe("FAA generator", () => {
 
     it("writes the real header, CRLF rows mixed with LF rows", () => {
       expect(text.slice(0, text.indexOf("\r\n"))).toBe(FAA_HEADER.join(","))
-      const crlf = text.split("\r\n").length - 1
-      const lf = text.split("\n").length - 1 - crlf
-      expect(lf / (crlf + lf)).toBeGreaterThan(0.01)
-      expect(lf / (crlf + lf)).toBeLessThan(0.06)
+      expect(lfShare(text)).toBeGreaterThan(0.01)
+      expect(lfShare(text)).toBeLessThan(0.06)
     })
 
     it("skews respondents: a few carriers have many cases, most respondents one or two", () => {

@@ -1,43 +1,27 @@
-import { createHash } from "node:crypto"
-import { mkdtemp, readFile, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { readFile } from "node:fs/promises"
 import type { Violation } from "@ventureos/core"
-import { makeRegistry, type Outcome, oshaPlugin, planNormalize } from "@ventureos/normalizers"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type Outcome, oshaPlugin, type planNormalize } from "@ventureos/normalizers"
+import { beforeAll, describe, expect, it } from "vitest"
 import { generateOsha, INSPECTION_HEADER, type OshaGeneratorManifest, VIOLATION_HEADER } from "../src/index"
+import { expectDeterministic, lfShare, normalizeAll, tempDir } from "./support"
 
-let dir: string
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "ventureos-gen-"))
-})
-afterAll(() => rm(dir, { recursive: true, force: true }))
-
-const sha = async (path: string) =>
-  createHash("sha256")
-    .update(await readFile(path))
-    .digest("hex")
+const at = tempDir("ventureos-gen-")
 // higher broken/duplicate rates than the defaults so a small file has plenty of each
 const opts = (seed: number, out: string) => ({
   violations: 6000,
   seed,
-  outDir: join(dir, out),
+  outDir: at(out),
   brokenRate: 0.01,
   duplicateRate: 0.005
 })
 
 describe("OSHA generator", () => {
   it("is deterministic: the same seed writes the same bytes, another seed other bytes", async () => {
-    const [a, b, c] = await Promise.all([
-      generateOsha(opts(7, "a")),
-      generateOsha(opts(7, "b")),
-      generateOsha(opts(8, "c"))
-    ])
-    expect(b).toEqual(a)
-    for (const f of ["osha_inspection.csv", "osha_violation.csv", "manifest.json"])
-      expect(await sha(join(dir, "b", f))).toBe(await sha(join(dir, "a", f)))
-    expect(await sha(join(dir, "c", "osha_violation.csv"))).not.toBe(
-      await sha(join(dir, "a", "osha_violation.csv"))
+    const c = await expectDeterministic(
+      (seed, out) => generateOsha(opts(seed, out)),
+      at,
+      () => ["osha_inspection.csv", "osha_violation.csv"],
+      () => "osha_violation.csv"
     )
     expect(c.violationRows).toBe(6000)
   })
@@ -51,16 +35,12 @@ describe("OSHA generator", () => {
     let inspectionText: string
     beforeAll(async () => {
       m = await generateOsha(opts(1, "n"))
-      const run = await planNormalize(
-        [join(dir, "n", "osha_inspection.csv"), join(dir, "n", "osha_violation.csv")],
-        { registry: makeRegistry([oshaPlugin]) }
-      )
-      outcomes = []
-      for await (const b of run.outcomes()) outcomes.push(...b)
-      summary = run.summary
-      records = outcomes.flatMap((o) => (o._tag === "accepted" ? [o.record] : []))
-      violationText = await readFile(join(dir, "n", "osha_violation.csv"), "utf8")
-      inspectionText = await readFile(join(dir, "n", "osha_inspection.csv"), "utf8")
+      ;({ outcomes, records, summary } = await normalizeAll(
+        [at("n", "osha_inspection.csv"), at("n", "osha_violation.csv")],
+        oshaPlugin
+      ))
+      violationText = await readFile(at("n", "osha_violation.csv"), "utf8")
+      inspectionText = await readFile(at("n", "osha_inspection.csv"), "utf8")
     })
 
     it("reconciles, and rejects exactly the broken rows and skips exactly the duplicates", () => {
@@ -122,10 +102,8 @@ describe("OSHA generator", () => {
     it("writes the real headers, CRLF rows mixed with LF rows", () => {
       expect(inspectionText.slice(0, inspectionText.indexOf("\r\n"))).toBe(INSPECTION_HEADER.join(","))
       expect(violationText.slice(0, violationText.indexOf("\r\n"))).toBe(VIOLATION_HEADER.join(","))
-      const crlf = violationText.split("\r\n").length - 1
-      const lf = violationText.split("\n").length - 1 - crlf
-      expect(lf / (crlf + lf)).toBeGreaterThan(0.01)
-      expect(lf / (crlf + lf)).toBeLessThan(0.06)
+      expect(lfShare(violationText)).toBeGreaterThan(0.01)
+      expect(lfShare(violationText)).toBeLessThan(0.06)
     })
 
     it("skews company sizes and spells the big companies many ways that land on one slug", () => {
