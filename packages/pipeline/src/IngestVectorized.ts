@@ -106,12 +106,6 @@ const fail = (op: string, e: unknown) =>
     detail: e instanceof Error ? e.message : String(e)
   })
 
-const ENTITY: Record<EntityKind, { key: string; name: string; where: string }> = {
-  company: { key: "'COMPANY#' || company_slug", name: "company_name", where: "TRUE" },
-  city: { key: "'CITY#' || city_slug", name: "city || ', ' || state", where: "city_slug IS NOT NULL" },
-  state: { key: "'STATE#' || lower(state)", name: "state", where: "state IS NOT NULL" }
-}
-
 export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<BatchCore, WarehouseError> =>
   Effect.gen(function* () {
     const { bulk, run } = a
@@ -643,53 +637,82 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<BatchCore, Wa
           `SELECT m.*, o.__ord FROM ${t("merged_now")} m LEFT JOIN ${t("action_ord")} o USING (action_id)`
         )
       }
-      const contrib = (k: EntityKind) => {
-        const e = ENTITY[k]
-        const own = `SELECT ${e.key} AS entity_key, ${e.name} AS __name, 1 AS s, __ord, * EXCLUDE (__ord, __replaces)
-                FROM ${t("chg")} WHERE status <> 'deleted' AND ${e.where} AND action_id IS NULL
+      // Every changed row once, signed: +1 for what the batch wrote, -1 for the versions it replaced (and the
+      // merged action groups after / before the commit).
+      const contrib = () => {
+        const own = `SELECT 1 AS s, __ord, * EXCLUDE (__ord, __replaces)
+                FROM ${t("chg")} WHERE status <> 'deleted' AND action_id IS NULL
                 UNION ALL
-                SELECT ${e.key} AS entity_key, NULL AS __name, -1 AS s, NULL AS __ord, *
-                FROM ${t("old")} WHERE status <> 'deleted' AND ${e.where} AND action_id IS NULL
+                SELECT -1 AS s, NULL AS __ord, *
+                FROM ${t("old")} WHERE status <> 'deleted' AND action_id IS NULL
                   AND violation_id IN (${replacedIds})`
         if (actionCount === 0) return own
         return `${own}
                 UNION ALL
-                SELECT ${e.key} AS entity_key, ${e.name} AS __name, 1 AS s, __ord, * EXCLUDE (__ord)
-                FROM ${t("merged_after")} WHERE ${e.where}
+                SELECT 1 AS s, __ord, * EXCLUDE (__ord) FROM ${t("merged_after")}
                 UNION ALL
-                SELECT ${e.key} AS entity_key, NULL AS __name, -1 AS s, NULL AS __ord, *
-                FROM ${t("merged_before")} WHERE ${e.where}`
+                SELECT -1 AS s, NULL AS __ord, * FROM ${t("merged_before")}`
       }
+      const nonzero = GOLD_MEASURES.map((c) => `${c} <> 0`).join(" OR ")
+      // The measures of a grain summed again over finer grains' rows (the penalty sums keep their decimal type)
+      const resum = GOLD_MEASURES.map((c) =>
+        c === "penalty_initial" || c === "penalty_current"
+          ? `CAST(sum(${c}) AS DECIMAL(18,2)) AS ${c}`
+          : `sum(${c})::BIGINT AS ${c}`
+      ).join(", ")
+      const measures = GOLD_MEASURES.join(", ")
       const touched: Record<EntityKind, ReadonlyArray<string>> = { company: [], city: [], state: [] }
       let goldDeltas = 0
-      // aggregated a slice of entities at a time for big batches (the grain includes the entity, so slices
-      // are independent), then appended as one commit
+      // One pass over the changed rows at the company grain (company, agency, event date, state, city), which
+      // is also the finest grain of the city and state deltas: those roll up from it (a few rows per
+      // inspection) instead of reading every changed row twice more. Each name is the one of the newest row
+      // that has one (`arg_max` skips nulls), kept per grain row with that row's order so the roll-up picks the
+      // same one. Aggregated a slice of companies at a time for big batches (the grain includes the company,
+      // so slices are independent).
       const goldSlices = Math.max(1, Math.ceil((inserted + 2 * updated) / (a.sqlSliceRows ?? 1_000_000)))
-      for (const k of ["company", "city", "state"] as const) {
-        // engine tables, not Parquet: on 5M rows Parquet deltas kept this step's RSS flat but cost ~7 CPU s and
-        // did not lower the batch's peak (the company append right after peaks higher either way)
-        for (let j = 0; j < goldSlices; j++)
-          yield* table(
-            `gold_${k}_${j}`,
-            `SELECT *, ${GOLD_MEASURES.map((c) => `${c} <> 0`).join(" OR ")} AS __nonzero FROM (
-             SELECT entity_key, agency, event_date, state, city_slug,
-               sum(s)::BIGINT AS violation_count,
-               sum(CASE WHEN status = 'open' THEN s ELSE 0 END)::BIGINT AS open_count,
-               sum(CASE WHEN status = 'closed' THEN s ELSE 0 END)::BIGINT AS closed_count,
-               CAST(sum(s * coalesce(penalty_initial, 0)) AS DECIMAL(18,2)) AS penalty_initial,
-               CAST(sum(s * coalesce(penalty_current, 0)) AS DECIMAL(18,2)) AS penalty_current,
-               sum(CASE WHEN ${CURRENT_UNKNOWN_SQL} THEN s ELSE 0 END)::BIGINT AS penalty_current_unknown_count,
-               ${ViolationTypes.map((ty) => `sum(CASE WHEN violation_type = ${sqlStr(ty)} THEN s ELSE 0 END)::BIGINT AS count_${ty}`).join(", ")},
-               arg_max(__name, __ord) FILTER (WHERE s = 1) AS entity_name
-             FROM (${contrib(k)}) WHERE ${goldSlices === 1 ? "TRUE" : `hash(entity_key) % ${goldSlices} = ${j}`}
-             GROUP BY entity_key, agency, event_date, state, city_slug)`
-          )
-        yield* view(
-          `gold_${k}`,
-          Array.from({ length: goldSlices }, (_v, j) => `SELECT * FROM ${t(`gold_${k}_${j}`)}`).join(
-            " UNION ALL "
-          )
+      const cityName = "city || ', ' || state"
+      for (let j = 0; j < goldSlices; j++)
+        yield* table(
+          `gold_base_${j}`,
+          `SELECT *, ${nonzero} AS __nonzero FROM (
+           SELECT company_slug, agency, event_date, state, city_slug,
+             sum(s)::BIGINT AS violation_count,
+             sum(CASE WHEN status = 'open' THEN s ELSE 0 END)::BIGINT AS open_count,
+             sum(CASE WHEN status = 'closed' THEN s ELSE 0 END)::BIGINT AS closed_count,
+             CAST(sum(s * coalesce(penalty_initial, 0)) AS DECIMAL(18,2)) AS penalty_initial,
+             CAST(sum(s * coalesce(penalty_current, 0)) AS DECIMAL(18,2)) AS penalty_current,
+             sum(CASE WHEN ${CURRENT_UNKNOWN_SQL} THEN s ELSE 0 END)::BIGINT AS penalty_current_unknown_count,
+             ${ViolationTypes.map((ty) => `sum(CASE WHEN violation_type = ${sqlStr(ty)} THEN s ELSE 0 END)::BIGINT AS count_${ty}`).join(", ")},
+             arg_max(company_name, __ord) FILTER (WHERE s = 1) AS __company_name,
+             arg_max(${cityName}, __ord) FILTER (WHERE s = 1) AS __city_name,
+             max(__ord) FILTER (WHERE s = 1 AND ${cityName} IS NOT NULL) AS __city_ord,
+             max(__ord) FILTER (WHERE s = 1) AS __ord
+           FROM (${contrib()}) WHERE ${goldSlices === 1 ? "TRUE" : `hash(company_slug) % ${goldSlices} = ${j}`}
+           GROUP BY company_slug, agency, event_date, state, city_slug)`
         )
+      yield* view(
+        "gold_base",
+        Array.from({ length: goldSlices }, (_v, j) => `SELECT * FROM ${t(`gold_base_${j}`)}`).join(
+          " UNION ALL "
+        )
+      )
+      yield* view(
+        "gold_company",
+        `SELECT 'COMPANY#' || company_slug AS entity_key, agency, event_date, state, city_slug, ${measures},
+           __company_name AS entity_name, __nonzero FROM ${t("gold_base")}`
+      )
+      const rollUp = (key: string, name: string, ord: string, where: string) =>
+        `SELECT *, ${nonzero} AS __nonzero FROM (
+           SELECT ${key} AS entity_key, agency, event_date, state, city_slug, ${resum},
+             arg_max(${name}, ${ord}) AS entity_name
+           FROM ${t("gold_base")} WHERE ${where}
+           GROUP BY ALL)`
+      yield* table(
+        "gold_city",
+        rollUp("'CITY#' || city_slug", "__city_name", "__city_ord", "city_slug IS NOT NULL")
+      )
+      yield* table("gold_state", rollUp("'STATE#' || lower(state)", "state", "__ord", "state IS NOT NULL"))
+      for (const k of ["company", "city", "state"] as const) {
         touched[k] = (yield* sql(`SELECT entity_key FROM ${t(`gold_${k}`)} GROUP BY entity_key`)).map((r) =>
           String(r.entity_key)
         )
