@@ -52,24 +52,49 @@ const coreOf = (ids: ReadonlyArray<string>): ReadonlyArray<string> => {
   return c.length > 0 && c.length < ids.length ? c : ids
 }
 
+/**
+ * A prepared variant whose site index is built the first time a comparison needs it: most candidate pairs are
+ * decided on their names alone, and an index (eight maps and sets) was ~2.8 KB of the ~3.7 KB a prepared name
+ * held, which a 1M-row EPA release's 134k new names kept alive at once (the entity step's peak RSS). One getter
+ * on the prototype, so every comparison reads it the same way.
+ */
+class PreparedVariant implements Prepared {
+  #sites: SiteIndex | undefined
+  constructor(
+    readonly input: VariantInput,
+    readonly name: NormalizedName,
+    readonly ids: ReadonlyArray<string>,
+    readonly core: ReadonlyArray<string>,
+    readonly coreText: string,
+    readonly acronym: string | undefined,
+    readonly initials: string,
+    readonly tradeText: string,
+    readonly facility: boolean,
+    readonly states: ReadonlySet<string>
+  ) {}
+  get sites(): SiteIndex {
+    this.#sites ??= indexSites(this.input.sites)
+    return this.#sites
+  }
+}
+
 /** Normalise a variant for comparison (with the city of its first site, so "X AVENAL" at Avenal is X's site). */
 export const prepare = (input: VariantInput): Prepared => {
   const name = normalizeName(input.name, { city: input.sites[0]?.city ?? null })
   const ids = identityTokens(name)
   const core = coreOf(ids)
-  return {
+  return new PreparedVariant(
     input,
     name,
     ids,
     core,
-    coreText: core.join(""),
-    acronym: acronymOf(ids),
-    initials: initialsOf(ids),
-    tradeText: name.trade.join(" "),
-    facility: name.head.some(isFacilityWord),
-    states: new Set(input.sites.map((s) => s.state).filter((s): s is string => s !== null && s !== "")),
-    sites: indexSites(input.sites)
-  }
+    core.join(""),
+    acronymOf(ids),
+    initialsOf(ids),
+    name.trade.join(" "),
+    name.head.some(isFacilityWord),
+    new Set(input.sites.map((s) => s.state).filter((s): s is string => s !== null && s !== ""))
+  )
 }
 
 /** The evidence of one comparison, each part 0..1 (or a flag): what `entities show` prints. */

@@ -4,6 +4,7 @@ import {
   type CompareContext,
   compare,
   compareLinked,
+  indexSites,
   jaroWinkler,
   prepare,
   type Site,
@@ -71,6 +72,29 @@ describe("compareLinked", () => {
           }
       }),
       { numRuns: 400 }
+    )
+  })
+})
+
+describe("prepare", () => {
+  it("builds each variant's site index when first read, the same index and decisions as built up front (property)", () => {
+    fc.assert(
+      fc.property(fc.array(variantArb, { minLength: 2, maxLength: 6 }), (vs) => {
+        const inputs = vs.map((v, i) => ({ key: `v${i}`, rows: 1, ...v }))
+        const lazy = inputs.map(prepare)
+        const eager = inputs.map(prepare)
+        for (const [i, p] of eager.entries()) {
+          expect(p.sites).toEqual(indexSites(inputs[i]!.sites))
+          expect(p.sites).toBe(p.sites)
+        }
+        const stats = new TokenStats()
+        for (const p of lazy) stats.add(p.name.key.split(" "))
+        const ctx: CompareContext = { stats, hub: () => undefined }
+        for (const [i, a] of lazy.entries())
+          for (const [j, b] of lazy.entries())
+            expect(compare(a, b, ctx)).toEqual(compare(eager[i]!, eager[j]!, ctx))
+      }),
+      { numRuns: 200 }
     )
   })
 })
