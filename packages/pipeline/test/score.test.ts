@@ -8,6 +8,7 @@ import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
   companySlugKey,
+  cutBatches,
   factsFromRow,
   minusYears,
   type ScoreFacts,
@@ -95,6 +96,34 @@ const UPDATED = "2026-11-30T00:00:00.000Z"
 const byKey = (ss: ReadonlyArray<OffenderScore>) => new Map(ss.map((s) => [s.entity_key as string, s]))
 const pointsOf = (s: OffenderScore | undefined) =>
   Object.fromEntries((s?.parts ?? []).filter((p) => p.points > 0).map((p) => [p.rule, p.points]))
+
+describe("score batches (cutBatches)", () => {
+  it("keeps every key once, in order; bounds companies, and records unless one company is alone; closes only when full (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.nat({ max: 500 }), { maxLength: 60 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 1, max: 1000 }),
+        (sizes, companies, records) => {
+          const keys = sizes.map((_n, i) => `COMPANY#c${i}`)
+          const of = (k: string) => sizes[Number(k.slice("COMPANY#c".length))]!
+          const batches = cutBatches(keys, of, { companies, records })
+          expect(batches.flat()).toEqual(keys)
+          for (const [i, b] of batches.entries()) {
+            expect(b.length).toBeGreaterThan(0)
+            expect(b.length).toBeLessThanOrEqual(companies)
+            const held = b.reduce((n, k) => n + of(k), 0)
+            if (b.length > 1) expect(held).toBeLessThanOrEqual(records)
+            // greedy: a batch closed early only because the next key would not fit
+            const next = batches[i + 1]?.[0]
+            if (next !== undefined && b.length < companies) expect(held + of(next)).toBeGreaterThan(records)
+          }
+        }
+      ),
+      { numRuns: 300 }
+    )
+  })
+})
 
 describe("offender score on real sample rows (hand-checked)", () => {
   it("as of 2019-12-31: repeat items, EPA formal actions, no SNC flag in the data, zero apart from no data", async () => {
