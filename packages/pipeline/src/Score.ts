@@ -967,7 +967,9 @@ const groupFacilities = (fs: Iterable<ScoreFacts>): Map<string, Array<ScoreFacts
   const out = new Map<string, Array<ScoreFacts>>()
   for (const f of fs) {
     const company = f.key.slice(0, f.key.indexOf("|"))
-    out.set(company, [...(out.get(company) ?? []), f])
+    const got = out.get(company)
+    if (got === undefined) out.set(company, [f])
+    else got.push(f)
   }
   return out
 }
@@ -1103,6 +1105,11 @@ export const computeScores = (options: {
   readonly facilities?: boolean
   /** A table made by {@link materializeScoreRows} (SQL warehouses): read it instead of scanning silver again. */
   readonly rows?: string
+  /**
+   * The fact tables of such a table for this as-of date ({@link materializeScoreFacts}): the batch's rows are
+   * read from them instead of computing the facts again (preferred to `rows`).
+   */
+  readonly facts?: ScoreFactTables
 }): Effect.Effect<Array<OffenderScore>, WarehouseError, Warehouse> =>
   Effect.gen(function* () {
     const warehouse = yield* Warehouse
@@ -1112,7 +1119,14 @@ export const computeScores = (options: {
     let companies: Array<ScoreFacts>
     let facilities: Map<string, Array<ScoreFacts>>
     const bulk = warehouse.bulk
-    if (bulk !== undefined && options.rows !== undefined) {
+    if (bulk !== undefined && options.facts !== undefined) {
+      const read = scoreFactsReadSql(options.facts, options.keys)
+      companies = (yield* bulk.sql(read.companies)).map(factsFromRow)
+      facilities =
+        options.facilities === false
+          ? new Map()
+          : groupFacilities((yield* bulk.sql(read.facilities)).map(factsFromRow))
+    } else if (bulk !== undefined && options.rows !== undefined) {
       const sql = rowsSql(options.rows, w, options.keys)
       companies = (yield* bulk.sql(sql.companies)).map(factsFromRow)
       facilities =
@@ -1285,12 +1299,70 @@ export const scoreRowsSql = (relation: string, key: ScoreKey = companySlugKey): 
 export const scoreRowsFactsSql = (table: string, w: ScoreWindow, only?: ReadonlyArray<string>) =>
   rowsSql(table, w, only)
 
-/** Drop a table of {@link materializeScoreRows}. */
+/** The company and facility facts of a table of {@link materializeScoreRows}, as tables of the SQL engine. */
+export interface ScoreFactTables {
+  /** Rows of the company fact query (`key` is the company key). */
+  readonly companies: string
+  /** Rows of the facility fact query with `__company`, the company key of each. */
+  readonly facilities: string
+}
+
+/** The statements that make the {@link ScoreFactTables} of a score-rows table as of `asOf`, and their names. */
+export const scoreFactTablesSql = (
+  rows: string,
+  asOf: string
+): { readonly tables: ScoreFactTables; readonly create: ReadonlyArray<string> } => {
+  const sql = rowsSql(rows, scoreWindow(asOf))
+  const tables = { companies: `${rows}_companies`, facilities: `${rows}_facilities` }
+  return {
+    tables,
+    create: [
+      `CREATE OR REPLACE TABLE ${tables.companies} AS ${sql.companies}`,
+      // a facility key is `<company key>|<facility>`; company keys hold no "|" (groupFacilities splits the same way)
+      `CREATE OR REPLACE TABLE ${tables.facilities} AS SELECT *, split_part(key, '|', 1) AS __company FROM (${sql.facilities})`
+    ]
+  }
+}
+
+/** The fact rows of these company keys (all without) from {@link ScoreFactTables}, as the fact queries return them. */
+export const scoreFactsReadSql = (facts: ScoreFactTables, keys?: ReadonlyArray<string>) => {
+  const only = (col: string) => (keys === undefined ? "" : ` WHERE ${col} IN (${inList(keys)})`)
+  return {
+    companies: `SELECT * FROM ${facts.companies}${only("key")}`,
+    facilities: `SELECT * EXCLUDE (__company) FROM ${facts.facilities}${only("__company")}`
+  }
+}
+
+/**
+ * The facts of every company in a table of {@link materializeScoreRows} as of `asOf`, computed once (two scans
+ * of it) as two tables that batches of companies read by key: a batch bounded by its records then costs what
+ * it reads, where each batch's own fact queries scanned the whole table again. Dropped with the rows table
+ * ({@link dropScoreRows}). Undefined without a SQL engine or rows.
+ */
+export const materializeScoreFacts = (
+  rows: string | undefined,
+  asOf: string
+): Effect.Effect<ScoreFactTables | undefined, WarehouseError, Warehouse> =>
+  Effect.gen(function* () {
+    const bulk = (yield* Warehouse).bulk
+    if (bulk === undefined || rows === undefined) return undefined
+    const { tables, create } = scoreFactTablesSql(rows, asOf)
+    for (const statement of create) yield* bulk.sql(statement)
+    return tables
+  })
+
+/** Drop a table of {@link materializeScoreRows} and its fact tables. */
 export const dropScoreRows = (table: string | undefined): Effect.Effect<void, never, Warehouse> =>
   table === undefined
     ? Effect.void
     : Effect.flatMap(Warehouse, (w) =>
-        w.bulk === undefined ? Effect.void : Effect.ignore(w.bulk.sql(`DROP TABLE IF EXISTS ${table}`))
+        w.bulk === undefined
+          ? Effect.void
+          : Effect.ignore(
+              Effect.forEach([table, `${table}_companies`, `${table}_facilities`], (t) =>
+                w.bulk!.sql(`DROP TABLE IF EXISTS ${t}`)
+              )
+            )
       )
 
 /** Every state gold has totals for (once a state had a record its totals stay, zero or not): upper-case codes. */
@@ -1308,8 +1380,9 @@ const SCORE_BATCH = 500
  * batch (per company and per facility, with their id lists) and its scores are in memory at once, so a batch
  * is bounded by what it reads, not only by how many companies it names (real catalogs have companies with tens
  * of thousands of records). A 10k-row daily file on 1M generated rows touches 948 companies holding ~260k
- * records: 500 companies a batch peaked at 2.74 GB RSS (score and store 13.0 s), 50k records at 1.98 GB
- * (16.2 s), 35k at 1.79 GB (19.5 s), 20k at 1.80 GB (21 s): each batch's fact queries scan the whole table.
+ * records: 500 companies a batch peaked at 2.74 GB RSS; 50k records at 1.86-1.99 GB, with the facts computed
+ * once ({@link materializeScoreFacts}: each batch's own fact queries had scanned the whole rows table, 13 -> 16
+ * s); 20k records lowered the peak no further (the engine's fact step sets it then) and cost more.
  */
 const SCORE_BATCH_ROWS = 50_000
 const chunks = <A>(xs: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> => {
@@ -1410,7 +1483,8 @@ export const syncScores = (
     // One pass over silver (SQL warehouses): the merged, keyed records as a table the batches read.
     const rows = yield* timed("scores", "materialize every company's rows", materializeScoreRows(options.key))
     const work = Effect.gen(function* () {
-      const from = rows === undefined ? {} : { rows }
+      const facts = yield* timed("scores", "facts of every company", materializeScoreFacts(rows, asOf))
+      const from = facts !== undefined ? { facts } : rows === undefined ? {} : { rows }
       // Every company's total (leaderboards rank them all), facilities only for the companies stored.
       const totals = yield* timed(
         "scores",
@@ -1529,14 +1603,19 @@ const syncTouchedScores = (
       materializeScoreRows(options.key, keys)
     )
     // in batches, as a rebuild does (a score carries its rules' id lists and facilities), keeping what the
-    // boards need
+    // boards need; the facts computed once for all of them
+    const facts = yield* timed(
+      "scores",
+      `facts of ${keys.length} companies`,
+      materializeScoreFacts(rows, options.asOf)
+    ).pipe(Effect.tapError(() => dropScoreRows(rows)))
     const scoreBatch = (batch: ReadonlyArray<string>) =>
       Effect.gen(function* () {
         const scored = yield* computeScores({
           ...common,
           keys: batch,
           names: yield* goldNames(batch),
-          ...(rows === undefined ? {} : { rows })
+          ...(facts !== undefined ? { facts } : rows === undefined ? {} : { rows })
         })
         const written = scored.length > 0 ? (yield* serving.putScores(scored)).written : 0
         const ranked = scored.map(

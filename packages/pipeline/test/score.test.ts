@@ -13,6 +13,8 @@ import {
   minusYears,
   type ScoreFacts,
   scoreBoardsOf,
+  scoreFactsReadSql,
+  scoreFactTablesSql,
   scoreRowsFactsSql,
   scoreRowsSql,
   scoreSql,
@@ -74,14 +76,20 @@ const sqlScores = async (
   vs: ReadonlyArray<Violation>,
   asOf: string,
   only?: ReadonlyArray<string>,
-  via: "silver" | "rows" = "silver"
+  via: "silver" | "rows" | "facts" = "silver"
 ) => {
   const w = scoreWindow(asOf)
   let sql = scoreSql(relationOf(vs), w, companySlugKey.sql, only)
-  if (via === "rows") {
+  if (via !== "silver") {
     const table = `score_rows_test_${tables++}`
     await lake.run(lake.lakehouse.query(`CREATE TABLE ${table} AS ${scoreRowsSql(relationOf(vs))}`))
     sql = scoreRowsFactsSql(table, w, only)
+    if (via === "facts") {
+      // the facts of every company computed once, then read by key (what a batch of syncScores does)
+      const facts = scoreFactTablesSql(table, asOf)
+      for (const statement of facts.create) await lake.run(lake.lakehouse.query(statement))
+      sql = scoreFactsReadSql(facts.tables, only)
+    }
   }
   const companies = (await lake.run(lake.lakehouse.query(sql.companies))).map(factsFromRow)
   const byCompany = new Map<string, Array<ScoreFacts>>()
@@ -348,6 +356,11 @@ describe("SQL facts == TypeScript reference (property)", () => {
           // the same over the materialized score rows (details parsed once, no details column)
           expect(await sqlScores(vs, asOf, undefined, "rows")).toEqual(ref)
           expect(await sqlScores(vs, asOf, some, "rows")).toEqual(
+            ref.filter((s) => some.includes(s.entity_key))
+          )
+          // the same from the fact tables computed once for every company
+          expect(await sqlScores(vs, asOf, undefined, "facts")).toEqual(ref)
+          expect(await sqlScores(vs, asOf, some, "facts")).toEqual(
             ref.filter((s) => some.includes(s.entity_key))
           )
         }
