@@ -158,6 +158,12 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<BatchCore, Wa
       })
     const promise = <A>(op: string, f: () => Promise<A>) =>
       Effect.tryPromise({ try: f, catch: (e) => fail(op, e) })
+    /** A view `name` over the slices `name_0` … `name_<n-1>` a big batch was computed in. */
+    const sliceUnion = (name: string, n: number) =>
+      view(
+        name,
+        Array.from({ length: n }, (_v, j) => `SELECT * FROM ${t(`${name}_${j}`)}`).join(" UNION ALL ")
+      )
 
     const group = run.groups.find((g) => g.plugin === a.plugin)
     if (group === undefined) return yield* fail("plan", `no files for plugin ${a.plugin.id}`)
@@ -626,12 +632,7 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<BatchCore, Wa
                 : `SELECT * FROM (${after}) WHERE hash(action_id) % ${mergeSlices} = ${j}`
             )
           )
-        yield* view(
-          "merged_now",
-          Array.from({ length: mergeSlices }, (_v, j) => `SELECT * FROM ${t(`merged_now_${j}`)}`).join(
-            " UNION ALL "
-          )
-        )
+        yield* sliceUnion("merged_now", mergeSlices)
         yield* table(
           "merged_after",
           `SELECT m.*, o.__ord FROM ${t("merged_now")} m LEFT JOIN ${t("action_ord")} o USING (action_id)`
@@ -690,12 +691,7 @@ export const ingestVectorized = (a: VectorizedArgs): Effect.Effect<BatchCore, Wa
            FROM (${contrib()}) WHERE ${goldSlices === 1 ? "TRUE" : `hash(company_slug) % ${goldSlices} = ${j}`}
            GROUP BY company_slug, agency, event_date, state, city_slug)`
         )
-      yield* view(
-        "gold_base",
-        Array.from({ length: goldSlices }, (_v, j) => `SELECT * FROM ${t(`gold_base_${j}`)}`).join(
-          " UNION ALL "
-        )
-      )
+      yield* sliceUnion("gold_base", goldSlices)
       yield* view(
         "gold_company",
         `SELECT 'COMPANY#' || company_slug AS entity_key, agency, event_date, state, city_slug, ${measures},
