@@ -147,7 +147,7 @@ export interface ResolveResult {
 /**
  * Resolve new (or updated) variants against the map, incrementally: only pairs with at least one incoming
  * variant are scored, candidates come from blocking (the incoming name's two rarest tokens, its first two
- * core tokens, words joined), and existing companies stay as they are unless a new name ties two of them
+ * core tokens, words joined, its EPA FRS registry ids), and existing companies stay as they are unless a new name ties two of them
  * coherently. Operator overrides are replayed last, so they always win.
  */
 export const resolve = (
@@ -217,6 +217,9 @@ export const resolve = (
     if (c.length >= 1) post(`^${c.slice(0, 2).join(" ")}`, i)
     // one-word names ("WALMART") are found by the longer names that start with them
     if (c.length === 1) post(`^${c[0]}`, i)
+    // names of one EPA facility (FRS registry id) meet whatever they are called
+    const e = entries.get(k)
+    for (const f of (incoming.get(k) ?? e?.input)?.frs ?? []) post(`@${f}`, i)
   }
   const companySizes = new Map<string, number>()
   for (const e of entries.values()) companySizes.set(e.company, (companySizes.get(e.company) ?? 0) + 1)
@@ -278,6 +281,7 @@ export const resolve = (
     if (acr !== undefined) lookups.add(`#${acr}`)
     const own = initialsOf(p.ids)
     if (own !== "") lookups.add(own)
+    for (const f of p.input.frs) lookups.add(`@${f}`)
     // candidates in the order first found, with how many keys found each
     const found: Array<number> = []
     for (const l of lookups)

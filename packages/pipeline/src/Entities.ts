@@ -179,9 +179,14 @@ export const layerCompanyRollup: Layer.Layer<Warehouse, EntityStoreError, Wareho
 /** The most slugs filtered by a literal `IN` list (longer lists are joined, see `variantsFromSilver`). */
 const LITERAL_LIST_MAX = 20_000
 
-/** Agencies whose details carry an EPA FRS registry link (`DFR_URL`, ECHO's facility report). */
+/**
+ * Agencies whose details carry an EPA FRS registry link (NPDES's `DFR_URL`, ECHO's facility report), stored
+ * under the lower-case key the EPA normalizers write (`dfr_url`): the upper-case path read here before never
+ * matched, so the matcher's "same EPA FRS registry id" rule, which the labelled evaluation feeds, never fired in
+ * an ingest. (The labelled set scores the same with and without it: none of its FRS ids has two names.)
+ */
 const FRS_AGENCIES: ReadonlySet<string> = new Set(["epa"])
-const FRS_SQL = `NULLIF(regexp_extract(coalesce(json_extract_string(violation_details, '$.DFR_URL'), ''), 'fid=([0-9]+)', 1), '')`
+const FRS_SQL = `NULLIF(regexp_extract(coalesce(json_extract_string(violation_details, '$.dfr_url'), ''), 'fid=([0-9]+)', 1), '')`
 
 /**
  * The name variants of silver (one per company slug) with their sites, NAICS codes, FRS ids and records, in

@@ -22,7 +22,7 @@ import { deltasFor, foldDeltas, type GoldDelta, topN } from "../src/Gold"
 import { Warehouse, type WarehouseShape } from "../src/Warehouse"
 import { layerLocal } from "../src/WarehouseIceberg"
 import { makeMemory } from "../src/WarehouseMemory"
-import { arbRecord } from "./records"
+import { arbRecord, makeRecord } from "./records"
 
 /** Current silver: the last version of each violation id. */
 const current = (records: ReadonlyArray<Violation>) => [
@@ -283,6 +283,71 @@ describe("company roll-up through the entity map", () => {
       expect(none).toEqual([])
       expect(first.newVariants).toBe(slugs.length)
       expect(again.newVariants).toBe(0)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe("EPA FRS registry ids", () => {
+  it("names of one NPDES facility (the same FRS id in dfr_url) are one company; the same names apart are not", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "entities-frs-"))
+    try {
+      // facility names and report links as NPDES publishes them (npdes_formal_actions_FL); the second name is
+      // the first facility's under another operator name, which no name rule links
+      const npdes = (id: string, company: string, fid: string | null) => ({
+        ...makeRecord({
+          agency: "epa",
+          id,
+          company,
+          city: "TAMPA",
+          state: "FL",
+          date: "2020-01-01",
+          type: "civil_penalty",
+          status: "closed",
+          initialCents: 100,
+          currentCents: 100
+        }),
+        violation_details: {
+          fac_name: company,
+          ...(fid === null ? {} : { dfr_url: `http://echo.epa.gov/detailed-facility-report?fid=${fid}` })
+        }
+      })
+      const records = [
+        npdes("1", "PLAZA MATERIALS CORPORATION", "110011332584"),
+        npdes("2", "PASCO AGGREGATE PLANT", "110011332584"),
+        npdes("3", "PITTS TRUCKING", "110011332049"),
+        npdes("4", "BRADFORD CREEK", null)
+      ]
+      const program = Effect.gen(function* () {
+        const w = yield* Warehouse
+        yield* w.silverCommit(
+          "epa",
+          { id: "s1", batchId: "b1" },
+          null,
+          (async function* () {
+            yield records.map((record) => ({ record, replaces: false }))
+          })()
+        )
+        const variants = yield* variantsFromSilver(["epa"])
+        yield* updateEntities({ agencies: ["epa"] })
+        return { variants, map: yield* (yield* EntityStore).load }
+      }).pipe(Effect.provide(EntityStore.layerMemory), Effect.provide(layerLocal(dir)))
+      const { variants, map } = await Effect.runPromise(program)
+      const frs = Object.fromEntries(variants.map((v) => [v.key, v.frs]))
+      expect(frs).toEqual({
+        "plaza-materials": ["110011332584"],
+        "pasco-aggregate-plant": ["110011332584"],
+        "pitts-trucking": ["110011332049"],
+        "bradford-creek": []
+      })
+      expect(map.variants["pasco-aggregate-plant"]?.company).toBe(map.variants["plaza-materials"]?.company)
+      expect([map.variants["plaza-materials"]?.rule, map.variants["pasco-aggregate-plant"]?.rule]).toContain(
+        "same EPA FRS registry id"
+      )
+      // names sharing no id stay apart
+      const companies = new Set(Object.values(map.variants).map((e) => e.company))
+      expect(companies.size).toBe(3)
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
