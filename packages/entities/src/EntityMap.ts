@@ -147,8 +147,8 @@ export interface ResolveResult {
 /**
  * Resolve new (or updated) variants against the map, incrementally: only pairs with at least one incoming
  * variant are scored, candidates come from blocking (the incoming name's two rarest tokens, its first two
- * core tokens, words joined, its EPA FRS registry ids), and existing companies stay as they are unless a new name ties two of them
- * coherently. Operator overrides are replayed last, so they always win.
+ * core tokens, words joined, its EPA FRS registry ids), and existing companies stay as they are unless a new
+ * name ties two of them coherently. Operator overrides are replayed last, so they always win.
  */
 export const resolve = (
   map: EntityMap,
