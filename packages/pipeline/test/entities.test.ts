@@ -44,6 +44,19 @@ const recompute = (records: ReadonlyArray<Violation>, key: (slug: string) => str
   return { totals: foldDeltas(deltas), deltas }
 }
 
+/** One silver commit of these records as new (snapshot "s1"). */
+const commitNew = (agency: string, records: ReadonlyArray<Violation>) =>
+  Effect.flatMap(Warehouse, (w) =>
+    w.silverCommit(
+      agency,
+      { id: "s1", batchId: "b1" },
+      null,
+      (async function* () {
+        yield records.map((record) => ({ record, replaces: false }))
+      })()
+    )
+  )
+
 const SLUGS = ["acme-widgets", "globex", "initech", "umbrella"] as const
 const arbOverrides: fc.Arbitrary<Array<OverrideRecord>> = fc
   .array(
@@ -249,15 +262,7 @@ describe("company roll-up through the entity map", () => {
       const slugs = [...new Set(records.map((r) => r.company_slug))].sort()
       expect(slugs.length).toBeGreaterThan(2)
       const program = Effect.gen(function* () {
-        const w = yield* Warehouse
-        yield* w.silverCommit(
-          "osha",
-          { id: "s1", batchId: "b1" },
-          null,
-          (async function* () {
-            yield records.map((record) => ({ record, replaces: false }))
-          })()
-        )
+        yield* commitNew("osha", records)
         const all = yield* variantsFromSilver(["osha"])
         // the map knows every name but the first: only that one is read, with the same inputs as a full read
         const only = yield* variantsFromSilver(["osha"], (slug) => slug !== slugs[0])
@@ -320,15 +325,7 @@ describe("EPA FRS registry ids", () => {
         npdes("4", "BRADFORD CREEK", null)
       ]
       const program = Effect.gen(function* () {
-        const w = yield* Warehouse
-        yield* w.silverCommit(
-          "epa",
-          { id: "s1", batchId: "b1" },
-          null,
-          (async function* () {
-            yield records.map((record) => ({ record, replaces: false }))
-          })()
-        )
+        yield* commitNew("epa", records)
         const variants = yield* variantsFromSilver(["epa"])
         yield* updateEntities({ agencies: ["epa"] })
         return { variants, map: yield* (yield* EntityStore).load }
