@@ -294,14 +294,31 @@ export const variantsFromSilver = (
 export const variantsFromRecords = (records: Iterable<Violation>): Array<VariantInput> => {
   const byKey = new Map<
     string,
-    { names: Map<string, number>; sites: Map<string, Site>; naics: Set<string>; rows: number }
+    {
+      names: Map<string, number>
+      sites: Map<string, Site>
+      naics: Set<string>
+      frs: Set<string>
+      rows: number
+    }
   >()
   for (const v of records) {
-    const e = byKey.get(v.company_slug) ?? { names: new Map(), sites: new Map(), naics: new Set(), rows: 0 }
+    const e = byKey.get(v.company_slug) ?? {
+      names: new Map(),
+      sites: new Map(),
+      naics: new Set(),
+      frs: new Set(),
+      rows: 0
+    }
     e.names.set(v.company_name, (e.names.get(v.company_name) ?? 0) + 1)
     const s: Site = { address: v.address, city: v.city, state: v.state, zip: v.zip }
     if (e.sites.size < 20) e.sites.set(JSON.stringify(s), s)
     if (v.naics !== null) e.naics.add(v.naics)
+    // the FRS id of an EPA facility report link, as FRS_SQL reads it from silver
+    const fid = FRS_AGENCIES.has(v.agency)
+      ? /fid=([0-9]+)/.exec(v.violation_details.dfr_url ?? "")?.[1]
+      : undefined
+    if (fid !== undefined) e.frs.add(fid)
     e.rows++
     byKey.set(v.company_slug, e)
   }
@@ -310,7 +327,8 @@ export const variantsFromRecords = (records: Iterable<Violation>): Array<Variant
     name: [...e.names.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]![0],
     sites: [...e.sites.values()],
     naics: [...e.naics],
-    frs: [],
+    // the ten smallest, as silver's `min(frs, 10)` gives them
+    frs: [...e.frs].sort().slice(0, 10),
     rows: e.rows
   }))
 }
