@@ -62,9 +62,13 @@ export const sameIdentity = (a: FileIdentity, b: FileIdentity, compareCtime = tr
 /**
  * True when the observed identity was already in the past when it was observed (not racily clean): a later
  * write moves mtime, and a later `touch -d` back to the old mtime moves ctime, beyond what was recorded.
+ * `compareCtime` false: mtime alone (as {@link sameIdentity}'s flag, for files whose ctime moves untouched).
  */
-export const settled = (o: Pick<Observation, "at" | "id">, marginNs = RACY_MARGIN_NS): boolean =>
-  o.id.mtimeNs + marginNs < o.at && o.id.ctimeNs + marginNs < o.at
+export const settled = (
+  o: Pick<Observation, "at" | "id">,
+  marginNs = RACY_MARGIN_NS,
+  compareCtime = true
+): boolean => o.id.mtimeNs + marginNs < o.at && (!compareCtime || o.id.ctimeNs + marginNs < o.at)
 
 /** sha256 of a local file, streamed in 1 MiB reads (64 KiB reads cost ~0.1 s more per 200 MB in GC). */
 export const sha256File = (path: string): Promise<string> =>

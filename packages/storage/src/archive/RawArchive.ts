@@ -27,6 +27,7 @@ import {
   RACY_MARGIN_NS,
   readIfAny,
   sameIdentity,
+  settled,
   sha256File,
   writeAtomic
 } from "./FileHashes"
@@ -135,7 +136,7 @@ const RECORD_MIN_BYTES = 1n << 20n
  * is hashed (or looked up) on its own and compared with it.
  */
 const trustedRecord = (e: { readonly o: Observation }, current: FileIdentity, marginNs: bigint): boolean =>
-  sameIdentity(e.o.id, current, false) && e.o.id.mtimeNs + marginNs < e.o.at
+  sameIdentity(e.o.id, current, false) && settled(e.o, marginNs, false)
 
 const fail = (op: string, key: string, e: unknown) =>
   new RawArchiveError({
@@ -206,7 +207,7 @@ export const makeFileSystem = (
       // remembered only when the bytes did not change while they were read; recorded for other processes
       // only when they were already settled then
       if (sameIdentity(id, after)) {
-        if (id.mtimeNs + margin < at) await record({ path: p, at, id }, sha)
+        if (settled({ at, id }, margin, false)) await record({ path: p, at, id }, sha)
         else rememberHash(p, id, sha)
       }
     }
