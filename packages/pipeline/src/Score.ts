@@ -471,15 +471,11 @@ export const scoreFactsSql = (
   SELECT ${keySql} AS k, violation_id AS id, agency, source_dataset AS ds, company_name AS name, state,
     CAST(event_date AS DATE) AS d, violation_type AS vt,
     CAST(penalty_initial AS DECIMAL(18,2)) AS pi, CAST(penalty_current AS DECIMAL(18,2)) AS pc,
-    ${options.parsed === true ? `__x AS x, ${flags}` : "CAST(violation_details AS VARCHAR) AS det"}
+    ${options.parsed === true ? `__x, ${flags}` : "violation_details"}
   FROM (${relation}) WHERE status <> 'deleted' AND agency IN ('osha', 'epa', 'faa')
 ), parsed AS (
-  ${
-    options.parsed === true
-      ? `SELECT * FROM src ${limit}`
-      : `SELECT * EXCLUDE (det, dk), ${DETAIL_FLAGS.map((f) => `${f.sql} AS ${f.column}`).join(", ")}
-  FROM (SELECT *, ${DETAIL_X_SQL("det")} AS x, json_keys(det) AS dk FROM src ${limit})`
-  }
+  SELECT * EXCLUDE (__x), __x AS x
+  FROM (${options.parsed === true ? `SELECT * FROM src ${limit}` : parsedDetailsSql(`SELECT * FROM src ${limit}`)})
 ), base AS (
   SELECT k, id, agency, ds, name, state, d, vt, pi, pc,
     coalesce(${inw}, false) AS inw,
